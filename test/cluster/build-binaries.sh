@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Builds the test cluster's binaries from the Go module proxy, once, into a cache outside the checkout:
+#   $AGENT_ARMY_BIN/<name>-<version>
+# A binary already in the cache is never rebuilt, so a warm run builds nothing.
+# Usage: build-binaries.sh [name ...]   (default: all)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.sh
+source "$here/versions.sh"
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+mkdir -p "$AGENT_ARMY_BIN"
+work="$AGENT_ARMY_CACHE/build"
+mkdir -p "$work"
+
+log() { printf '[build-binaries] %s\n' "$*" >&2; }
+have() { [ -x "$AGENT_ARMY_BIN/$1-$2" ]; }
+
+kube_wrapper() {
+  local dir="$work/kube-$KUBE_VERSION"
+  if [ ! -f "$dir/.ready" ]; then
+    log "preparing wrapper module for k8s.io/kubernetes@$KUBE_VERSION"
+    rm -rf "$dir" && mkdir -p "$dir"
+    (
+      cd "$dir"
+      go mod init agentarmy.local/kubebuild >/dev/null 2>&1
+      local gomod minor
+      gomod="$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
+      minor="v0.${KUBE_VERSION#v1.}"
+      grep -E '^\s*k8s\.io/[a-z0-9-]+ => \./staging/' "$gomod" | awk '{print $1}' | sort -u | while read -r mod; do
+        go mod edit "-replace=$mod=$mod@$minor"
+      done
+      go mod edit "-require=k8s.io/kubernetes@$KUBE_VERSION"
+      go get -tool k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl >/dev/null
+    )
+    touch "$dir/.ready"
+  fi
+  echo "$dir"
+}
+
+build_kube() {
+  local name="$1"
+  have "$name" "$KUBE_VERSION" && return 0
+  local dir major minor t0
+  dir="$(kube_wrapper)"
+  major="$(echo "$KUBE_VERSION" | cut -d. -f1 | tr -d v)"
+  minor="$(echo "$KUBE_VERSION" | cut -d. -f2)"
+  t0=$SECONDS
+  log "building $name $KUBE_VERSION"
+  local ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=$major -X $p.gitMinor=$minor"
+  done
+  (cd "$dir" && go build -ldflags "$ld" -o "$AGENT_ARMY_BIN/$name-$KUBE_VERSION.tmp" "k8s.io/kubernetes/cmd/$name")
+  mv "$AGENT_ARMY_BIN/$name-$KUBE_VERSION.tmp" "$AGENT_ARMY_BIN/$name-$KUBE_VERSION"
+  log "built $name in $((SECONDS - t0)) s"
+}
+
+build_etcd() {
+  have etcd "$ETCD_VERSION" && return 0
+  local dir="$work/etcd-$ETCD_VERSION" t0=$SECONDS
+  log "building etcd $ETCD_VERSION"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    [ -f go.mod ] || go mod init agentarmy.local/etcdbuild >/dev/null 2>&1
+    go get -tool "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null
+    go build -ldflags "-s -w" -o "$AGENT_ARMY_BIN/etcd-$ETCD_VERSION.tmp" go.etcd.io/etcd/server/v3
+  )
+  mv "$AGENT_ARMY_BIN/etcd-$ETCD_VERSION.tmp" "$AGENT_ARMY_BIN/etcd-$ETCD_VERSION"
+  log "built etcd in $((SECONDS - t0)) s"
+}
+
+build_kwok() {
+  local name="$1"
+  have "$name" "$KWOK_VERSION" && return 0
+  local dir="$work/kwok-$KWOK_VERSION" t0=$SECONDS
+  log "building $name $KWOK_VERSION"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    [ -f go.mod ] || go mod init agentarmy.local/kwokbuild >/dev/null 2>&1
+    go get -tool "sigs.k8s.io/kwok/cmd/$name@$KWOK_VERSION" >/dev/null
+    go build -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" \
+      -o "$AGENT_ARMY_BIN/$name-$KWOK_VERSION.tmp" "sigs.k8s.io/kwok/cmd/$name"
+  )
+  mv "$AGENT_ARMY_BIN/$name-$KWOK_VERSION.tmp" "$AGENT_ARMY_BIN/$name-$KWOK_VERSION"
+  log "built $name in $((SECONDS - t0)) s"
+}
+
+build_helm() {
+  have helm "$HELM_VERSION" && return 0
+  local dir="$work/helm-$HELM_VERSION" t0=$SECONDS
+  log "building helm $HELM_VERSION"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    [ -f go.mod ] || go mod init agentarmy.local/helmbuild >/dev/null 2>&1
+    go get -tool "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >/dev/null
+    go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+      -o "$AGENT_ARMY_BIN/helm-$HELM_VERSION.tmp" helm.sh/helm/v3/cmd/helm
+  )
+  mv "$AGENT_ARMY_BIN/helm-$HELM_VERSION.tmp" "$AGENT_ARMY_BIN/helm-$HELM_VERSION"
+  log "built helm in $((SECONDS - t0)) s"
+}
+
+# Gateway API CRDs: not a binary, but fetched from the Go module proxy the same way and cached.
+fetch_gateway_api() {
+  local out="$AGENT_ARMY_CACHE/gateway-api-$GATEWAY_API_VERSION"
+  [ -f "$out/standard-install.yaml" ] && return 0
+  log "fetching Gateway API CRDs $GATEWAY_API_VERSION"
+  local dir
+  dir="$(cd "$work" && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')"
+  mkdir -p "$out"
+  for f in "$dir"/config/crd/standard/*.yaml; do cat "$f"; echo '---'; done > "$out/standard-install.yaml.tmp"
+  mv "$out/standard-install.yaml.tmp" "$out/standard-install.yaml"
+}
+
+all=(etcd kube-scheduler kube-controller-manager kube-apiserver kubectl kwok kwokctl helm gateway-api)
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
+t_all=$SECONDS
+for t in "${targets[@]}"; do
+  case "$t" in
+    etcd) build_etcd ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubectl) build_kube "$t" ;;
+    kwok|kwokctl) build_kwok "$t" ;;
+    helm) build_helm ;;
+    gateway-api) fetch_gateway_api ;;
+    *) log "unknown target: $t"; exit 2 ;;
+  esac
+done
+# Unversioned names for people and scripts: $AGENT_ARMY_BIN/links/kubectl -> ../kubectl-v1.37.2, etc.
+mkdir -p "$AGENT_ARMY_BIN/links"
+for f in "$AGENT_ARMY_BIN"/*-v*; do
+  [ -x "$f" ] || continue
+  base="$(basename "$f")"
+  ln -sfn "../$base" "$AGENT_ARMY_BIN/links/${base%-v*}"
+done
+log "all binaries present in $AGENT_ARMY_BIN ($((SECONDS - t_all)) s)"

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The local test cluster: a real kube-apiserver, kube-controller-manager, kube-scheduler and etcd, run by
+# KWOK's binary runtime with fake nodes, so Deployments get Pods that become Ready without containers.
+#
+#   cluster.sh up       build binaries if missing (cached), start the cluster or reuse a running one
+#   cluster.sh down     stop exactly the processes it started (kwokctl pid files) and remove its data dir
+#   cluster.sh status   exit 0 and print the kubeconfig path when the cluster answers /readyz
+#   cluster.sh env      print shell exports (KUBECONFIG, PATH with the cached kubectl/helm)
+#
+# Settings (env): CLUSTER_NAME (agent-army), CLUSTER_NODES (2), CLUSTER_DIR (<repo>/.cluster/<name>),
+# CLUSTER_CONFIG (an extra KwokctlConfiguration file, e.g. bench's QPS settings).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+# shellcheck source=versions.sh
+source "$here/versions.sh"
+
+name="${CLUSTER_NAME:-agent-army}"
+nodes="${CLUSTER_NODES:-2}"
+dir="${CLUSTER_DIR:-$repo/.cluster/$name}"
+kubeconfig="$dir/kubeconfig"
+export KWOK_WORKDIR="$dir/kwok"
+bin="$AGENT_ARMY_BIN"
+kubectl="$bin/kubectl-$KUBE_VERSION"
+kwokctl="$bin/kwokctl-$KWOK_VERSION"
+
+log() { printf '[cluster] %s\n' "$*" >&2; }
+
+answers() {
+  [ -f "$kubeconfig" ] && "$kubectl" --kubeconfig "$kubeconfig" --request-timeout=3s get --raw /readyz >/dev/null 2>&1
+}
+
+wait_ready() {
+  local deadline=$((SECONDS + ${1:-120}))
+  until answers; do
+    [ $SECONDS -lt $deadline ] || { log "apiserver did not become ready"; return 1; }
+    sleep 0.5
+  done
+  until "$kubectl" --kubeconfig "$kubeconfig" get serviceaccount default -n default >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || { log "default ServiceAccount did not appear"; return 1; }
+    sleep 0.5
+  done
+  local ready=0
+  until [ "$ready" -ge "$nodes" ]; do
+    ready="$("$kubectl" --kubeconfig "$kubeconfig" get nodes --no-headers 2>/dev/null | grep -c ' Ready ' || true)"
+    [ $SECONDS -lt $deadline ] || { log "only $ready of $nodes nodes Ready"; return 1; }
+    [ "$ready" -ge "$nodes" ] || sleep 0.5
+  done
+}
+
+up() {
+  if answers; then
+    log "cluster '$name' already running; reusing it ($kubeconfig)"
+    echo "$kubeconfig"
+    return 0
+  fi
+  bash "$here/build-binaries.sh" etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok kwokctl >&2
+  # A dead cluster (machine rebooted, processes killed) leaves state behind: clear it before starting anew.
+  if [ -d "$KWOK_WORKDIR/clusters/$name" ]; then
+    log "removing stale state of '$name'"
+    "$kwokctl" delete cluster --name "$name" >/dev/null 2>&1 || true
+    rm -rf "$dir"
+  fi
+  mkdir -p "$dir"
+  local t0=$SECONDS cfg=()
+  [ -n "${CLUSTER_CONFIG:-}" ] && cfg=(--config "$CLUSTER_CONFIG")
+  log "starting cluster '$name' (Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, $nodes KWOK nodes) in $dir"
+  "$kwokctl" create cluster --name "$name" --runtime binary --kubeconfig "$kubeconfig" \
+    --kube-apiserver-binary "$bin/kube-apiserver-$KUBE_VERSION" \
+    --kube-controller-manager-binary "$bin/kube-controller-manager-$KUBE_VERSION" \
+    --kube-scheduler-binary "$bin/kube-scheduler-$KUBE_VERSION" \
+    --etcd-binary "$bin/etcd-$ETCD_VERSION" \
+    --kwok-controller-binary "$bin/kwok-$KWOK_VERSION" \
+    "${cfg[@]}" --wait 120s >"$dir/kwokctl-create.log" 2>&1 || {
+      log "kwokctl create failed:"; tail -20 "$dir/kwokctl-create.log" >&2; return 1; }
+  "$kwokctl" scale node --name "$name" --replicas "$nodes" >"$dir/kwokctl-scale.log" 2>&1
+  wait_ready 120
+  log "cluster '$name' ready in $((SECONDS - t0)) s; KUBECONFIG=$kubeconfig"
+  echo "$kubeconfig"
+}
+
+down() {
+  if [ -d "$KWOK_WORKDIR/clusters/$name" ]; then
+    "$kwokctl" delete cluster --name "$name" >/dev/null 2>&1 || true
+    log "cluster '$name' stopped"
+  else
+    log "cluster '$name' is not running"
+  fi
+  rm -rf "$dir"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) answers && echo "$kubeconfig" ;;
+  env)
+    echo "export KUBECONFIG='$kubeconfig'"
+    echo "export PATH='$bin/links':\"\$PATH\""
+    ;;
+  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+esac

@@ -1,0 +1,9 @@
+# Versions of every binary the test cluster uses. Sourced by the other scripts.
+# Changing a version changes the cache key, so the next run builds it anew.
+KUBE_VERSION="${KUBE_VERSION:-v1.37.2}"
+ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"
+KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
+HELM_VERSION="${HELM_VERSION:-v3.22.0}"
+GATEWAY_API_VERSION="${GATEWAY_API_VERSION:-v1.6.3}"
+AGENT_ARMY_CACHE="${AGENT_ARMY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agent-army}"
+AGENT_ARMY_BIN="$AGENT_ARMY_CACHE/bin"
