@@ -1,0 +1,62 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, REDACTED } from './logger.js';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { lines, destination };
+}
+
+const KEY = 'sk-live-THISISASECRET123456';
+
+describe('createLogger', () => {
+  it('writes JSON lines with a string level and the base fields', () => {
+    const { lines, destination } = capture();
+    createLogger({ level: 'info', destination, base: { agent: 'a' } }).info({ requestId: 'r1' }, 'hello');
+    const entry = JSON.parse(lines[0] ?? '{}');
+    expect(entry).toMatchObject({ level: 'info', agent: 'a', requestId: 'r1', msg: 'hello' });
+    expect(typeof entry.time).toBe('string');
+  });
+
+  it('redacts Authorization and API-key headers of logged requests', () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ level: 'debug', destination });
+    log.debug({
+      req: { headers: { authorization: `Bearer ${KEY}`, 'x-api-key': KEY, 'api-key': KEY, host: 'h' } },
+    });
+    log.info({ headers: { authorization: 'Bearer abc' } });
+    const req = JSON.parse(lines[0] ?? '{}').req.headers;
+    expect(req).toEqual({ authorization: REDACTED, 'x-api-key': REDACTED, 'api-key': REDACTED, host: 'h' });
+    expect(JSON.parse(lines[1] ?? '{}').headers.authorization).toBe(REDACTED);
+  });
+
+  it('redacts apiKey fields', () => {
+    const { lines, destination } = capture();
+    createLogger({ level: 'info', destination }).info({
+      model: { apiKey: 'abc' },
+      apiKey: 'def',
+      OPENAI_API_KEY: 'x',
+    });
+    const entry = JSON.parse(lines[0] ?? '{}');
+    expect(entry.model.apiKey).toBe(REDACTED);
+    expect(entry.apiKey).toBe(REDACTED);
+    expect(entry.OPENAI_API_KEY).toBe(REDACTED);
+  });
+
+  it('masks the configured secret wherever it appears, e.g. inside an error message', () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ level: 'info', destination, secrets: [KEY, 'short'] });
+    log.warn({ err: `upstream said: bad key ${KEY}` }, `retrying with ${KEY}`);
+    expect(lines.join('\n')).not.toContain(KEY);
+    expect(lines[0]).toContain(`bad key ${REDACTED}`);
+    // Secrets shorter than 8 characters are not masked (they would blank out ordinary words).
+    log.info('a short word');
+    expect(lines[1]).toContain('short');
+  });
+});

@@ -1,0 +1,55 @@
+// pino JSON logs. Secrets never reach the output: known secret-bearing fields are redacted by path, and as
+// a second line of defence every configured secret value (the API key) is masked wherever it appears in a
+// line, for example inside an error message that quotes a request.
+import { type DestinationStream, type Logger, pino } from 'pino';
+
+export const REDACTED = '[Redacted]';
+
+export const REDACT_PATHS = [
+  'apiKey',
+  '*.apiKey',
+  'OPENAI_API_KEY',
+  '*.OPENAI_API_KEY',
+  'authorization',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers["api-key"]',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers["api-key"]',
+  'req.headers.cookie',
+];
+
+export interface LoggerOptions {
+  level: string;
+  /** Literal values to mask anywhere in a log line (shorter than 8 characters are ignored). */
+  secrets?: string[];
+  base?: Record<string, unknown>;
+  destination?: DestinationStream;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  const secrets = (opts.secrets ?? []).filter((s) => s.length >= 8);
+  // A secret may appear JSON-escaped in the serialized line, so mask both spellings.
+  const spellings = secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
+  const pattern =
+    spellings.length > 0 ? new RegExp([...new Set(spellings)].map(escapeRegExp).join('|'), 'g') : undefined;
+  return pino(
+    {
+      level: opts.level,
+      base: opts.base ?? {},
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      hooks: pattern ? { streamWrite: (line) => line.replace(pattern, REDACTED) } : {},
+    },
+    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+export type { Logger };

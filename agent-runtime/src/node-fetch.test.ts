@@ -1,0 +1,76 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createNodeFetch } from './node-fetch.js';
+
+let server: Server | undefined;
+afterEach(
+  () =>
+    new Promise<void>((r) => {
+      if (!server) return r();
+      server.close(() => r());
+      server.closeAllConnections();
+    }),
+);
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  server = createServer(handler);
+  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('createNodeFetch', () => {
+  it('sends method, headers and body and returns status, headers and JSON', async () => {
+    const url = await serve((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        res.writeHead(201, { 'content-type': 'application/json', 'x-seen': req.headers['x-test'] ?? '' });
+        res.end(JSON.stringify({ method: req.method, body }));
+      });
+    });
+    const res = await createNodeFetch()(`${url}/x`, {
+      method: 'POST',
+      headers: { 'x-test': 'yes' },
+      body: 'hi',
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-seen')).toBe('yes');
+    expect(await res.json()).toEqual({ method: 'POST', body: 'hi' });
+  });
+
+  it('streams text/event-stream bodies as they arrive', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+      setTimeout(() => res.end('data: 2\n\n'), 50);
+    });
+    const res = await createNodeFetch()(url);
+    const reader = res.body?.getReader();
+    const first = await reader?.read();
+    expect(new TextDecoder().decode(first?.value)).toBe('data: 1\n\n');
+    reader?.releaseLock();
+  });
+
+  it('gives a null body for 204 and rejects with an AbortError when the signal fires', async () => {
+    const url = await serve((req, res) => {
+      if (req.url === '/empty') {
+        res.writeHead(204);
+        res.end();
+      }
+      // /hang never answers
+    });
+    const f = createNodeFetch();
+    const empty = await f(`${url}/empty`);
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBeNull();
+    await expect(f(`${url}/hang`, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+  });
+
+  it('falls back to the global fetch for non-http URLs', async () => {
+    const res = await createNodeFetch()('data:text/plain,hello');
+    expect(await res.text()).toBe('hello');
+  });
+});

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { decide, setCondition } from './decide.js';
+import { army, liveDeployment, observed, version } from './fixtures.test-util.js';
+import { checkUpgrade } from './upgrade-guard.js';
+
+const now = new Date('2026-11-23T10:00:00Z');
+const later = new Date('2026-11-23T11:00:00Z');
+const v1 = version('orch-v1', '1.0.0');
+const v11 = version('orch-v11', '1.1.0', { compatibleWith: '^1.0.0' });
+const v2 = version('orch-v2', '2.0.0', { compatibleWith: '^2.0.0' });
+const v2breaking = version('orch-v2b', '2.0.0', { breakingChanges: ['tool search renamed'] });
+const cond = (plan: ReturnType<typeof decide>, type: string) =>
+  plan.status.conditions?.find((c) => c.type === type);
+
+describe('decide for a RollingUpdate army', () => {
+  it('renders ConfigMap, Deployment, Service and PDB for a new 2-replica agent and reports Progressing', () => {
+    const plan = decide(
+      observed(army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]), [v1]),
+      now,
+    );
+    expect(plan.desired.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
+      'ConfigMap/support-orchestrator',
+      'Deployment/support-orchestrator',
+      'Service/support-orchestrator',
+      'PodDisruptionBudget/support-orchestrator',
+    ]);
+    expect(plan.status.phase).toBe('Progressing');
+    expect(plan.status.ready).toBe('0/1');
+    expect(cond(plan, 'Ready')?.status).toBe('False');
+    expect(cond(plan, 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingOut' });
+    expect(plan.status.observedGeneration).toBe(3);
+  });
+
+  it('adds an HPA and leaves Deployment replicas to it when autoscaling is set', () => {
+    const plan = decide(
+      observed(army([{ name: 'orchestrator', version: 'orch-v1', autoscaling: {} }]), [v1]),
+      now,
+    );
+    const kinds = plan.desired.map((o) => o.kind);
+    expect(kinds).toContain('HorizontalPodAutoscaler');
+    expect(kinds).toContain('PodDisruptionBudget'); // default minReplicas 2
+    const dep = plan.desired.find((o) => o.kind === 'Deployment') as { spec: Record<string, unknown> };
+    expect(dep.spec).not.toHaveProperty('replicas');
+  });
+
+  it('is Ready, with a RolloutCompleted event, once the Deployment runs the version on all pods', () => {
+    const obs = observed(
+      army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]),
+      [v1],
+      [liveDeployment('orch-v1', 2, 2)],
+    );
+    const plan = decide(obs, now);
+    expect(plan.status.phase).toBe('Ready');
+    expect(plan.status.ready).toBe('1/1');
+    expect(plan.status.agents?.[0]).toMatchObject({
+      stableVersion: 'orch-v1',
+      readyReplicas: 2,
+      phase: 'Ready',
+    });
+    expect(cond(plan, 'Ready')).toMatchObject({ status: 'True', reason: 'AllAgentsReady' });
+    expect(plan.events.map((e) => e.reason)).toEqual(['RolloutCompleted']);
+    expect(plan.requeueAfterMs).toBeUndefined();
+  });
+
+  it('records no event and keeps lastTransitionTime at steady state (decide of its own status)', () => {
+    const a = army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]);
+    const first = decide(observed(a, [v1], [liveDeployment('orch-v1', 2, 2)]), now);
+    const again = decide(
+      observed({ ...a, status: first.status }, [v1], [liveDeployment('orch-v1', 2, 2)]),
+      later,
+    );
+    expect(again.events).toEqual([]);
+    expect(again.status).toEqual(first.status);
+  });
+
+  it.each([
+    [
+      'a missing AgentVersion',
+      'nope',
+      [v1],
+      'VersionNotFound',
+      /spec\.agents\[name=orchestrator\]\.version: AgentVersion nope not found/,
+    ],
+    [
+      'a version of another agent',
+      'other',
+      [version('other', '1.0.0', { agent: 'rag' })],
+      'AgentMismatch',
+      /version of agent "rag", not "orchestrator"/,
+    ],
+  ])('is Degraded on %s, keeps existing children and warns once', (_what, ref, versions, reason, message) => {
+    const a = army([{ name: 'orchestrator', version: ref }]);
+    const plan = decide(observed(a, versions, [liveDeployment('orch-v1', 1, 1)]), now);
+    expect(plan.status.phase).toBe('Degraded');
+    expect(plan.keepAgents).toEqual(['orchestrator']);
+    expect(plan.desired).toEqual([]);
+    expect(cond(plan, 'Degraded')).toMatchObject({ status: 'True', reason });
+    expect(cond(plan, 'Degraded')?.message).toMatch(message);
+    expect(plan.events).toEqual([expect.objectContaining({ type: 'Warning', reason })]);
+    const again = decide(
+      observed({ ...a, status: plan.status }, versions, [liveDeployment('orch-v1', 1, 1)]),
+      later,
+    );
+    expect(again.events).toEqual([]);
+  });
+
+  it('blocks a breaking upgrade: keeps rendering the running version and reports UpgradeBlocked', () => {
+    const a = army([{ name: 'orchestrator', version: 'orch-v2b', replicas: 1 }]);
+    const plan = decide(observed(a, [v1, v2breaking], [liveDeployment('orch-v1', 1, 1)]), now);
+    const dep = plan.desired.find((o) => o.kind === 'Deployment') as {
+      metadata: { annotations: Record<string, string> };
+    };
+    expect(dep.metadata.annotations['agentarmy.dev/agent-version']).toBe('orch-v1');
+    expect(cond(plan, 'UpgradeBlocked')).toMatchObject({ status: 'True', reason: 'UpgradeBlocked' });
+    expect(cond(plan, 'Degraded')?.message).toMatch(/tool search renamed.*allowBreakingUpgrade/);
+    expect(plan.events.map((e) => e.reason)).toEqual(['UpgradeBlocked']);
+  });
+
+  it('rolls a breaking upgrade when allowBreakingUpgrade is set', () => {
+    const a = army([{ name: 'orchestrator', version: 'orch-v2b', replicas: 1, allowBreakingUpgrade: true }]);
+    const plan = decide(observed(a, [v1, v2breaking], [liveDeployment('orch-v1', 1, 1)]), now);
+    const dep = plan.desired.find((o) => o.kind === 'Deployment') as {
+      metadata: { annotations: Record<string, string> };
+    };
+    expect(dep.metadata.annotations['agentarmy.dev/agent-version']).toBe('orch-v2b');
+    expect(plan.status.phase).toBe('Progressing');
+    expect(cond(plan, 'UpgradeBlocked')?.status).toBe('False');
+  });
+});
+
+describe('checkUpgrade', () => {
+  it.each([
+    ['first install', undefined, v1, false, true, 'FirstInstall'],
+    ['same version', v1, v1, false, true, 'SameVersion'],
+    ['inside compatibleWith', v1, v11, false, true, 'Compatible'],
+    ['outside compatibleWith', v1, v2, false, false, 'IncompatibleVersion'],
+    ['outside compatibleWith, allowed', v1, v2, true, true, 'BreakingAllowed'],
+    ['breaking changes listed', v1, v2breaking, false, false, 'BreakingChanges'],
+    ['no range, no breaking changes', v11, v1, false, true, 'Compatible'],
+  ])('%s', (_name, running, desired, allow, allowed, reason) => {
+    const verdict = checkUpgrade(running, desired, allow);
+    expect(verdict.allowed).toBe(allowed);
+    expect(verdict.reason).toBe(reason);
+  });
+});
+
+describe('setCondition', () => {
+  const base = { type: 'Ready', status: 'False' as const, reason: 'A', message: 'a' };
+  it('stamps lastTransitionTime when the condition appears', () => {
+    expect(setCondition([], base, 1, now)[0]?.lastTransitionTime).toBe('2026-11-23T10:00:00Z');
+  });
+  it('keeps lastTransitionTime when only reason or message change', () => {
+    const first = setCondition([], base, 1, now);
+    const next = setCondition(first, { ...base, reason: 'B', message: 'b' }, 2, later);
+    expect(next[0]).toMatchObject({
+      reason: 'B',
+      observedGeneration: 2,
+      lastTransitionTime: '2026-11-23T10:00:00Z',
+    });
+  });
+  it('moves lastTransitionTime when the status changes', () => {
+    const first = setCondition([], base, 1, now);
+    expect(setCondition(first, { ...base, status: 'True' }, 1, later)[0]?.lastTransitionTime).toBe(
+      '2026-11-23T11:00:00Z',
+    );
+  });
+});

@@ -1,0 +1,124 @@
+// decide: a pure function of the observed army and the clock. It returns the plan the reconciler carries
+// out: children to apply (when they drifted), children to prune, the new status and the events.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { AgentArmyStatus, ArmyPhase, Condition } from '../../api/v1alpha1/index.js';
+import type { ObservedArmy } from './observed.js';
+import { type AgentPlan, type PlannedEvent, planAgent } from './plan-agent.js';
+
+export interface ArmyPlan {
+  /** Every child the army should have (the reconciler applies those that drifted). */
+  desired: KubernetesObject[];
+  /** Agents whose existing children must be left alone (nothing renderable for them now). */
+  keepAgents: string[];
+  status: AgentArmyStatus;
+  events: PlannedEvent[];
+  /** Ask to be called again after this long (a rollout in progress), in ms. */
+  requeueAfterMs?: number;
+}
+
+type DesiredCondition = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+
+/** Sets a condition; lastTransitionTime changes only when the status does. */
+export function setCondition(
+  conditions: Condition[] | undefined,
+  next: DesiredCondition,
+  observedGeneration: number | undefined,
+  now: Date,
+): Condition[] {
+  const list = conditions ?? [];
+  const prev = list.find((c) => c.type === next.type);
+  const merged: Condition = {
+    ...next,
+    ...(observedGeneration !== undefined ? { observedGeneration } : {}),
+    lastTransitionTime:
+      prev && prev.status === next.status
+        ? prev.lastTransitionTime
+        : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+  return prev ? list.map((c) => (c.type === next.type ? merged : c)) : [...list, merged];
+}
+
+function armyConditions(plans: AgentPlan[]): DesiredCondition[] {
+  const notReady = plans.filter((p) => p.status.phase !== 'Ready');
+  const progressing = plans.filter((p) => p.status.phase === 'Progressing');
+  const problems = plans.filter((p) => p.problem);
+  const blocked = plans.filter((p) => p.problem?.reason === 'UpgradeBlocked');
+  const list = (ps: AgentPlan[]) =>
+    ps.map((p) => `${p.status.name}: ${p.status.message ?? p.status.phase}`).join('; ');
+  return [
+    notReady.length === 0
+      ? { type: 'Ready', status: 'True', reason: 'AllAgentsReady', message: `${plans.length} agents ready` }
+      : {
+          type: 'Ready',
+          status: 'False',
+          reason: problems[0]?.problem?.reason ?? 'AgentsNotReady',
+          message: list(notReady),
+        },
+    progressing.length > 0
+      ? { type: 'Progressing', status: 'True', reason: 'RollingOut', message: list(progressing) }
+      : {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'RolloutComplete',
+          message: 'no rollout in progress',
+        },
+    problems.length > 0
+      ? {
+          type: 'Degraded',
+          status: 'True',
+          reason: problems[0]?.problem?.reason ?? 'Degraded',
+          message: list(problems),
+        }
+      : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'all agents as expected' },
+    blocked.length > 0
+      ? { type: 'UpgradeBlocked', status: 'True', reason: 'UpgradeBlocked', message: list(blocked) }
+      : {
+          type: 'UpgradeBlocked',
+          status: 'False',
+          reason: 'NoBlockedUpgrade',
+          message: 'no upgrade blocked',
+        },
+  ];
+}
+
+function phaseOf(plans: AgentPlan[]): ArmyPhase {
+  if (plans.some((p) => p.status.phase === 'Degraded')) return 'Degraded';
+  if (plans.every((p) => p.status.phase === 'Ready')) return 'Ready';
+  if (plans.some((p) => p.status.phase === 'Progressing')) return 'Progressing';
+  return 'Pending';
+}
+
+/** Events for agents whose problem is new since the last status (so a steady state records none). */
+function problemEvents(obs: ObservedArmy, plans: AgentPlan[]): PlannedEvent[] {
+  return plans.flatMap((p) => {
+    const before = obs.army.status?.agents?.find((a) => a.name === p.status.name);
+    if (!p.problem || (before?.phase === p.status.phase && before.message === p.status.message)) return [];
+    return [{ type: 'Warning' as const, reason: p.problem.reason, message: p.problem.message }];
+  });
+}
+
+export function decide(obs: ObservedArmy, now: Date): ArmyPlan {
+  const army = obs.army;
+  const generation = army.metadata.generation;
+  const plans = army.spec.agents.map((agent) => planAgent(obs, agent));
+  let conditions = army.status?.conditions;
+  for (const c of armyConditions(plans)) conditions = setCondition(conditions, c, generation, now);
+  const ready = plans.filter((p) => p.status.phase === 'Ready').length;
+  const status: AgentArmyStatus = {
+    ...army.status,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    phase: phaseOf(plans),
+    ready: `${ready}/${plans.length}`,
+    conditions,
+    agents: plans.map((p) => p.status),
+  };
+  const rolling = plans.some((p) => p.status.phase === 'Progressing');
+  return {
+    desired: plans.flatMap((p) => p.objects),
+    keepAgents: plans.filter((p) => p.keepExisting).map((p) => p.status.name),
+    status,
+    events: [...plans.flatMap((p) => p.events), ...problemEvents(obs, plans)],
+    // Deployment status changes wake the reconciler through the informer; this is only a safety net.
+    ...(rolling ? { requeueAfterMs: 30_000 } : {}),
+  };
+}

@@ -1,0 +1,76 @@
+// Fixtures for the AgentArmy controller's unit tests, parsed through the real zod schemas so defaults
+// apply exactly as they do for objects read from the cluster.
+import type { V1Deployment } from '@kubernetes/client-node';
+import { AgentArmy, AgentVersion } from '../../api/v1alpha1/index.js';
+import { ANNOTATION } from './labels.js';
+import type { ObservedArmy } from './observed.js';
+
+export function version(name: string, version: string, extra: Record<string, unknown> = {}): AgentVersion {
+  return AgentVersion.parse({
+    apiVersion: 'agentarmy.dev/v1alpha1',
+    kind: 'AgentVersion',
+    metadata: { name, namespace: 'team' },
+    spec: {
+      agent: 'orchestrator',
+      version,
+      image: `example.invalid/agent-runtime:${version}`,
+      model: { name: 'gpt-4o-mini', apiKeySecretRef: { name: 'llm', key: 'api-key' } },
+      systemPrompt: 'You are helpful.',
+      ...extra,
+    },
+  });
+}
+
+export function army(agents: Record<string, unknown>[], status?: Record<string, unknown>): AgentArmy {
+  return AgentArmy.parse({
+    apiVersion: 'agentarmy.dev/v1alpha1',
+    kind: 'AgentArmy',
+    metadata: { name: 'support', namespace: 'team', generation: 3, uid: 'army-uid' },
+    spec: { agents },
+    ...(status ? { status } : {}),
+  });
+}
+
+/** A live Deployment as the apiserver and controller-manager would report it. */
+export function liveDeployment(
+  avName: string,
+  replicas: number,
+  ready: number,
+  generation = 1,
+): V1Deployment {
+  return {
+    metadata: {
+      name: 'support-orchestrator',
+      generation,
+      annotations: { [ANNOTATION.agentVersion]: avName },
+    },
+    spec: { replicas, selector: {}, template: {} },
+    status: {
+      observedGeneration: generation,
+      replicas,
+      updatedReplicas: ready,
+      readyReplicas: ready,
+      availableReplicas: ready,
+    },
+  };
+}
+
+export function observed(
+  a: AgentArmy,
+  versions: AgentVersion[],
+  deployments: V1Deployment[] = [],
+): ObservedArmy {
+  return {
+    army: a,
+    versions: new Map(versions.map((v) => [v.metadata.name ?? '', v])),
+    invalidVersions: new Map(),
+    prompts: new Map(),
+    children: {
+      deployments: new Map(deployments.map((d) => [d.metadata?.name ?? '', d])),
+      configMaps: new Map(),
+      services: new Map(),
+      hpas: new Map(),
+      pdbs: new Map(),
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// Names and labels of everything rendered for one agent of an army. Pure; shared by every builder so the
+// Deployment selector, the Service selector, the PDB and the prune selector always agree.
+export const MANAGER = 'agent-army';
+export const LABEL = {
+  army: 'agentarmy.dev/army',
+  agent: 'agentarmy.dev/agent',
+  version: 'agentarmy.dev/version',
+  track: 'agentarmy.dev/track',
+} as const;
+export const ANNOTATION = {
+  configHash: 'agentarmy.dev/config-hash',
+  agentVersion: 'agentarmy.dev/agent-version',
+} as const;
+
+/** stable: the running version; canary: the version under test; blue/green: the two colors. */
+export type Track = 'stable' | 'canary' | 'blue' | 'green';
+
+export interface AgentRef {
+  army: string;
+  agent: string;
+}
+
+/** Object name of an agent's children. Kubernetes names are ≤ 253 chars; Services ≤ 63 (DNS label). */
+export function childName(ref: AgentRef, track?: Track): string {
+  const base = `${ref.army}-${ref.agent}`;
+  return track === undefined || track === 'stable' ? base : `${base}-${track}`;
+}
+
+/** Labels that select every pod of the agent, all tracks (Service in replicas mode, PDB). */
+export function agentSelector(ref: AgentRef): Record<string, string> {
+  return { [LABEL.army]: ref.army, [LABEL.agent]: ref.agent };
+}
+
+/** Labels that select the pods of one track (Deployment selector, which is immutable). */
+export function trackSelector(ref: AgentRef, track: Track): Record<string, string> {
+  return { ...agentSelector(ref), [LABEL.track]: track };
+}
+
+/** Labels for the army's children, so the operator can list (and prune) them by army. */
+export function armySelector(army: string): Record<string, string> {
+  return { [LABEL.army]: army, 'app.kubernetes.io/managed-by': MANAGER };
+}
+
+/** The full recommended label set of a child of one agent. */
+export function agentLabels(
+  ref: AgentRef,
+  opts: { version?: string; track?: Track } = {},
+): Record<string, string> {
+  const labels: Record<string, string> = {
+    'app.kubernetes.io/name': ref.agent,
+    'app.kubernetes.io/instance': childName(ref),
+    'app.kubernetes.io/component': 'agent',
+    'app.kubernetes.io/part-of': ref.army,
+    'app.kubernetes.io/managed-by': MANAGER,
+    ...agentSelector(ref),
+  };
+  if (opts.version !== undefined) {
+    labels['app.kubernetes.io/version'] = opts.version;
+    labels[LABEL.version] = opts.version;
+  }
+  if (opts.track !== undefined) labels[LABEL.track] = opts.track;
+  return labels;
+}
+
+/** `a=b,c=d` for list calls. */
+export function selectorString(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}

@@ -1,0 +1,33 @@
+// What the AgentArmy reconciler reads before it decides: the army, the AgentVersions of its namespace,
+// the prompts its versions reference, and the children it owns. Built by observe.ts from the informer
+// caches; decide.ts is a pure function of this and the clock.
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1Service,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
+import type { AgentArmy, AgentVersion } from '../../api/v1alpha1/index.js';
+
+export interface ObservedChildren {
+  deployments: ReadonlyMap<string, V1Deployment>;
+  configMaps: ReadonlyMap<string, V1ConfigMap>;
+  services: ReadonlyMap<string, V1Service>;
+  hpas: ReadonlyMap<string, V2HorizontalPodAutoscaler>;
+  pdbs: ReadonlyMap<string, V1PodDisruptionBudget>;
+}
+
+export interface ObservedArmy {
+  army: AgentArmy;
+  /** Valid AgentVersions of the army's namespace by name. */
+  versions: ReadonlyMap<string, AgentVersion>;
+  /** AgentVersions that exist but fail validation: name → the problem, naming the field. */
+  invalidVersions: ReadonlyMap<string, string>;
+  /** Prompt text of `promptRef`s by "configmap/key"; undefined when the ConfigMap or key is missing. */
+  prompts: ReadonlyMap<string, string | undefined>;
+  /** Children owned by this army, by object name. */
+  children: ObservedChildren;
+}
+
+export const promptKey = (ref: { name: string; key: string }) => `${ref.name}/${ref.key}`;

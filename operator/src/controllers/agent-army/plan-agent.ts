@@ -1,0 +1,201 @@
+// The plan for one agent of an army under the RollingUpdate strategy: which children to apply, what its
+// status is, and which events to record. Pure: no I/O, no clock.
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import type { Agent, AgentStatus, AgentVersion } from '../../api/v1alpha1/index.js';
+import { type AgentRef, ANNOTATION } from './labels.js';
+import { type ObservedArmy, promptKey } from './observed.js';
+import { configHash, renderAgentFile, renderConfigMap } from './render-config.js';
+import { renderDeployment } from './render-deployment.js';
+import { minimumReplicas, renderHpa, renderPdb, renderService } from './render-service.js';
+import { checkUpgrade } from './upgrade-guard.js';
+
+export type AgentProblem =
+  | 'VersionNotFound'
+  | 'InvalidVersion'
+  | 'AgentMismatch'
+  | 'VersionNotReady'
+  | 'PromptNotFound'
+  | 'UpgradeBlocked';
+
+export interface PlannedEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface AgentPlan {
+  status: AgentStatus;
+  /** Children to keep in place (applied when they drifted). */
+  objects: KubernetesObject[];
+  /** When rendering is impossible, the agent's existing children are kept as they are (not pruned). */
+  keepExisting: boolean;
+  problem?: { reason: AgentProblem; message: string };
+  events: PlannedEvent[];
+}
+
+/** The AgentVersion name the live Deployment runs, from the annotation the operator put on it. */
+export function runningVersionName(dep: V1Deployment | undefined): string | undefined {
+  return dep?.metadata?.annotations?.[ANNOTATION.agentVersion] || undefined;
+}
+
+/** A Deployment has finished rolling out the given version: every pod updated and available. */
+export function rolloutComplete(dep: V1Deployment | undefined, versionName: string): boolean {
+  if (!dep || runningVersionName(dep) !== versionName) return false;
+  const want = dep.spec?.replicas ?? 1;
+  const s = dep.status ?? {};
+  return (
+    (s.observedGeneration ?? 0) >= (dep.metadata?.generation ?? 0) &&
+    (s.updatedReplicas ?? 0) === want &&
+    (s.availableReplicas ?? 0) >= want &&
+    (s.replicas ?? 0) === want
+  );
+}
+
+function isReadyFalse(av: AgentVersion): string | undefined {
+  const ready = av.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'False' ? ready.message : undefined;
+}
+
+/** Which AgentVersion to render, or why none can be. */
+function chooseVersion(
+  obs: ObservedArmy,
+  agent: Agent,
+  running: AgentVersion | undefined,
+): { av: AgentVersion; blocked?: AgentPlan['problem'] } | { problem: NonNullable<AgentPlan['problem']> } {
+  const path = `spec.agents[name=${agent.name}].version`;
+  const invalid = obs.invalidVersions.get(agent.version);
+  if (invalid !== undefined) {
+    return {
+      problem: {
+        reason: 'InvalidVersion',
+        message: `${path}: AgentVersion ${agent.version} is invalid: ${invalid}`,
+      },
+    };
+  }
+  const desired = obs.versions.get(agent.version);
+  if (!desired) {
+    return {
+      problem: { reason: 'VersionNotFound', message: `${path}: AgentVersion ${agent.version} not found` },
+    };
+  }
+  if (desired.spec.agent !== agent.name) {
+    return {
+      problem: {
+        reason: 'AgentMismatch',
+        message: `${path}: AgentVersion ${agent.version} is a version of agent "${desired.spec.agent}", not "${agent.name}"`,
+      },
+    };
+  }
+  const notReady = isReadyFalse(desired);
+  if (notReady !== undefined) {
+    return {
+      problem: {
+        reason: 'VersionNotReady',
+        message: `AgentVersion ${agent.version} is not Ready: ${notReady}`,
+      },
+    };
+  }
+  const verdict = checkUpgrade(running, desired, agent.allowBreakingUpgrade);
+  if (verdict.allowed || !running) return { av: desired };
+  // Blocked: keep rendering the running version, so nothing changes for the pods.
+  return { av: running, blocked: { reason: 'UpgradeBlocked', message: verdict.message } };
+}
+
+export function planAgent(obs: ObservedArmy, agent: Agent): AgentPlan {
+  const army = obs.army;
+  const namespace = army.metadata.namespace ?? 'default';
+  const ref: AgentRef = { army: army.metadata.name ?? '', agent: agent.name };
+  const previous = army.status?.agents?.find((a) => a.name === agent.name);
+  const live = obs.children.deployments.get(`${ref.army}-${ref.agent}`);
+  const runningName = runningVersionName(live) ?? previous?.stableVersion;
+  const running = runningName ? obs.versions.get(runningName) : undefined;
+  const base: AgentStatus = {
+    name: agent.name,
+    phase: 'Pending',
+    desiredVersion: agent.version,
+    ...(runningName ? { stableVersion: runningName } : {}),
+    replicas: live?.status?.replicas ?? 0,
+    readyReplicas: live?.status?.readyReplicas ?? 0,
+    updatedReplicas: live?.status?.updatedReplicas ?? 0,
+  };
+
+  const choice = chooseVersion(obs, agent, running);
+  if ('problem' in choice) {
+    return {
+      status: { ...base, phase: 'Degraded', message: choice.problem.message },
+      objects: [],
+      keepExisting: true,
+      problem: choice.problem,
+      events: [],
+    };
+  }
+  const { av } = choice;
+  let prompt = av.spec.systemPrompt;
+  if (av.spec.promptRef) {
+    prompt = obs.prompts.get(promptKey(av.spec.promptRef));
+    if (prompt === undefined) {
+      const problem = {
+        reason: 'PromptNotFound' as const,
+        message: `AgentVersion ${av.metadata.name}: spec.promptRef: key "${av.spec.promptRef.key}" of ConfigMap ${av.spec.promptRef.name} not found`,
+      };
+      return {
+        status: { ...base, phase: 'Degraded', message: problem.message },
+        objects: [],
+        keepExisting: true,
+        problem,
+        events: [],
+      };
+    }
+  }
+
+  const agentFile = renderAgentFile(av, prompt);
+  const track = 'stable' as const;
+  const hpa = agent.autoscaling
+    ? renderHpa({ namespace, ref, track, autoscaling: agent.autoscaling })
+    : undefined;
+  const pdb = renderPdb({ namespace, ref, minReplicas: minimumReplicas(agent.replicas, agent.autoscaling) });
+  const objects: KubernetesObject[] = [
+    renderConfigMap({ namespace, ref, track, av, agentFile }),
+    renderDeployment({
+      namespace,
+      ref,
+      track,
+      av,
+      agent,
+      defaults: army.spec.defaults,
+      serviceAccountName: army.spec.serviceAccountName,
+      configHash: configHash(agentFile),
+      replicas: agent.autoscaling ? undefined : agent.replicas,
+    }),
+    renderService({ namespace, ref }),
+    ...(hpa ? [hpa] : []),
+    ...(pdb ? [pdb] : []),
+  ];
+
+  const avName = av.metadata.name ?? '';
+  const done = rolloutComplete(live, avName);
+  const events: PlannedEvent[] = [];
+  let status: AgentStatus;
+  if (choice.blocked) {
+    status = { ...base, phase: 'Degraded', message: choice.blocked.message };
+  } else if (done) {
+    status = { ...base, phase: 'Ready', stableVersion: avName, message: `running ${av.spec.version}` };
+    if (previous?.phase !== 'Ready' || previous.stableVersion !== avName) {
+      events.push({
+        type: 'Normal',
+        reason: 'RolloutCompleted',
+        message: `agent ${agent.name} runs ${avName} (${av.spec.version}) on ${base.readyReplicas} ready pods`,
+      });
+    }
+  } else {
+    const ready = `${base.readyReplicas}/${live?.spec?.replicas ?? agent.replicas} ready`;
+    status = { ...base, phase: 'Progressing', message: `rolling out ${av.spec.version}: ${ready}` };
+  }
+  return {
+    status,
+    objects,
+    keepExisting: false,
+    ...(choice.blocked ? { problem: choice.blocked } : {}),
+    events,
+  };
+}

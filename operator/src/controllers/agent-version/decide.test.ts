@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { army, version } from '../agent-army/fixtures.test-util.js';
+import { decideVersionStatus, missingReferences, usedBy } from './decide.js';
+
+const now = new Date('2026-11-23T10:00:00Z');
+const inline = version('orch-v1', '1.0.0');
+const fromConfigMap = version('orch-v2', '2.0.0', {
+  systemPrompt: undefined,
+  promptRef: { name: 'prompts', key: 'orch' },
+});
+
+describe('AgentVersion references', () => {
+  it.each([
+    ['all present', inline, ['api-key'], undefined, []],
+    ['Secret missing', inline, undefined, undefined, ['spec.model.apiKeySecretRef: Secret llm not found']],
+    [
+      'Secret key missing',
+      inline,
+      ['other'],
+      undefined,
+      ['spec.model.apiKeySecretRef: Secret llm has no key "api-key"'],
+    ],
+    [
+      'prompt ConfigMap missing',
+      fromConfigMap,
+      ['api-key'],
+      undefined,
+      ['spec.promptRef: ConfigMap prompts not found'],
+    ],
+    [
+      'prompt key missing',
+      fromConfigMap,
+      ['api-key'],
+      ['x'],
+      ['spec.promptRef: ConfigMap prompts has no key "orch"'],
+    ],
+    ['prompt present', fromConfigMap, ['api-key'], ['orch'], []],
+  ])('%s', (_name, av, secretKeys, promptKeys, expected) => {
+    expect(missingReferences({ version: av, secretKeys, promptKeys, armies: [] })).toEqual(expected);
+  });
+
+  it('is Ready=False naming the missing field, then True once the Secret exists', () => {
+    const missing = decideVersionStatus(
+      { version: inline, secretKeys: undefined, promptKeys: undefined, armies: [] },
+      now,
+    );
+    expect(missing.conditions?.[0]).toMatchObject({
+      type: 'Ready',
+      status: 'False',
+      reason: 'ReferenceNotFound',
+    });
+    expect(missing.conditions?.[0]?.message).toContain('spec.model.apiKeySecretRef');
+    const found = decideVersionStatus(
+      { version: { ...inline, status: missing }, secretKeys: ['api-key'], promptKeys: undefined, armies: [] },
+      new Date('2026-11-23T10:05:00Z'),
+    );
+    expect(found.conditions?.[0]).toMatchObject({
+      status: 'True',
+      lastTransitionTime: '2026-11-23T10:05:00Z',
+    });
+  });
+});
+
+describe('usedBy', () => {
+  it('lists army agents that desire the version or still run it as stable, sorted', () => {
+    const a = army([{ name: 'orchestrator', version: 'orch-v2' }], {
+      agents: [{ name: 'orchestrator', phase: 'Progressing', stableVersion: 'orch-v1', readyReplicas: 1 }],
+    });
+    const b = {
+      ...army([{ name: 'orchestrator', version: 'orch-v1' }]),
+      metadata: { name: 'alpha', namespace: 'team' },
+    };
+    expect(usedBy('orch-v1', [a, b])).toEqual([
+      { army: 'alpha', agent: 'orchestrator' },
+      { army: 'support', agent: 'orchestrator' },
+    ]);
+    expect(usedBy('orch-v2', [a, b])).toEqual([{ army: 'support', agent: 'orchestrator' }]);
+    expect(usedBy('unused', [a, b])).toEqual([]);
+  });
+});

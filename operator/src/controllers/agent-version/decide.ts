@@ -1,0 +1,74 @@
+// AgentVersion status: Ready when what it references exists (the API key Secret and key, the prompt
+// ConfigMap and key), and usedBy, the army agents that run or roll out this version. Pure.
+import type { AgentArmy, AgentVersion, AgentVersionStatus } from '../../api/v1alpha1/index.js';
+import { setCondition } from '../agent-army/decide.js';
+
+export interface ObservedVersion {
+  version: AgentVersion;
+  /** Keys of the API key Secret; undefined when the Secret does not exist. */
+  secretKeys: readonly string[] | undefined;
+  /** Keys of the prompt ConfigMap (when promptRef is set); undefined when it does not exist. */
+  promptKeys: readonly string[] | undefined;
+  /** Armies of the namespace (to compute usedBy). */
+  armies: readonly AgentArmy[];
+}
+
+export function missingReferences(obs: ObservedVersion): string[] {
+  const spec = obs.version.spec;
+  const problems: string[] = [];
+  const secret = spec.model.apiKeySecretRef;
+  if (obs.secretKeys === undefined) {
+    problems.push(`spec.model.apiKeySecretRef: Secret ${secret.name} not found`);
+  } else if (!obs.secretKeys.includes(secret.key)) {
+    problems.push(`spec.model.apiKeySecretRef: Secret ${secret.name} has no key "${secret.key}"`);
+  }
+  if (spec.promptRef) {
+    if (obs.promptKeys === undefined) {
+      problems.push(`spec.promptRef: ConfigMap ${spec.promptRef.name} not found`);
+    } else if (!obs.promptKeys.includes(spec.promptRef.key)) {
+      problems.push(`spec.promptRef: ConfigMap ${spec.promptRef.name} has no key "${spec.promptRef.key}"`);
+    }
+  }
+  return problems;
+}
+
+export function usedBy(
+  name: string,
+  armies: readonly AgentArmy[],
+): NonNullable<AgentVersionStatus['usedBy']> {
+  const users = armies.flatMap((army) =>
+    army.spec.agents
+      .filter(
+        (agent) =>
+          agent.version === name ||
+          army.status?.agents?.some((s) => s.name === agent.name && s.stableVersion === name),
+      )
+      .map((agent) => ({ army: army.metadata.name ?? '', agent: agent.name })),
+  );
+  return users.sort((a, b) => `${a.army}/${a.agent}`.localeCompare(`${b.army}/${b.agent}`));
+}
+
+export function decideVersionStatus(obs: ObservedVersion, now: Date): AgentVersionStatus {
+  const av = obs.version;
+  const problems = missingReferences(obs);
+  const ready =
+    problems.length === 0
+      ? {
+          type: 'Ready',
+          status: 'True' as const,
+          reason: 'ReferencesFound',
+          message: 'referenced Secret and ConfigMap exist',
+        }
+      : {
+          type: 'Ready',
+          status: 'False' as const,
+          reason: 'ReferenceNotFound',
+          message: problems.join('; '),
+        };
+  const generation = av.metadata.generation;
+  return {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    conditions: setCondition(av.status?.conditions, ready, generation, now),
+    usedBy: usedBy(av.metadata.name ?? '', obs.armies),
+  };
+}
