@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, setCondition } from './decide.js';
+import { decide } from './decide.js';
 import { army, liveDeployment, observed, version } from './fixtures.test-util.js';
 import { checkUpgrade } from './upgrade-guard.js';
 
@@ -141,27 +141,5 @@ describe('checkUpgrade', () => {
     const verdict = checkUpgrade(running, desired, allow);
     expect(verdict.allowed).toBe(allowed);
     expect(verdict.reason).toBe(reason);
-  });
-});
-
-describe('setCondition', () => {
-  const base = { type: 'Ready', status: 'False' as const, reason: 'A', message: 'a' };
-  it('stamps lastTransitionTime when the condition appears', () => {
-    expect(setCondition([], base, 1, now)[0]?.lastTransitionTime).toBe('2026-11-23T10:00:00Z');
-  });
-  it('keeps lastTransitionTime when only reason or message change', () => {
-    const first = setCondition([], base, 1, now);
-    const next = setCondition(first, { ...base, reason: 'B', message: 'b' }, 2, later);
-    expect(next[0]).toMatchObject({
-      reason: 'B',
-      observedGeneration: 2,
-      lastTransitionTime: '2026-11-23T10:00:00Z',
-    });
-  });
-  it('moves lastTransitionTime when the status changes', () => {
-    const first = setCondition([], base, 1, now);
-    expect(setCondition(first, { ...base, status: 'True' }, 1, later)[0]?.lastTransitionTime).toBe(
-      '2026-11-23T11:00:00Z',
-    );
   });
 });

@@ -2,6 +2,7 @@
 // out: children to apply (when they drifted), children to prune, the new status and the events.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AgentArmyStatus, ArmyPhase, Condition } from '../../api/v1alpha1/index.js';
+import { setCondition } from '../../kube/conditions.js';
 import type { ObservedArmy } from './observed.js';
 import { type AgentPlan, type PlannedEvent, planAgent } from './plan-agent.js';
 
@@ -17,26 +18,6 @@ export interface ArmyPlan {
 }
 
 type DesiredCondition = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
-
-/** Sets a condition; lastTransitionTime changes only when the status does. */
-export function setCondition(
-  conditions: Condition[] | undefined,
-  next: DesiredCondition,
-  observedGeneration: number | undefined,
-  now: Date,
-): Condition[] {
-  const list = conditions ?? [];
-  const prev = list.find((c) => c.type === next.type);
-  const merged: Condition = {
-    ...next,
-    ...(observedGeneration !== undefined ? { observedGeneration } : {}),
-    lastTransitionTime:
-      prev && prev.status === next.status
-        ? prev.lastTransitionTime
-        : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-  };
-  return prev ? list.map((c) => (c.type === next.type ? merged : c)) : [...list, merged];
-}
 
 function armyConditions(plans: AgentPlan[]): DesiredCondition[] {
   const notReady = plans.filter((p) => p.status.phase !== 'Ready');
@@ -102,7 +83,13 @@ export function decide(obs: ObservedArmy, now: Date): ArmyPlan {
   const generation = army.metadata.generation;
   const plans = army.spec.agents.map((agent) => planAgent(obs, agent));
   let conditions = army.status?.conditions;
-  for (const c of armyConditions(plans)) conditions = setCondition(conditions, c, generation, now);
+  for (const c of armyConditions(plans)) {
+    conditions = setCondition(
+      conditions,
+      { ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) },
+      now.getTime(),
+    );
+  }
   const ready = plans.filter((p) => p.status.phase === 'Ready').length;
   const status: AgentArmyStatus = {
     ...army.status,

@@ -61,10 +61,3 @@ export function agentLabels(
   if (opts.track !== undefined) labels[LABEL.track] = opts.track;
   return labels;
 }
-
-/** `a=b,c=d` for list calls. */
-export function selectorString(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}

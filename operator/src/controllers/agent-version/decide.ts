@@ -1,7 +1,7 @@
 // AgentVersion status: Ready when what it references exists (the API key Secret and key, the prompt
 // ConfigMap and key), and usedBy, the army agents that run or roll out this version. Pure.
 import type { AgentArmy, AgentVersion, AgentVersionStatus } from '../../api/v1alpha1/index.js';
-import { setCondition } from '../agent-army/decide.js';
+import { setCondition } from '../../kube/conditions.js';
 
 export interface ObservedVersion {
   version: AgentVersion;
@@ -68,7 +68,11 @@ export function decideVersionStatus(obs: ObservedVersion, now: Date): AgentVersi
   const generation = av.metadata.generation;
   return {
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    conditions: setCondition(av.status?.conditions, ready, generation, now),
+    conditions: setCondition(
+      av.status?.conditions,
+      { ...ready, ...(generation !== undefined ? { observedGeneration: generation } : {}) },
+      now.getTime(),
+    ),
     usedBy: usedBy(av.metadata.name ?? '', obs.armies),
   };
 }

@@ -1,0 +1,194 @@
+// Prometheus implementation of MetricProvider over the HTTP API (`POST /api/v1/query`, instant query).
+//
+// Result rules: a vector with one sample or a scalar gives its value; an empty vector, NaN and ±Inf mean
+// "no data" (undefined); a vector with more than one series is an error (kind "ambiguous"): summing it
+// silently could add up ratios or mix tracks, so queries must aggregate to one number themselves.
+import { z } from 'zod';
+import type { AnalysisSpec } from '../api/v1alpha1/index.js';
+import { parseDuration } from '../api/v1alpha1/index.js';
+import { errorMessage, type MetricProvider, MetricQueryError, type QueryOptions } from './provider.js';
+
+export interface PrometheusProviderOptions {
+  /** Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090 (a path prefix is kept). */
+  address: string;
+  /** Timeout of one query in ms (default 10 s). */
+  timeoutMs?: number;
+  /** Bearer token VALUE (the caller reads it from the Secret). Sent as a header, never put in messages. */
+  bearerToken?: string;
+  /** Injected for tests; global fetch by default. */
+  fetch?: typeof fetch;
+}
+
+const SampleValue = z.tuple([z.number(), z.string()]);
+const QueryResponse = z.object({
+  status: z.enum(['success', 'error']),
+  data: z
+    .discriminatedUnion('resultType', [
+      z.object({
+        resultType: z.literal('vector'),
+        result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: SampleValue })),
+      }),
+      z.object({ resultType: z.literal('scalar'), result: SampleValue }),
+      z.object({ resultType: z.enum(['matrix', 'string']), result: z.unknown() }),
+    ])
+    .optional(),
+  errorType: z.string().optional(),
+  error: z.string().optional(),
+});
+
+const NO_DATA_VALUES = new Set(['NaN', '+Inf', '-Inf', 'Inf']);
+
+/** A Prometheus sample value string → number, or undefined for NaN/±Inf. */
+export function parseSampleValue(text: string): number | undefined {
+  if (NO_DATA_VALUES.has(text)) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) {
+    throw new MetricQueryError('bad-response', `prometheus returned a non-numeric sample value "${text}"`);
+  }
+  return n;
+}
+
+function describeSeries(metric: Record<string, string>): string {
+  const labels = Object.entries(metric).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return `{${labels.join(', ')}}`;
+}
+
+/** Interprets a decoded `/api/v1/query` answer (the JSON body) according to the rules above. */
+export function interpretQueryResponse(body: unknown): number | undefined {
+  const parsed = QueryResponse.safeParse(body);
+  if (!parsed.success) {
+    throw new MetricQueryError('bad-response', 'prometheus answer is not a query response');
+  }
+  const res = parsed.data;
+  if (res.status === 'error') {
+    throw new MetricQueryError('query', `prometheus ${res.errorType ?? 'error'}: ${res.error ?? 'unknown'}`);
+  }
+  const data = res.data;
+  if (!data) throw new MetricQueryError('bad-response', 'prometheus answer has no data');
+  switch (data.resultType) {
+    case 'scalar':
+      return parseSampleValue(data.result[1]);
+    case 'vector': {
+      const [first, second] = data.result;
+      if (!first) return undefined;
+      if (second) {
+        const shown = data.result.slice(0, 3).map((s) => describeSeries(s.metric));
+        throw new MetricQueryError(
+          'ambiguous',
+          `query returned ${data.result.length} series (${shown.join(', ')}${data.result.length > 3 ? ', …' : ''}); ` +
+            'aggregate it to one number, e.g. with sum() or max()',
+        );
+      }
+      return parseSampleValue(first.value[1]);
+    }
+    default:
+      throw new MetricQueryError(
+        'bad-response',
+        `query returned a ${data.resultType}; an instant query must return a vector or a scalar`,
+      );
+  }
+}
+
+/** Base URL without trailing slashes; rejects credentials in the URL (they would end up in messages). */
+function baseURL(address: string): string {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new MetricQueryError('config', `provider.prometheus.address "${address}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new MetricQueryError('config', 'provider.prometheus.address must be an http(s) URL');
+  }
+  if (url.username || url.password) {
+    throw new MetricQueryError(
+      'config',
+      'provider.prometheus.address must not contain credentials; use provider.prometheus.authSecretRef',
+    );
+  }
+  url.search = '';
+  url.hash = '';
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Seconds with a unit as Prometheus's `timeout` parameter wants it. */
+function promTimeout(ms: number): string {
+  return `${Math.max(1, Math.ceil(ms / 1000))}s`;
+}
+
+export function createPrometheusProvider(options: PrometheusProviderOptions): MetricProvider {
+  const base = baseURL(options.address);
+  const endpoint = `${base}/api/v1/query`;
+  const defaultTimeout = options.timeoutMs ?? 10_000;
+  const doFetch = options.fetch ?? fetch;
+  const token = options.bearerToken?.trim();
+  if (token !== undefined && /[\r\n]/.test(token)) {
+    throw new MetricQueryError('config', 'the bearer token of provider.prometheus must be one line');
+  }
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'content-type': 'application/x-www-form-urlencoded',
+  };
+  if (token) headers.authorization = `Bearer ${token}`;
+
+  async function query(promql: string, opts: QueryOptions = {}): Promise<number | undefined> {
+    const timeoutMs = opts.timeoutMs ?? defaultTimeout;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const onAbort = () => controller.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) controller.abort();
+    const body = new URLSearchParams({ query: promql, timeout: promTimeout(timeoutMs) });
+    try {
+      let res: Response;
+      let text: string;
+      try {
+        res = await doFetch(endpoint, { method: 'POST', headers, body, signal: controller.signal });
+        text = await res.text();
+      } catch (err) {
+        if (controller.signal.aborted) {
+          const why = opts.signal?.aborted ? 'was cancelled' : `timed out after ${timeoutMs}ms`;
+          throw new MetricQueryError('timeout', `prometheus query ${why} (${base})`, { cause: err });
+        }
+        const cause = err instanceof Error && err.cause ? `: ${errorMessage(err.cause)}` : '';
+        throw new MetricQueryError(
+          'unreachable',
+          `prometheus ${base} unreachable: ${errorMessage(err)}${cause}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new MetricQueryError(
+          res.ok ? 'bad-response' : 'http',
+          `prometheus answered HTTP ${res.status} with a non-JSON body: ${text.slice(0, 200)}`,
+        );
+      }
+      if (!res.ok && (json as { status?: unknown } | null)?.status !== 'error') {
+        throw new MetricQueryError('http', `prometheus answered HTTP ${res.status}`);
+      }
+      return interpretQueryResponse(json);
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return { description: `prometheus ${base}`, query };
+}
+
+/** A provider from `spec.analysis.provider.prometheus`; the caller resolves authSecretRef to the token. */
+export function prometheusProviderFromSpec(
+  prometheus: AnalysisSpec['provider']['prometheus'],
+  bearerToken?: string,
+): MetricProvider {
+  return createPrometheusProvider({
+    address: prometheus.address,
+    timeoutMs: parseDuration(prometheus.timeout),
+    ...(bearerToken !== undefined ? { bearerToken } : {}),
+  });
+}

@@ -1,0 +1,214 @@
+// A small JSON client for the Kubernetes API on top of client-node's KubeConfig (auth, TLS, exec/token
+// plugins). Responses stay plain JSON; watches are streamed line by line with clean cancellation
+// (aborting a watch resolves, it is not an error) and an idle watchdog for half-open connections.
+// Every non-GET request is counted in `agentarmy_api_writes_total{verb,kind}`.
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { RuntimeMetrics } from '../observability/metrics.js';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface Status {
+  kind?: string;
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+}
+
+/** A non-2xx answer from the API server (or a watch ERROR event), with the Status it carried. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly status: Status | undefined,
+    context: string,
+  ) {
+    super(`${context}: ${statusCode} ${status?.reason ?? ''} ${status?.message ?? ''}`.trim());
+    this.name = 'ApiError';
+  }
+}
+
+export function isApiError(err: unknown, code?: number): err is ApiError {
+  return err instanceof ApiError && (code === undefined || err.statusCode === code);
+}
+
+export type WriteVerb = 'apply' | 'patch' | 'create' | 'update' | 'delete';
+
+export interface RequestOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  /** For writes: what to count in the writes metric. */
+  write?: { verb: WriteVerb; kind: string };
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: unknown;
+}
+
+export interface WatchOptions {
+  path: string;
+  query: Query;
+  onEvent: (event: WatchEvent) => void;
+  signal: AbortSignal;
+  /** Fail the watch when no bytes arrive for this long. */
+  idleTimeoutMs: number;
+}
+
+export class KubeClient {
+  private agents = new Map<string, http.Agent>();
+
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    readonly metrics?: RuntimeMetrics,
+  ) {}
+
+  async request<T>(opts: RequestOptions): Promise<T> {
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (payload !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
+    if (opts.write) this.metrics?.apiWrites.inc({ verb: opts.write.verb, kind: opts.write.kind });
+    const { url, options, transport } = await this.prepare(opts.method, opts.path, opts.query ?? {}, headers);
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const code = res.statusCode ?? 0;
+          const parsed = parseJson(text);
+          if (code >= 200 && code < 300) resolve(parsed as T);
+          else reject(new ApiError(code, asStatus(parsed, text), `${opts.method} ${opts.path}`));
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** Streams a watch. Resolves when the server ends it or `signal` aborts; rejects on errors. */
+  async watch(opts: WatchOptions): Promise<void> {
+    if (opts.signal.aborted) return;
+    const { url, options, transport } = await this.prepare(
+      'GET',
+      opts.path,
+      { ...opts.query, watch: true },
+      { Accept: 'application/json' },
+    );
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let idle: NodeJS.Timeout | undefined;
+      const finish = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        opts.signal.removeEventListener('abort', onAbort);
+        req.destroy();
+        if (err && !opts.signal.aborted) reject(err);
+        else resolve();
+      };
+      const onAbort = () => finish();
+      const touch = () => {
+        clearTimeout(idle);
+        idle = setTimeout(
+          () => finish(new Error(`watch ${opts.path} idle for ${opts.idleTimeoutMs} ms`)),
+          opts.idleTimeoutMs,
+        );
+      };
+      const req = transport.request(url, options, (res) => {
+        const code = res.statusCode ?? 0;
+        if (code !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            finish(new ApiError(code, asStatus(parseJson(text), text), `watch ${opts.path}`));
+          });
+          res.on('error', finish);
+          return;
+        }
+        let buffered = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          touch();
+          buffered += chunk;
+          let nl = buffered.indexOf('\n');
+          while (nl >= 0 && !settled) {
+            const line = buffered.slice(0, nl).trim();
+            buffered = buffered.slice(nl + 1);
+            nl = buffered.indexOf('\n');
+            if (!line) continue;
+            const event = parseJson(line) as WatchEvent | undefined;
+            if (event && typeof event === 'object' && typeof event.type === 'string') opts.onEvent(event);
+          }
+        });
+        res.on('end', () => finish());
+        res.on('close', () => finish());
+        res.on('error', finish);
+      });
+      req.on('error', finish);
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+      touch();
+      req.end();
+    });
+  }
+
+  /** Closes idle keep-alive sockets. */
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  private async prepare(method: string, path: string, query: Query, headers: Record<string, string>) {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const options: https.RequestOptions = { method, headers: { ...headers } };
+    // Fills in TLS material and the Authorization header (refreshing tokens from exec/file plugins).
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    const isHttps = url.protocol === 'https:';
+    options.agent = this.agentFor(isHttps, options);
+    return { url, options, transport: isHttps ? https : http };
+  }
+
+  /** One keep-alive agent per TLS identity, instead of the fresh agent per call KubeConfig creates. */
+  private agentFor(isHttps: boolean, o: https.RequestOptions): http.Agent {
+    const id = isHttps
+      ? `https|${String(o.ca)}|${String(o.cert)}|${o.servername ?? ''}|${o.rejectUnauthorized}`
+      : 'http';
+    let agent = this.agents.get(id);
+    if (!agent) {
+      agent = isHttps
+        ? new https.Agent({
+            keepAlive: true,
+            ca: o.ca,
+            cert: o.cert,
+            key: o.key,
+            servername: o.servername,
+            ...(o.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: o.rejectUnauthorized }),
+          })
+        : new http.Agent({ keepAlive: true });
+      this.agents.set(id, agent);
+    }
+    return agent;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function asStatus(parsed: unknown, text: string): Status {
+  if (parsed && typeof parsed === 'object') return parsed as Status;
+  return { message: text.slice(0, 500) };
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../observability/logger.js';
+import { createRuntimeMetrics } from '../observability/metrics.js';
+import type { WatchOptions } from './api-client.js';
+import { FakeClock, flushMicrotasks } from './clock.js';
+import { Controller, ownerRequests, type ReconcileResult } from './controller.js';
+import { Informer, type ListWatchClient } from './informer.js';
+import { ItemExponentialRateLimiter } from './rate-limiter.js';
+import { coreTypes, type KubeObject, type Request } from './resource.js';
+
+const log = createLogger({ level: 'silent' });
+const ref = (kind: string, apiVersion: string, name: string, controller = true) => ({
+  apiVersion,
+  kind,
+  name,
+  uid: `uid-${name}`,
+  controller,
+});
+
+describe('ownerRequests', () => {
+  const owner = { group: 'agentarmy.dev', kind: 'AgentArmy' };
+  it.each([
+    [
+      'the controlling owner of the primary kind',
+      [ref('AgentArmy', 'agentarmy.dev/v1alpha1', 'x')],
+      undefined,
+      ['x'],
+    ],
+    [
+      'nothing for a non-controller reference',
+      [ref('AgentArmy', 'agentarmy.dev/v1alpha1', 'x', false)],
+      undefined,
+      [],
+    ],
+    ['nothing for another kind', [ref('Deployment', 'apps/v1', 'x')], undefined, []],
+    ['nothing for the same kind in another group', [ref('AgentArmy', 'other.io/v1', 'x')], undefined, []],
+    ['the owner named by a label', [], 'agentarmy.dev/army', ['from-label']],
+  ])('maps a child to %s', (_name, ownerReferences, label, expected) => {
+    const child: KubeObject = {
+      metadata: {
+        namespace: 'ns',
+        name: 'c',
+        ownerReferences,
+        labels: { 'agentarmy.dev/army': 'from-label' },
+      },
+    };
+    expect(ownerRequests(child, owner, label)).toEqual(expected.map((name) => ({ namespace: 'ns', name })));
+  });
+});
+
+function staticClient(items: KubeObject[]): ListWatchClient {
+  return {
+    request: async <T>() => ({ metadata: { resourceVersion: '1' }, items }) as T,
+    watch: (o: WatchOptions) =>
+      new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve())),
+  };
+}
+
+describe('Controller', () => {
+  it('reconciles every primary object, retries errors with backoff and honours requeueAfter', async () => {
+    const clock = new FakeClock();
+    const metrics = createRuntimeMetrics();
+    const parents = [
+      { metadata: { namespace: 'ns', name: 'a' } },
+      { metadata: { namespace: 'ns', name: 'b' } },
+    ];
+    const informer = new Informer<KubeObject>({
+      type: coreTypes.configMap,
+      client: staticClient(parents),
+      log,
+      clock,
+    });
+    const calls: string[] = [];
+    let failuresLeft = 2;
+    const reconciler = {
+      async reconcile(req: Request): Promise<ReconcileResult> {
+        calls.push(`${req.name}@${clock.now() - t0}`);
+        if (req.name === 'a' && failuresLeft-- > 0) throw new Error('boom');
+        if (req.name === 'b' && calls.filter((c) => c.startsWith('b')).length === 1)
+          return { requeueAfterMs: 1000 };
+        return {};
+      },
+    };
+    const controller = new Controller(
+      { name: 'test', for: informer, reconciler, concurrency: 2 },
+      { log, metrics, clock, rateLimiter: new ItemExponentialRateLimiter(5, 1000) },
+    );
+    const t0 = clock.now();
+    informer.start();
+    await controller.start();
+    await clock.advance(2000);
+    expect(calls).toEqual(['a@0', 'b@0', 'a@5', 'a@15', 'b@1000']);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('controller_runtime_reconcile_total{controller="test",result="error"} 2');
+    expect(text).toContain('controller_runtime_reconcile_total{controller="test",result="success"} 2');
+    expect(text).toContain('controller_runtime_reconcile_total{controller="test",result="requeue_after"} 1');
+    expect(text).toContain('controller_runtime_reconcile_errors_total{controller="test"} 2');
+    await controller.stop();
+    await informer.stop();
+  });
+
+  it('stop({ drain: true }) waits for the running reconcile and aborts its signal', async () => {
+    const informer = new Informer<KubeObject>({
+      type: coreTypes.configMap,
+      client: staticClient([{ metadata: { namespace: 'ns', name: 'a' } }]),
+      log,
+    });
+    let release: () => void = () => {};
+    let sawAbort = false;
+    let finished = false;
+    const reconciler = {
+      async reconcile(_req: Request, ctx: { signal: AbortSignal }): Promise<ReconcileResult> {
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        sawAbort = ctx.signal.aborted;
+        finished = true;
+        return {};
+      },
+    };
+    const controller = new Controller(
+      { name: 'drain', for: informer, reconciler },
+      { log, metrics: createRuntimeMetrics() },
+    );
+    informer.start();
+    await controller.start();
+    await flushMicrotasks();
+    const stopped = controller.stop();
+    await flushMicrotasks();
+    expect(finished).toBe(false);
+    release();
+    await stopped;
+    expect(finished).toBe(true);
+    expect(sawAbort).toBe(true);
+    await informer.stop();
+  });
+});

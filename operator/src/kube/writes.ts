@@ -1,0 +1,133 @@
+// Write helpers for reconcilers: server-side apply of children with the operator's field manager, owner
+// references for garbage collection, pruning of children no longer desired, and a status patch that is
+// sent at most once and only when the status really changed. All writes go through KubeClient and are
+// therefore counted in `agentarmy_api_writes_total`.
+import { isApiError, type KubeClient } from './api-client.js';
+import { deepEqual, isSubset, mergePatch } from './json-diff.js';
+import { type KubeObject, type OwnerReference, type ResourceType, resourcePath } from './resource.js';
+
+/** The one call the write helpers need: a KubeClient, or a recording fake in unit tests. */
+export type WriteClient = Pick<KubeClient, 'request'>;
+
+export const fieldManager = 'agent-army';
+
+/** An owner reference making `owner` the controller of a child (GC deletes the child with its owner). */
+export function controllerReference(owner: KubeObject): OwnerReference {
+  const { apiVersion, kind } = owner;
+  const name = owner.metadata?.name;
+  const uid = owner.metadata?.uid;
+  if (!apiVersion || !kind || !name || !uid) {
+    throw new Error('owner reference needs apiVersion, kind, metadata.name and metadata.uid on the owner');
+  }
+  return { apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true };
+}
+
+/** Server-side applies `obj` (force=true, field manager `agent-army`); returns the object the server stored. */
+export async function apply<T extends KubeObject>(
+  client: WriteClient,
+  type: ResourceType,
+  obj: T,
+): Promise<T> {
+  const name = obj.metadata?.name;
+  if (!name) throw new Error(`apply ${type.kind}: metadata.name is required`);
+  return client.request<T>({
+    method: 'PATCH',
+    path: resourcePath(type, obj.metadata?.namespace, name),
+    query: { fieldManager, force: true },
+    body: obj,
+    contentType: 'application/apply-patch+yaml',
+    write: { verb: 'apply', kind: type.kind },
+  });
+}
+
+/**
+ * Applies `desired` only when the observed object (from the cache) lacks something it sets; returns
+ * whether a write was made. Build `desired` in the server's canonical form (e.g. quantities) or the
+ * comparison will keep finding a difference.
+ */
+export async function applyIfChanged<T extends KubeObject>(
+  client: WriteClient,
+  type: ResourceType,
+  desired: T,
+  observed: KubeObject | undefined,
+): Promise<boolean> {
+  if (observed && isSubset(stripTypeMeta(desired), observed)) return false;
+  await apply(client, type, desired);
+  return true;
+}
+
+function stripTypeMeta(obj: KubeObject): KubeObject {
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  return rest;
+}
+
+/** Deletes one object (background propagation); a missing object is not an error. Returns true if deleted. */
+export async function deleteObject(
+  client: WriteClient,
+  type: ResourceType,
+  obj: KubeObject,
+): Promise<boolean> {
+  const name = obj.metadata?.name;
+  if (!name) throw new Error(`delete ${type.kind}: metadata.name is required`);
+  const uid = obj.metadata?.uid;
+  try {
+    await client.request({
+      method: 'DELETE',
+      path: resourcePath(type, obj.metadata?.namespace, name),
+      body: {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        propagationPolicy: 'Background',
+        ...(uid ? { preconditions: { uid } } : {}),
+      },
+      write: { verb: 'delete', kind: type.kind },
+    });
+    return true;
+  } catch (err) {
+    // 404: already gone; 409: the name now belongs to a newer object (uid precondition failed).
+    if (isApiError(err, 404) || isApiError(err, 409)) return false;
+    throw err;
+  }
+}
+
+/**
+ * Deletes the `existing` children (typically `store.list({ namespace, labels })` from the cache) whose
+ * names are not in `keep`. Objects already being deleted are skipped. Returns the names deleted.
+ */
+export async function prune(
+  client: WriteClient,
+  type: ResourceType,
+  existing: KubeObject[],
+  keep: Iterable<string>,
+): Promise<string[]> {
+  const wanted = new Set(keep);
+  const doomed = existing.filter(
+    (o) => !wanted.has(o.metadata?.name ?? '') && !o.metadata?.deletionTimestamp,
+  );
+  const deleted: string[] = [];
+  for (const obj of doomed) if (await deleteObject(client, type, obj)) deleted.push(obj.metadata?.name ?? '');
+  return deleted;
+}
+
+/**
+ * Patches the status subresource with a JSON merge patch from the observed to the new status — once, and
+ * only when they differ (deep equality, key order ignored). Returns whether a write was made.
+ */
+export async function patchStatus<S>(
+  client: WriteClient,
+  type: ResourceType,
+  observed: KubeObject & { status?: S },
+  status: S,
+): Promise<boolean> {
+  if (deepEqual(observed.status ?? {}, status)) return false;
+  const name = observed.metadata?.name;
+  if (!name) throw new Error(`patch status of ${type.kind}: metadata.name is required`);
+  await client.request({
+    method: 'PATCH',
+    path: resourcePath(type, observed.metadata?.namespace, name, 'status'),
+    body: { status: mergePatch(observed.status ?? {}, status) },
+    contentType: 'application/merge-patch+json',
+    write: { verb: 'patch', kind: type.kind },
+  });
+  return true;
+}
