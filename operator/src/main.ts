@@ -1,12 +1,14 @@
 // Operator entry point: configuration → Manager → controllers → run until SIGTERM/SIGINT.
 // Controllers are registered in `registerControllers` (the AgentArmy controller plugs in there).
 import { ConfigError, loadConfig } from './config.js';
+import { agentArmyController } from './controllers/agent-army/controller.js';
+import { agentVersionController } from './controllers/agent-version/controller.js';
 import { type ControllerSpec, Manager } from './kube/index.js';
 
 /** Builds the controllers this operator runs. Each one gets the manager for informers, client and events. */
 export type ControllerFactory = (mgr: Manager) => ControllerSpec;
 
-export const controllerFactories: ControllerFactory[] = [];
+export const controllerFactories: ControllerFactory[] = [agentArmyController, agentVersionController];
 
 export function registerControllers(
   mgr: Manager,

@@ -94,7 +94,12 @@ export function evaluate(metric: MetricDefinition, values: MetricValues, now: Da
   const { canary, stable } = values;
   const sampleSize = sampleCount(values.sampleSize);
   const minSamples = values.minSampleSize ?? 0;
-  const measure = (result: MeasurementResult, message: string | undefined, value?: number, stableValue?: number) => {
+  const measure = (
+    result: MeasurementResult,
+    message: string | undefined,
+    value?: number,
+    stableValue?: number,
+  ) => {
     const m: Measurement = {
       metric: metric.name,
       result,

@@ -99,7 +99,7 @@ function substitute(name: Placeholder, raw: string, ctx: Context, regex: boolean
  */
 export function renderQuery(template: string, vars: QueryVars): string {
   const values: Partial<Record<Placeholder, string>> = {};
-  const valueOf = (name: Placeholder): string => {
+  const resolve = (name: Placeholder): string => {
     const cached = values[name];
     if (cached !== undefined) return cached;
     const raw = vars[name];
@@ -125,7 +125,7 @@ export function renderQuery(template: string, vars: QueryVars): string {
       if (!isPlaceholder(name)) {
         throw new TemplateError(`unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.join(', ')})`);
       }
-      out += substitute(name, valueOf(name), ctx, regex);
+      out += substitute(name, resolve(name), ctx, regex);
       i = end + 2;
       continue;
     }

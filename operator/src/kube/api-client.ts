@@ -70,7 +70,12 @@ export class KubeClient {
   async request<T>(opts: RequestOptions): Promise<T> {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (payload !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
+    if (payload !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      // A fixed length, not chunked encoding: the apiserver answered chunked DELETE/PATCH bodies on reused
+      // keep-alive sockets with an occasional bare "400 Bad Request".
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
     if (opts.write) this.metrics?.apiWrites.inc({ verb: opts.write.verb, kind: opts.write.kind });
     const { url, options, transport } = await this.prepare(opts.method, opts.path, opts.query ?? {}, headers);
     return new Promise<T>((resolve, reject) => {

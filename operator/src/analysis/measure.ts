@@ -1,0 +1,111 @@
+// One analysis tick: every configured metric (built-ins + custom) measured against the provider.
+import type { AnalysisSpec, Measurement } from '../api/v1alpha1/index.js';
+import { BUILTIN_QUERIES, builtinNameClashes, type MetricDefinition, metricDefinitions } from './builtin.js';
+import { evaluate, type QueryOutcome } from './evaluate.js';
+import { errorMessage, type MetricProvider } from './provider.js';
+import { renderQuery, TemplateError } from './template.js';
+
+/** One side of the comparison: the version and the `track` label value its pods report. */
+export interface AnalysisTarget {
+  version: string;
+  track: string;
+}
+
+/**
+ * What is analysed. Canary: canary = {new version, "canary"}, stable = {running version, "stable"}.
+ * Blue-green pre-promotion: canary = the preview color's {version, track}, stable = the active color's.
+ */
+export interface AnalysisSubject {
+  namespace: string;
+  agent: string;
+  canary: AnalysisTarget;
+  stable: AnalysisTarget;
+}
+
+export interface MeasureOptions {
+  /** Cancels the tick's queries (they then come back as Error measurements). */
+  signal?: AbortSignal;
+}
+
+function varsFor(subject: AnalysisSubject, side: AnalysisTarget, window: string) {
+  return { namespace: subject.namespace, agent: subject.agent, ...side, window };
+}
+
+async function runQuery(
+  provider: MetricProvider,
+  template: string,
+  vars: ReturnType<typeof varsFor>,
+  opts: MeasureOptions,
+): Promise<QueryOutcome> {
+  let query: string;
+  try {
+    query = renderQuery(template, vars);
+  } catch (err) {
+    const message = err instanceof TemplateError ? `invalid query: ${err.message}` : errorMessage(err);
+    return { kind: 'error', message };
+  }
+  try {
+    const value = await provider.query(query, opts.signal ? { signal: opts.signal } : {});
+    return value === undefined ? { kind: 'no-data', query } : { kind: 'value', value, query };
+  } catch (err) {
+    return { kind: 'error', message: errorMessage(err), query };
+  }
+}
+
+/**
+ * Measures every metric once. Returns one Measurement per metric (built-ins first, then spec.metrics),
+ * all stamped with `now`. Never throws: a provider or template failure becomes an Error measurement.
+ * The tick's result is combineResults() of them (Fail > Error > Inconclusive > Pass).
+ */
+export async function takeMeasurement(
+  spec: AnalysisSpec,
+  subject: AnalysisSubject,
+  provider: MetricProvider,
+  now: Date,
+  opts: MeasureOptions = {},
+): Promise<Measurement[]> {
+  const canaryVars = varsFor(subject, subject.canary, spec.window);
+  const stableVars = varsFor(subject, subject.stable, spec.window);
+  const metrics = metricDefinitions(spec);
+  const sampleSize = runQuery(provider, BUILTIN_QUERIES.sampleSize, canaryVars, opts);
+  const stableLabel = `stable (version ${subject.stable.version}, track ${subject.stable.track})`;
+  const measureOne = async (metric: MetricDefinition): Promise<Measurement> => {
+    const relative = metric.condition.relativeToStable !== undefined;
+    const [canary, stable, samples] = await Promise.all([
+      runQuery(provider, metric.query, canaryVars, opts),
+      relative ? runQuery(provider, metric.query, stableVars, opts) : undefined,
+      sampleSize,
+    ]);
+    return evaluate(
+      metric,
+      {
+        canary,
+        ...(stable ? { stable } : {}),
+        sampleSize: samples,
+        minSampleSize: spec.minSampleSize,
+        stableLabel,
+      },
+      now,
+    );
+  };
+  return Promise.all(metrics.map(measureOne));
+}
+
+/**
+ * Problems that make a spec unusable, for a status condition before any query runs: unknown placeholders,
+ * placeholders that cannot be escaped where they stand, a bad window, names clashing with a built-in.
+ */
+export function analysisProblems(spec: AnalysisSpec): string[] {
+  const problems = builtinNameClashes(spec).map(
+    (name) => `metrics: name "${name}" is used by a built-in metric of this analysis`,
+  );
+  const sample = { namespace: 'ns', agent: 'agent', version: '1.0.0', track: 'canary', window: spec.window };
+  for (const metric of metricDefinitions(spec)) {
+    try {
+      renderQuery(metric.query, sample);
+    } catch (err) {
+      problems.push(`metrics[${metric.name}].query: ${errorMessage(err)}`);
+    }
+  }
+  return problems;
+}

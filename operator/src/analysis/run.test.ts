@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AnalysisRunStatus,
+  AnalysisSpec,
+  type Measurement,
+  type MeasurementResult,
+} from '../api/v1alpha1/index.js';
+import {
+  advanceRun,
+  assessRun,
+  MAX_MEASUREMENTS,
+  nextMeasurementDue,
+  recordMeasurement,
+  startRun,
+  withStepOverrides,
+} from './run.js';
+
+const t0 = new Date('2026-01-01T00:00:00.000Z');
+const at = (s: number) => new Date(t0.getTime() + s * 1000);
+const spec = (extra: Record<string, unknown> = {}) =>
+  AnalysisSpec.parse({ provider: { prometheus: { address: 'http://prom:9090' } }, maxErrorRate: 0.05, ...extra });
+
+const m = (result: MeasurementResult, time = t0, metric = 'error-rate'): Measurement => ({
+  metric,
+  result,
+  time: time.toISOString(),
+  ...(result === 'Fail' ? { value: 0.3, threshold: '<= 0.05', message: '0.3 > 0.05' } : {}),
+});
+
+/** Records one single-metric tick per result. */
+const runOf = (...results: MeasurementResult[]) =>
+  results.reduce((run, r, i) => recordMeasurement(run, [m(r, at(i))]), startRun({ stepIndex: 2, now: t0 }));
+
+describe('recordMeasurement', () => {
+  it('counts a tick once by its combined result and keeps every metric measurement', () => {
+    const run = recordMeasurement(startRun({ stepIndex: 0, now: t0 }), [m('Pass'), m('Fail', t0, 'p95-latency')]);
+    expect(run).toMatchObject({ successful: 0, failed: 1, inconclusive: 0, errors: 0 });
+    expect(run.measurements.map((x) => x.metric)).toEqual(['error-rate', 'p95-latency']);
+  });
+
+  it('counts consecutive errors and resets them on any other result', () => {
+    expect(runOf('Error', 'Error').consecutiveErrors).toBe(2);
+    expect(runOf('Error', 'Error', 'Inconclusive').consecutiveErrors).toBe(0);
+    expect(runOf('Error', 'Pass', 'Error')).toMatchObject({ errors: 2, consecutiveErrors: 1, successful: 1 });
+  });
+
+  it('does not change the run it was given', () => {
+    const before = startRun({ stepIndex: 0, now: t0 });
+    const copy = structuredClone(before);
+    recordMeasurement(before, [m('Fail')]);
+    expect(before).toEqual(copy);
+  });
+
+  it(`keeps the newest ${MAX_MEASUREMENTS} measurements and a status the schema accepts`, () => {
+    const results = Array.from({ length: 130 }, (_, i): MeasurementResult => (i % 2 ? 'Pass' : 'Inconclusive'));
+    const run = runOf(...results);
+    expect(run.measurements).toHaveLength(MAX_MEASUREMENTS);
+    expect(run.measurements.at(-1)?.time).toBe(at(129).toISOString());
+    expect(run.measurements[0]?.time).toBe(at(30).toISOString());
+    expect(run.successful + run.inconclusive).toBe(130);
+    expect(AnalysisRunStatus.safeParse(run).success).toBe(true);
+  });
+
+  it('refuses an empty tick', () => {
+    expect(() => recordMeasurement(startRun({ stepIndex: 0, now: t0 }), [])).toThrow(/at least one/);
+  });
+});
+
+describe('assessRun', () => {
+  it.each<[string, MeasurementResult[], Record<string, unknown>, string, RegExp]>([
+    ['nothing yet', [], {}, 'Running', /0 of 3/],
+    ['count passes', ['Pass', 'Pass', 'Pass'], {}, 'Successful', /3 of 3 measurements taken, 3 passed/],
+    ['one fail with failureLimit 0', ['Pass', 'Fail'], {}, 'Failed', /1 failed measurement\(s\) > failureLimit 0; last: error-rate = 0\.3 \(<= 0\.05\)/],
+    ['a fail within failureLimit', ['Fail', 'Pass', 'Pass'], { failureLimit: 1 }, 'Successful', /3 of 3/],
+    ['failures over failureLimit', ['Fail', 'Fail'], { failureLimit: 1 }, 'Failed', /2 failed/],
+    ['inconclusive over the limit', ['Pass', 'Inconclusive'], {}, 'Inconclusive', /inconclusiveLimit 0/],
+    ['inconclusive within the limit', ['Inconclusive', 'Pass', 'Pass'], { inconclusiveLimit: 1 }, 'Successful', /3 of 3/],
+    ['errors up to the limit keep running', ['Error', 'Error'], { consecutiveErrorLimit: 2 }, 'Running', /0 of 3/],
+    ['errors over the limit', ['Error', 'Error', 'Error'], { consecutiveErrorLimit: 2 }, 'Error', /3 consecutive errors > consecutiveErrorLimit 2 \(action Rollback\)/],
+    ['the configured error action is named', ['Error'], { consecutiveErrorLimit: 0, consecutiveErrorAction: 'Pause' }, 'Error', /action Pause/],
+    ['errors never count toward count', ['Pass', 'Error', 'Pass', 'Error'], { consecutiveErrorLimit: 4 }, 'Running', /2 of 3/],
+    ['a fail wins over errors and inconclusive', ['Inconclusive', 'Error', 'Fail'], { consecutiveErrorLimit: 0 }, 'Failed', /1 failed/],
+    ['errors win over inconclusive', ['Inconclusive', 'Error'], { consecutiveErrorLimit: 0 }, 'Error', /consecutive errors/],
+  ])('%s → %s', (_what, results, extra, phase, message) => {
+    const a = assessRun(runOf(...results), spec(extra));
+    expect(a.phase).toBe(phase);
+    expect(a.message).toMatch(message);
+  });
+
+  it('keeps a final phase', () => {
+    const run = { ...runOf('Fail'), phase: 'Successful' as const, message: 'promoted by hand' };
+    expect(assessRun(run, spec())).toEqual({ phase: 'Successful', message: 'promoted by hand' });
+  });
+});
+
+describe('advanceRun', () => {
+  it('sets phase, message and finishedAt when the run ends', () => {
+    const s = spec({ count: 2 });
+    const one = advanceRun(startRun({ stepIndex: 1, version: '1.1.0', now: t0 }), s, [m('Pass', at(0))], at(0));
+    expect(one).toMatchObject({ phase: 'Running', version: '1.1.0' });
+    expect(one.finishedAt).toBeUndefined();
+    const two = advanceRun(one, s, [m('Pass', at(60))], at(60));
+    expect(two).toMatchObject({ phase: 'Successful', finishedAt: at(60).toISOString(), successful: 2 });
+    expect(AnalysisRunStatus.safeParse(two).success).toBe(true);
+  });
+});
+
+describe('nextMeasurementDue', () => {
+  const s = spec({ interval: '30s' });
+  it.each<[string, MeasurementResult[], number, number | undefined]>([
+    ['first tick is due now', [], 0, 0],
+    ['after a tick at t=0, 10s later', ['Pass'], 10, 20_000],
+    ['overdue is 0', ['Pass'], 45, 0],
+    ['a finished run has nothing due', ['Fail'], 0, undefined],
+  ])('%s', (_what, results, nowS, expected) => {
+    const run = runOf(...results);
+    const finished = { ...run, phase: assessRun(run, s).phase };
+    expect(nextMeasurementDue(finished, s, at(nowS))).toBe(expected);
+  });
+});
+
+describe('withStepOverrides', () => {
+  it('applies a step count and interval and keeps the rest', () => {
+    const s = withStepOverrides(spec({ count: 5, interval: '1m' }), { interval: '10s' });
+    expect(s).toMatchObject({ count: 5, interval: '10s', maxErrorRate: 0.05 });
+    expect(withStepOverrides(s, { count: 2 }).count).toBe(2);
+    expect(withStepOverrides(s, undefined)).toEqual(s);
+  });
+});

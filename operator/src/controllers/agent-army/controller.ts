@@ -1,0 +1,60 @@
+// Registers the AgentArmy controller: the army is the primary kind; its Deployments, ConfigMaps,
+// Services, HPAs and PDBs are owned children (by controller ownerReference); an AgentVersion change
+// wakes every army of its namespace that names it (desired or running).
+import type { AgentArmy } from '../../api/v1alpha1/index.js';
+import type { ControllerSpec } from '../../kube/controller.js';
+import type { Manager } from '../../kube/manager.js';
+import { coreTypes, type KubeObject } from '../../kube/resource.js';
+import { agentArmyType, agentVersionType } from '../resource-types.js';
+import { MANAGER } from './labels.js';
+import { AgentArmyReconciler } from './reconciler.js';
+
+/** Children are cached only when the operator made them, which keeps the caches small. */
+const managed = { labelSelector: { 'app.kubernetes.io/managed-by': MANAGER } };
+
+/** Armies of the version's namespace that desire it or still run it. */
+export function armiesUsingVersion(armies: KubeObject[], version: KubeObject) {
+  const name = version.metadata?.name;
+  const namespace = version.metadata?.namespace ?? '';
+  return armies
+    .filter((a) => {
+      const army = a as Partial<AgentArmy>;
+      return (
+        army.spec?.agents?.some((agent) => agent.version === name) ||
+        army.status?.agents?.some((s) => s.stableVersion === name)
+      );
+    })
+    .map((a) => ({ namespace, name: a.metadata?.name ?? '' }));
+}
+
+export function agentArmyController(mgr: Manager): ControllerSpec {
+  const informers = {
+    armies: mgr.informer(agentArmyType),
+    versions: mgr.informer(agentVersionType),
+    deployments: mgr.informer(coreTypes.deployment, managed),
+    configMaps: mgr.informer(coreTypes.configMap, managed),
+    services: mgr.informer(coreTypes.service, managed),
+    hpas: mgr.informer(coreTypes.hpa, managed),
+    pdbs: mgr.informer(coreTypes.pdb, managed),
+  };
+  return {
+    name: 'agentarmy',
+    for: informers.armies,
+    owns: [
+      informers.deployments,
+      informers.configMaps,
+      informers.services,
+      informers.hpas,
+      informers.pdbs,
+    ].map((informer) => ({ informer })),
+    watches: [
+      {
+        informer: informers.versions,
+        map: (v) =>
+          armiesUsingVersion(informers.armies.store.list({ namespace: v.metadata?.namespace ?? '' }), v),
+      },
+    ],
+    concurrency: mgr.config.concurrency,
+    reconciler: new AgentArmyReconciler({ informers, client: mgr.client, events: mgr.events }),
+  };
+}

@@ -1,0 +1,102 @@
+// observe: everything the AgentArmy decision needs, read from the informer caches (plus a GET for each
+// prompt ConfigMap an AgentVersion references, which the operator does not cache). Nothing is written.
+import {
+  type AgentArmy,
+  type AgentVersion,
+  safeParseAgentArmy,
+  safeParseAgentVersion,
+} from '../../api/v1alpha1/index.js';
+import { isApiError, type KubeClient } from '../../kube/api-client.js';
+import type { Informer } from '../../kube/informer.js';
+import { coreTypes, type KubeObject, resourcePath } from '../../kube/resource.js';
+import { ownerUidIndex } from '../../kube/store.js';
+import { type ObservedArmy, type ObservedChildren, promptKey } from './observed.js';
+
+export interface ArmyInformers {
+  armies: Informer<KubeObject>;
+  versions: Informer<KubeObject>;
+  deployments: Informer<KubeObject>;
+  configMaps: Informer<KubeObject>;
+  services: Informer<KubeObject>;
+  hpas: Informer<KubeObject>;
+  pdbs: Informer<KubeObject>;
+}
+
+export type Observation =
+  | { kind: 'gone' }
+  | { kind: 'invalid'; raw: KubeObject; problems: string }
+  | { kind: 'ok'; raw: KubeObject; observed: ObservedArmy };
+
+/**
+ * Children by name. The caches hold the JSON the server sent; client-node's V1 types describe it except
+ * for timestamps (strings here, Date there), which the controller never reads from children.
+ */
+function byName<T>(objs: KubeObject[]): Map<string, T> {
+  return new Map(objs.map((o) => [o.metadata?.name ?? '', o as unknown as T]));
+}
+
+export function observeChildren(inf: ArmyInformers, armyUid: string): ObservedChildren {
+  const owned = <T>(i: Informer<KubeObject>) => byName<T>(i.store.byIndex(ownerUidIndex, armyUid));
+  return {
+    deployments: owned(inf.deployments),
+    configMaps: owned(inf.configMaps),
+    services: owned(inf.services),
+    hpas: owned(inf.hpas),
+    pdbs: owned(inf.pdbs),
+  };
+}
+
+/** Text of a ConfigMap key, or undefined when the ConfigMap or key does not exist. */
+async function readConfigMapKey(
+  client: Pick<KubeClient, 'request'>,
+  namespace: string,
+  ref: { name: string; key: string },
+): Promise<string | undefined> {
+  try {
+    const cm = await client.request<{ data?: Record<string, string> }>({
+      method: 'GET',
+      path: resourcePath(coreTypes.configMap, namespace, ref.name),
+    });
+    return cm.data?.[ref.key];
+  } catch (err) {
+    if (isApiError(err, 404)) return undefined;
+    throw err;
+  }
+}
+
+export async function observeArmy(
+  inf: ArmyInformers,
+  client: Pick<KubeClient, 'request'>,
+  namespace: string,
+  name: string,
+): Promise<Observation> {
+  const raw = inf.armies.store.get(namespace, name);
+  if (!raw || raw.metadata?.deletionTimestamp) return { kind: 'gone' };
+  const parsed = safeParseAgentArmy(raw);
+  if (!parsed.ok) return { kind: 'invalid', raw, problems: parsed.error.message };
+  const army: AgentArmy = parsed.value;
+
+  const versions = new Map<string, AgentVersion>();
+  const invalidVersions = new Map<string, string>();
+  for (const obj of inf.versions.store.list({ namespace })) {
+    const v = safeParseAgentVersion(obj);
+    const vName = obj.metadata?.name ?? '';
+    if (v.ok) versions.set(vName, v.value);
+    else invalidVersions.set(vName, v.error.message);
+  }
+
+  // Only the prompts of versions this army may render: the desired and the running ones.
+  const prompts = new Map<string, string | undefined>();
+  const children = observeChildren(inf, army.metadata.uid ?? '');
+  const wanted = new Set(army.spec.agents.map((a) => a.version));
+  for (const dep of children.deployments.values()) {
+    const running = dep.metadata?.annotations?.['agentarmy.dev/agent-version'];
+    if (running) wanted.add(running);
+  }
+  for (const vName of wanted) {
+    const ref = versions.get(vName)?.spec.promptRef;
+    if (ref && !prompts.has(promptKey(ref)))
+      prompts.set(promptKey(ref), await readConfigMapKey(client, namespace, ref));
+  }
+  return { kind: 'ok', raw, observed: { army, versions, invalidVersions, prompts, children } };
+}

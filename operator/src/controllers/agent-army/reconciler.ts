@@ -1,0 +1,125 @@
+// The AgentArmy reconcile: observe → decide (pure) → apply children that drifted → prune children no
+// longer desired → patch status once if it changed → record events → requeue-after.
+import { type Condition, ConditionType } from '../../api/v1alpha1/index.js';
+import { setCondition } from '../../kube/conditions.js';
+import type { ReconcileContext, ReconcileResult, Reconciler } from '../../kube/controller.js';
+import type { EventRecorder } from '../../kube/events.js';
+import { coreTypes, type KubeObject, type ResourceType } from '../../kube/resource.js';
+import {
+  applyIfChanged,
+  controllerReference,
+  patchStatus,
+  prune,
+  type WriteClient,
+} from '../../kube/writes.js';
+import { agentArmyType } from '../resource-types.js';
+import { type ArmyPlan, decide } from './decide.js';
+import { LABEL } from './labels.js';
+import { type ArmyInformers, observeArmy } from './observe.js';
+import type { ObservedChildren } from './observed.js';
+
+type ChildKind = keyof ObservedChildren;
+const CHILD_TYPES: Record<string, { type: ResourceType; key: ChildKind }> = {
+  ConfigMap: { type: coreTypes.configMap, key: 'configMaps' },
+  Deployment: { type: coreTypes.deployment, key: 'deployments' },
+  Service: { type: coreTypes.service, key: 'services' },
+  HorizontalPodAutoscaler: { type: coreTypes.hpa, key: 'hpas' },
+  PodDisruptionBudget: { type: coreTypes.pdb, key: 'pdbs' },
+};
+
+export interface ArmyReconcilerDeps {
+  informers: ArmyInformers;
+  client: WriteClient;
+  events: EventRecorder;
+  now?: () => Date;
+}
+
+export class AgentArmyReconciler implements Reconciler {
+  constructor(private readonly deps: ArmyReconcilerDeps) {}
+
+  async reconcile(req: { namespace: string; name: string }, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const { client, events, informers } = this.deps;
+    const now = this.deps.now?.() ?? new Date();
+    const obs = await observeArmy(informers, client, req.namespace, req.name);
+    if (obs.kind === 'gone') return {}; // garbage collection removes the children
+    if (obs.kind === 'invalid') {
+      // The apiserver validated the object, so this is a schema the operator is stricter about.
+      const raw = obs.raw as KubeObject & { status?: { conditions?: Condition[]; phase?: string } };
+      const conditions = setCondition(
+        raw.status?.conditions,
+        {
+          type: ConditionType.Ready,
+          status: 'False',
+          reason: 'InvalidSpec',
+          message: obs.problems.slice(0, 4000),
+        },
+        now.getTime(),
+      );
+      if (await patchStatus(client, agentArmyType, raw, { ...raw.status, phase: 'Degraded', conditions })) {
+        await events.event(raw, 'Warning', 'InvalidSpec', obs.problems.slice(0, 1000));
+      }
+      ctx.log.warn({ problems: obs.problems }, 'invalid AgentArmy');
+      return {};
+    }
+
+    const { observed, raw } = obs;
+    const plan = decide(observed, now);
+    if (ctx.signal.aborted) return {};
+    await this.applyChildren(plan, observed.children, raw, ctx);
+    await this.pruneChildren(plan, observed.children);
+    const changed = await patchStatus(
+      client,
+      agentArmyType,
+      { ...raw, status: observed.army.status },
+      plan.status,
+    );
+    for (const e of plan.events) await events.event(raw, e.type, e.reason, e.message);
+    if (changed) ctx.log.info({ phase: plan.status.phase, ready: plan.status.ready }, 'status updated');
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  private async applyChildren(
+    plan: ArmyPlan,
+    children: ObservedChildren,
+    owner: KubeObject,
+    ctx: ReconcileContext,
+  ) {
+    const ownerRef = controllerReference(owner);
+    for (const obj of plan.desired) {
+      const child = CHILD_TYPES[obj.kind ?? ''];
+      if (!child) throw new Error(`no resource type for child kind ${obj.kind}`);
+      const desired = { ...obj, metadata: { ...obj.metadata, ownerReferences: [ownerRef] } } as KubeObject;
+      const live = children[child.key].get(obj.metadata?.name ?? '');
+      if (await applyIfChanged(this.deps.client, child.type, desired, live as KubeObject | undefined)) {
+        ctx.log.info(
+          { child: `${obj.kind}/${obj.metadata?.name}`, created: live === undefined },
+          'applied child',
+        );
+        if (obj.kind === 'Deployment') {
+          const version = obj.metadata?.labels?.[LABEL.version];
+          await this.deps.events.event(
+            owner,
+            'Normal',
+            'DeploymentApplied',
+            `${live ? 'updated' : 'created'} Deployment ${obj.metadata?.name} at version ${version}`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Deletes owned children that are not desired, except those of agents that must be left alone. */
+  private async pruneChildren(plan: ArmyPlan, children: ObservedChildren) {
+    const keepAgents = new Set(plan.keepAgents);
+    for (const { type, key } of Object.values(CHILD_TYPES)) {
+      const existing = [...children[key].values()] as KubeObject[];
+      const keep = new Set(
+        plan.desired.filter((o) => CHILD_TYPES[o.kind ?? '']?.key === key).map((o) => o.metadata?.name ?? ''),
+      );
+      for (const o of existing) {
+        if (keepAgents.has(o.metadata?.labels?.[LABEL.agent] ?? '')) keep.add(o.metadata?.name ?? '');
+      }
+      await prune(this.deps.client, type, existing, keep);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// The AgentVersion controller: Ready when the referenced Secret key and prompt ConfigMap key exist, and
+// usedBy from the armies of its namespace. Secrets are read with a GET (never cached, never logged: only
+// their key names are used); a version that is not Ready is checked again periodically.
+import { safeParseAgentArmy, safeParseAgentVersion } from '../../api/v1alpha1/index.js';
+import { isApiError, type KubeClient } from '../../kube/api-client.js';
+import type { ControllerSpec, ReconcileResult } from '../../kube/controller.js';
+import type { Manager } from '../../kube/manager.js';
+import { coreTypes, type KubeObject, type ResourceType, resourcePath } from '../../kube/resource.js';
+import { patchStatus } from '../../kube/writes.js';
+import { agentArmyType, agentVersionType } from '../resource-types.js';
+import { decideVersionStatus } from './decide.js';
+
+export const NOT_READY_RECHECK_MS = 15_000;
+
+async function keysOf(
+  client: Pick<KubeClient, 'request'>,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+): Promise<string[] | undefined> {
+  try {
+    const obj = await client.request<{ data?: Record<string, string>; stringData?: Record<string, string> }>({
+      method: 'GET',
+      path: resourcePath(type, namespace, name),
+    });
+    return Object.keys({ ...obj.data, ...obj.stringData });
+  } catch (err) {
+    if (isApiError(err, 404)) return undefined;
+    throw err;
+  }
+}
+
+export function agentVersionController(mgr: Manager): ControllerSpec {
+  const versions = mgr.informer(agentVersionType);
+  const armies = mgr.informer(agentArmyType);
+  return {
+    name: 'agentversion',
+    for: versions,
+    watches: [
+      {
+        informer: armies,
+        // An army change can change usedBy of the versions it names (desired or running).
+        map: (a: KubeObject) => {
+          const parsed = safeParseAgentArmy(a);
+          if (!parsed.ok) return [];
+          const names = new Set(parsed.value.spec.agents.map((x) => x.version));
+          for (const s of parsed.value.status?.agents ?? []) if (s.stableVersion) names.add(s.stableVersion);
+          return [...names].map((name) => ({ namespace: a.metadata?.namespace ?? '', name }));
+        },
+      },
+    ],
+    concurrency: mgr.config.concurrency,
+    reconciler: {
+      async reconcile(req, ctx): Promise<ReconcileResult> {
+        const raw = versions.store.get(req.namespace, req.name);
+        if (!raw) return {};
+        const parsed = safeParseAgentVersion(raw);
+        if (!parsed.ok) {
+          ctx.log.warn({ problems: parsed.error.message }, 'invalid AgentVersion');
+          await mgr.events.event(raw, 'Warning', 'InvalidSpec', parsed.error.message.slice(0, 1000));
+          return {};
+        }
+        const av = parsed.value;
+        const secretKeys = await keysOf(
+          mgr.client,
+          coreTypes.secret,
+          req.namespace,
+          av.spec.model.apiKeySecretRef.name,
+        );
+        const promptKeys = av.spec.promptRef
+          ? await keysOf(mgr.client, coreTypes.configMap, req.namespace, av.spec.promptRef.name)
+          : undefined;
+        const armyList = armies.store
+          .list({ namespace: req.namespace })
+          .map((a) => safeParseAgentArmy(a))
+          .flatMap((r) => (r.ok ? [r.value] : []));
+        const status = decideVersionStatus(
+          { version: av, secretKeys, promptKeys, armies: armyList },
+          new Date(),
+        );
+        const before = av.status?.conditions?.find((c) => c.type === 'Ready');
+        const ready = status.conditions?.find((c) => c.type === 'Ready');
+        if (await patchStatus(mgr.client, agentVersionType, { ...raw, status: av.status }, status)) {
+          if (ready && ready.status !== before?.status && ready.status === 'False') {
+            await mgr.events.event(raw, 'Warning', ready.reason, ready.message);
+          }
+        }
+        return ready?.status === 'True' ? {} : { requeueAfterMs: NOT_READY_RECHECK_MS };
+      },
+    },
+  };
+}
