@@ -62,6 +62,23 @@ describe('decide for a RollingUpdate army', () => {
     expect(plan.requeueAfterMs).toBeUndefined();
   });
 
+  it('keeps the last completed version as stable while a new one rolls out, and moves it on completion', () => {
+    const a = army([{ name: 'orchestrator', version: 'orch-v11', replicas: 2 }], {
+      agents: [{ name: 'orchestrator', phase: 'Ready', stableVersion: 'orch-v1', readyReplicas: 2 }],
+    });
+    // The operator already applied 1.1.0: the annotation says orch-v11, but only 1 pod is updated.
+    const rolling = { ...liveDeployment('orch-v11', 2, 2, 2) };
+    rolling.status = { ...rolling.status, updatedReplicas: 1, replicas: 3 };
+    const mid = decide(observed(a, [v1, v11], [rolling]), now);
+    expect(mid.status.agents?.[0]).toMatchObject({ phase: 'Progressing', stableVersion: 'orch-v1' });
+    expect(mid.status.agents?.[0]?.message).toBe('rolling out 1.1.0: 1/2 updated, 2 ready');
+    const done = decide(
+      observed({ ...a, status: mid.status }, [v1, v11], [liveDeployment('orch-v11', 2, 2, 2)]),
+      later,
+    );
+    expect(done.status.agents?.[0]).toMatchObject({ phase: 'Ready', stableVersion: 'orch-v11' });
+  });
+
   it('records no event and keeps lastTransitionTime at steady state (decide of its own status)', () => {
     const a = army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]);
     const first = decide(observed(a, [v1], [liveDeployment('orch-v1', 2, 2)]), now);

@@ -107,13 +107,17 @@ export function planAgent(obs: ObservedArmy, agent: Agent): AgentPlan {
   const ref: AgentRef = { army: army.metadata.name ?? '', agent: agent.name };
   const previous = army.status?.agents?.find((a) => a.name === agent.name);
   const live = obs.children.deployments.get(`${ref.army}-${ref.agent}`);
-  const runningName = runningVersionName(live) ?? previous?.stableVersion;
-  const running = runningName ? obs.versions.get(runningName) : undefined;
+  // The stable version is the last one that completed a rollout (kept in status, so it survives restarts);
+  // the live Deployment's annotation only fills in when status was lost, since it changes on every apply.
+  const stableName =
+    previous?.stableVersion ??
+    (live && rolloutComplete(live, runningVersionName(live) ?? '') ? runningVersionName(live) : undefined);
+  const running = stableName ? obs.versions.get(stableName) : undefined;
   const base: AgentStatus = {
     name: agent.name,
     phase: 'Pending',
     desiredVersion: agent.version,
-    ...(runningName ? { stableVersion: runningName } : {}),
+    ...(stableName ? { stableVersion: stableName } : {}),
     replicas: live?.status?.replicas ?? 0,
     readyReplicas: live?.status?.readyReplicas ?? 0,
     updatedReplicas: live?.status?.updatedReplicas ?? 0,
@@ -188,8 +192,13 @@ export function planAgent(obs: ObservedArmy, agent: Agent): AgentPlan {
       });
     }
   } else {
-    const ready = `${base.readyReplicas}/${live?.spec?.replicas ?? agent.replicas} ready`;
-    status = { ...base, phase: 'Progressing', message: `rolling out ${av.spec.version}: ${ready}` };
+    const want = live?.spec?.replicas ?? agent.replicas;
+    const atVersion = runningVersionName(live) === avName ? (base.updatedReplicas ?? 0) : 0;
+    status = {
+      ...base,
+      phase: 'Progressing',
+      message: `rolling out ${av.spec.version}: ${atVersion}/${want} updated, ${base.readyReplicas} ready`,
+    };
   }
   return {
     status,
