@@ -54,7 +54,9 @@ export function exposition(tracks: SimulatedTrack[], elapsed: number): string {
       const latency = outcome === 'success' ? t.latency : FAILURE_LATENCY;
       lines.push(`agent_requests_total${labels(t, { outcome })} ${n}`);
       for (const le of BUCKETS) {
-        lines.push(`agent_request_duration_seconds_bucket${labels(t, { outcome, le: String(le) })} ${latency <= le ? n : 0}`);
+        lines.push(
+          `agent_request_duration_seconds_bucket${labels(t, { outcome, le: String(le) })} ${latency <= le ? n : 0}`,
+        );
       }
       lines.push(`agent_request_duration_seconds_bucket${labels(t, { outcome, le: '+Inf' })} ${n}`);
       lines.push(`agent_request_duration_seconds_sum${labels(t, { outcome })} ${n * latency}`);

@@ -51,7 +51,9 @@ describe('metricDefinitions', () => {
   it('leaves out a custom metric named like an enabled built-in, but allows the name otherwise', () => {
     const custom = { name: 'error-rate', query: 'vector(0)', condition: { max: 1 } };
     expect(metricDefinitions(spec({ maxErrorRate: 0.1, metrics: [custom] }))).toHaveLength(1);
-    expect(metricDefinitions(spec({ maxErrorRate: 0.1, metrics: [custom] }))[0]?.query).toBe(BUILTIN_QUERIES.errorRate);
+    expect(metricDefinitions(spec({ maxErrorRate: 0.1, metrics: [custom] }))[0]?.query).toBe(
+      BUILTIN_QUERIES.errorRate,
+    );
     expect(metricDefinitions(spec({ metrics: [custom] }))).toEqual([custom]);
   });
 });

@@ -43,7 +43,12 @@ describe('takeMeasurement', () => {
       [['agent_cost_usd_total', canary, 'version="1.1.0"'], 0.011],
       [['agent_cost_usd_total', stable, 'version="1.0.0"'], 0.01],
     ]);
-    const s = spec({ maxErrorRate: 0.05, maxP95LatencySeconds: 2, maxCostPerRequestRatio: 1.2, minSampleSize: 100 });
+    const s = spec({
+      maxErrorRate: 0.05,
+      maxP95LatencySeconds: 2,
+      maxCostPerRequestRatio: 1.2,
+      minSampleSize: 100,
+    });
     const ms = await takeMeasurement(s, subject, provider, now);
     expect(ms.map((m) => [m.metric, m.result, m.value])).toEqual([
       [BUILTIN_METRICS.errorRate, 'Fail', 0.3],
@@ -51,7 +56,9 @@ describe('takeMeasurement', () => {
       [BUILTIN_METRICS.costRatio, 'Pass', 0.011],
     ]);
     expect(ms.every((m) => m.sampleSize === 240 && m.time === now.toISOString())).toBe(true);
-    expect(ms[0]?.query).toContain('namespace="team-a", agent="orchestrator", version="1.1.0", track="canary"');
+    expect(ms[0]?.query).toContain(
+      'namespace="team-a", agent="orchestrator", version="1.1.0", track="canary"',
+    );
     expect(ms[0]?.query).toContain('[30s]');
     expect(combineResults(ms.map((m) => m.result))).toBe('Fail');
     // the sample-size query runs once per tick, not once per metric
@@ -65,7 +72,13 @@ describe('takeMeasurement', () => {
       [['my_metric', stable, 'version="1.0.0"'], 2],
     ]);
     const s = spec({
-      metrics: [{ name: 'mine', query: 'max(my_metric{version="{{version}}", track="{{track}}"})', condition: { relativeToStable: { maxRatio: 2 } } }],
+      metrics: [
+        {
+          name: 'mine',
+          query: 'max(my_metric{version="{{version}}", track="{{track}}"})',
+          condition: { relativeToStable: { maxRatio: 2 } },
+        },
+      ],
     });
     const [m] = await takeMeasurement(s, subject, provider, now);
     expect(m).toMatchObject({ metric: 'mine', result: 'Fail', value: 5, threshold: '<= stable × 2 (4)' });

@@ -18,7 +18,11 @@ import {
 const t0 = new Date('2026-01-01T00:00:00.000Z');
 const at = (s: number) => new Date(t0.getTime() + s * 1000);
 const spec = (extra: Record<string, unknown> = {}) =>
-  AnalysisSpec.parse({ provider: { prometheus: { address: 'http://prom:9090' } }, maxErrorRate: 0.05, ...extra });
+  AnalysisSpec.parse({
+    provider: { prometheus: { address: 'http://prom:9090' } },
+    maxErrorRate: 0.05,
+    ...extra,
+  });
 
 const m = (result: MeasurementResult, time = t0, metric = 'error-rate'): Measurement => ({
   metric,
@@ -33,7 +37,10 @@ const runOf = (...results: MeasurementResult[]) =>
 
 describe('recordMeasurement', () => {
   it('counts a tick once by its combined result and keeps every metric measurement', () => {
-    const run = recordMeasurement(startRun({ stepIndex: 0, now: t0 }), [m('Pass'), m('Fail', t0, 'p95-latency')]);
+    const run = recordMeasurement(startRun({ stepIndex: 0, now: t0 }), [
+      m('Pass'),
+      m('Fail', t0, 'p95-latency'),
+    ]);
     expect(run).toMatchObject({ successful: 0, failed: 1, inconclusive: 0, errors: 0 });
     expect(run.measurements.map((x) => x.metric)).toEqual(['error-rate', 'p95-latency']);
   });
@@ -52,7 +59,10 @@ describe('recordMeasurement', () => {
   });
 
   it(`keeps the newest ${MAX_MEASUREMENTS} measurements and a status the schema accepts`, () => {
-    const results = Array.from({ length: 130 }, (_, i): MeasurementResult => (i % 2 ? 'Pass' : 'Inconclusive'));
+    const results = Array.from(
+      { length: 130 },
+      (_, i): MeasurementResult => (i % 2 ? 'Pass' : 'Inconclusive'),
+    );
     const run = runOf(...results);
     expect(run.measurements).toHaveLength(MAX_MEASUREMENTS);
     expect(run.measurements.at(-1)?.time).toBe(at(129).toISOString());
@@ -70,17 +80,65 @@ describe('assessRun', () => {
   it.each<[string, MeasurementResult[], Record<string, unknown>, string, RegExp]>([
     ['nothing yet', [], {}, 'Running', /0 of 3/],
     ['count passes', ['Pass', 'Pass', 'Pass'], {}, 'Successful', /3 of 3 measurements taken, 3 passed/],
-    ['one fail with failureLimit 0', ['Pass', 'Fail'], {}, 'Failed', /1 failed measurement\(s\) > failureLimit 0; last: error-rate = 0\.3 \(<= 0\.05\)/],
+    [
+      'one fail with failureLimit 0',
+      ['Pass', 'Fail'],
+      {},
+      'Failed',
+      /1 failed measurement\(s\) > failureLimit 0; last: error-rate = 0\.3 \(<= 0\.05\)/,
+    ],
     ['a fail within failureLimit', ['Fail', 'Pass', 'Pass'], { failureLimit: 1 }, 'Successful', /3 of 3/],
     ['failures over failureLimit', ['Fail', 'Fail'], { failureLimit: 1 }, 'Failed', /2 failed/],
     ['inconclusive over the limit', ['Pass', 'Inconclusive'], {}, 'Inconclusive', /inconclusiveLimit 0/],
-    ['inconclusive within the limit', ['Inconclusive', 'Pass', 'Pass'], { inconclusiveLimit: 1 }, 'Successful', /3 of 3/],
-    ['errors up to the limit keep running', ['Error', 'Error'], { consecutiveErrorLimit: 2 }, 'Running', /0 of 3/],
-    ['errors over the limit', ['Error', 'Error', 'Error'], { consecutiveErrorLimit: 2 }, 'Error', /3 consecutive errors > consecutiveErrorLimit 2 \(action Rollback\)/],
-    ['the configured error action is named', ['Error'], { consecutiveErrorLimit: 0, consecutiveErrorAction: 'Pause' }, 'Error', /action Pause/],
-    ['errors never count toward count', ['Pass', 'Error', 'Pass', 'Error'], { consecutiveErrorLimit: 4 }, 'Running', /2 of 3/],
-    ['a fail wins over errors and inconclusive', ['Inconclusive', 'Error', 'Fail'], { consecutiveErrorLimit: 0 }, 'Failed', /1 failed/],
-    ['errors win over inconclusive', ['Inconclusive', 'Error'], { consecutiveErrorLimit: 0 }, 'Error', /consecutive errors/],
+    [
+      'inconclusive within the limit',
+      ['Inconclusive', 'Pass', 'Pass'],
+      { inconclusiveLimit: 1 },
+      'Successful',
+      /3 of 3/,
+    ],
+    [
+      'errors up to the limit keep running',
+      ['Error', 'Error'],
+      { consecutiveErrorLimit: 2 },
+      'Running',
+      /0 of 3/,
+    ],
+    [
+      'errors over the limit',
+      ['Error', 'Error', 'Error'],
+      { consecutiveErrorLimit: 2 },
+      'Error',
+      /3 consecutive errors > consecutiveErrorLimit 2 \(action Rollback\)/,
+    ],
+    [
+      'the configured error action is named',
+      ['Error'],
+      { consecutiveErrorLimit: 0, consecutiveErrorAction: 'Pause' },
+      'Error',
+      /action Pause/,
+    ],
+    [
+      'errors never count toward count',
+      ['Pass', 'Error', 'Pass', 'Error'],
+      { consecutiveErrorLimit: 4 },
+      'Running',
+      /2 of 3/,
+    ],
+    [
+      'a fail wins over errors and inconclusive',
+      ['Inconclusive', 'Error', 'Fail'],
+      { consecutiveErrorLimit: 0 },
+      'Failed',
+      /1 failed/,
+    ],
+    [
+      'errors win over inconclusive',
+      ['Inconclusive', 'Error'],
+      { consecutiveErrorLimit: 0 },
+      'Error',
+      /consecutive errors/,
+    ],
   ])('%s → %s', (_what, results, extra, phase, message) => {
     const a = assessRun(runOf(...results), spec(extra));
     expect(a.phase).toBe(phase);
@@ -96,7 +154,12 @@ describe('assessRun', () => {
 describe('advanceRun', () => {
   it('sets phase, message and finishedAt when the run ends', () => {
     const s = spec({ count: 2 });
-    const one = advanceRun(startRun({ stepIndex: 1, version: '1.1.0', now: t0 }), s, [m('Pass', at(0))], at(0));
+    const one = advanceRun(
+      startRun({ stepIndex: 1, version: '1.1.0', now: t0 }),
+      s,
+      [m('Pass', at(0))],
+      at(0),
+    );
     expect(one).toMatchObject({ phase: 'Running', version: '1.1.0' });
     expect(one.finishedAt).toBeUndefined();
     const two = advanceRun(one, s, [m('Pass', at(60))], at(60));
