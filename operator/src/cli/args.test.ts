@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs, UsageError } from './args.js';
+import { controlRequest } from './main.js';
+
+describe('parseArgs', () => {
+  it.each([
+    [
+      ['status', 'orch'],
+      { command: 'status', kind: 'CanaryRelease', name: 'orch', wait: true, timeoutSeconds: 30 },
+    ],
+    [
+      ['promote', 'crel/orch', '-n', 'team', '--full'],
+      { command: 'promote', name: 'orch', namespace: 'team', full: true },
+    ],
+    [
+      ['abort', 'orch', '--namespace=team', '--no-wait'],
+      { command: 'abort', namespace: 'team', wait: false },
+    ],
+    [['status', 'army/support', '--watch'], { kind: 'AgentArmy', name: 'support', watch: true }],
+    [['promote', 'army/support', '--agent', 'rag'], { kind: 'AgentArmy', agent: 'rag' }],
+    [
+      ['retry', 'orch', '--timeout', '5', '--kubeconfig', '/tmp/kc'],
+      { timeoutSeconds: 5, kubeconfig: '/tmp/kc' },
+    ],
+  ])('parses %j', (argv, expected) => {
+    expect(parseArgs(argv)).toMatchObject(expected);
+  });
+
+  it.each([
+    [[], 'missing command'],
+    [['deploy', 'x'], 'unknown command "deploy"'],
+    [['promote'], 'promote needs a name'],
+    [['promote', 'army/support'], 'needs --agent'],
+    [['abort', 'x', '--full'], '--full goes with promote'],
+    [['pause', 'x', '--watch'], '--watch goes with status'],
+    [['pause', 'x', '--bogus'], 'unknown flag --bogus'],
+    [['pause', 'x', '-n'], '--namespace needs a value'],
+    [['pause', 'x', '--timeout', '0'], '--timeout takes seconds > 0'],
+    [['pause', 'x', 'y'], 'unexpected argument "y"'],
+  ])('rejects %j with a clear message', (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(UsageError);
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+});
+
+describe('controlRequest', () => {
+  const now = new Date('2026-11-23T10:00:00.123Z');
+  it.each([
+    [['promote', 'x'], 'promote'],
+    [['promote', 'x', '--full'], 'promoteFull'],
+    [['abort', 'x'], 'abort'],
+    [['resume', 'x'], 'resume'],
+  ])('%j asks for %s with a unique id and a second-precision time', (argv, action) => {
+    const req = controlRequest(parseArgs(argv), now, 'id-1');
+    expect(req).toMatchObject({ id: 'id-1', action, requestedAt: '2026-11-23T10:00:00Z' });
+  });
+  it('carries the agent of an army request', () => {
+    expect(controlRequest(parseArgs(['abort', 'army/a', '--agent', 'rag']), now).agent).toBe('rag');
+  });
+});
