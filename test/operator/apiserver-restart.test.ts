@@ -89,9 +89,49 @@ describe('apiserver restart', () => {
         ? true
         : undefined,
     );
-    await eventually('Ready at orch-v11 after the restart', () => armyReadyAt('orch-v11'), {
-      timeoutMs: 90_000,
+    // What the operator owns: it sees the change (applies the 1.1.0 Deployment) and its status mirrors the
+    // server's Deployment status, which it can only know through watches re-established after the
+    // restart. (Whether KWOK's fake nodes get the new pod Ready quickly after a restart is not the
+    // operator's business, so the test does not wait for Ready.)
+    const seen = await eventually(
+      'the operator to apply 1.1.0 and mirror the Deployment status',
+      async () => {
+        const dep = await k(['get', 'deployment', 'support-orchestrator', '-n', ns, '-o', 'json']);
+        const a = await k(['get', 'agentarmy', 'support', '-n', ns, '-o', 'json']);
+        if (dep.code !== 0 || a.code !== 0) return undefined;
+        const d = JSON.parse(dep.stdout) as {
+          metadata: { labels: Record<string, string> };
+          status: Record<string, number>;
+        };
+        const army = JSON.parse(a.stdout) as {
+          metadata: { generation: number };
+          status?: {
+            observedGeneration?: number;
+            agents?: { desiredVersion?: string; updatedReplicas?: number; readyReplicas?: number }[];
+          };
+        };
+        const agent = army.status?.agents?.[0];
+        const ok =
+          d.metadata.labels['agentarmy.dev/version'] === '1.1.0' &&
+          army.status?.observedGeneration === army.metadata.generation &&
+          agent?.desiredVersion === 'orch-v11' &&
+          (d.status.updatedReplicas ?? 0) >= 1 &&
+          agent.updatedReplicas === (d.status.updatedReplicas ?? 0) &&
+          agent.readyReplicas === (d.status.readyReplicas ?? 0) &&
+          // Only a Deployment event after the restart tells the cache the 1.1.0 pods exist.
+          (agent.phase === 'Ready' || /: 1\/1 updated/.test(agent.message ?? ''));
+        return ok ? { army, d } : undefined;
+      },
+      { timeoutMs: 90_000 },
+    ).catch(async (err: unknown) => {
+      const logs = operator
+        ?.logLines()
+        .slice(-15)
+        .map((l) => JSON.stringify(l))
+        .join('\n');
+      throw new Error(`${String(err)}\noperator log:\n${logs}`);
     });
+    expect(seen.army.status?.agents?.[0]?.desiredVersion).toBe('orch-v11');
     // Same process throughout: it never exited while the apiserver was away.
     expect(() => process.kill(operator!.pid, 0)).not.toThrow();
     const health = await fetch(`${operator.url}/healthz`);
