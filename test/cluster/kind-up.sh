@@ -19,5 +19,5 @@ docker build -f "$repo/agent-runtime/Dockerfile" -t "agent-army/agent-runtime:$t
 kind load docker-image --name "$name" "agent-army/operator:$tag" "agent-army/agent-runtime:$tag"
 helm upgrade --install agent-army "$repo/charts/agent-army" \
   --namespace agent-army-system --create-namespace \
-  --set image.repository=agent-army/operator --set image.tag="$tag" --set image.pullPolicy=IfNotPresent --wait
+  --set image.repository=agent-army/operator --set-string image.tag="$tag" --set image.pullPolicy=IfNotPresent --wait
 echo "agent-army installed on kind cluster '$name'. Try: kubectl apply -f examples/"

@@ -107,7 +107,13 @@ describe('apiserver restart', () => {
           metadata: { generation: number };
           status?: {
             observedGeneration?: number;
-            agents?: { desiredVersion?: string; updatedReplicas?: number; readyReplicas?: number }[];
+            agents?: {
+              desiredVersion?: string;
+              updatedReplicas?: number;
+              readyReplicas?: number;
+              phase?: string;
+              message?: string;
+            }[];
           };
         };
         const agent = army.status?.agents?.[0];

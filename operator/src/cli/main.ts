@@ -23,7 +23,7 @@ function clientFor(args: CliArgs): { client: KubeClient; namespace: string } {
   return { client: new KubeClient(kc), namespace: args.namespace ?? ctx?.namespace ?? 'default' };
 }
 
-export function controlRequest(args: CliArgs, now: Date, id = randomUUID()): ControlRequest {
+export function controlRequest(args: CliArgs, now: Date, id: string = randomUUID()): ControlRequest {
   const action = args.command === 'promote' && args.full ? 'promoteFull' : args.command;
   if (action === 'status') throw new UsageError('status is not a request');
   let requestedBy = 'unknown';

@@ -125,6 +125,7 @@ export async function patchStatus<S>(
   await client.request({
     method: 'PATCH',
     path: resourcePath(type, observed.metadata?.namespace, name, 'status'),
+    query: { fieldManager },
     body: { status: mergePatch(observed.status ?? {}, status) },
     contentType: 'application/merge-patch+json',
     write: { verb: 'patch', kind: type.kind },

@@ -1,0 +1,112 @@
+// The children of a canary or blue-green agent, rendered by the AgentArmy builders for each track/color
+// from a decide plan. Pure. HPA and PDB stay with the army reconciler.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Agent, AgentArmySpec, AgentVersion } from '../api/v1alpha1/index.js';
+import { type AgentRef, childName, type Track } from '../controllers/agent-army/labels.js';
+import { configHash, renderAgentFile, renderConfigMap } from '../controllers/agent-army/render-config.js';
+import { renderDeployment } from '../controllers/agent-army/render-deployment.js';
+import { renderService } from '../controllers/agent-army/render-service.js';
+import type { BlueGreenPlan, Color } from './blue-green-types.js';
+import type { CanaryTraffic } from './canary-types.js';
+import { trackServiceNames } from './http-route.js';
+
+/** An AgentVersion with its prompt resolved (systemPrompt, or the promptRef ConfigMap key). */
+export interface ResolvedVersion {
+  av: AgentVersion;
+  prompt: string | undefined;
+}
+
+export interface TrackContext {
+  namespace: string;
+  ref: AgentRef;
+  agent: Agent;
+  defaults: AgentArmySpec['defaults'];
+  serviceAccountName: string | undefined;
+}
+
+function checkVersion(
+  what: string,
+  v: ResolvedVersion | undefined,
+  name: string | undefined,
+): ResolvedVersion {
+  if (!v || v.av.metadata.name !== name) {
+    throw new Error(`${what}: expected AgentVersion ${name}, got ${v?.av.metadata.name ?? 'none'}`);
+  }
+  return v;
+}
+
+function track(ctx: TrackContext, t: Track, v: ResolvedVersion, replicas: number): KubernetesObject[] {
+  const agentFile = renderAgentFile(v.av, v.prompt);
+  const { namespace, ref } = ctx;
+  return [
+    renderConfigMap({ namespace, ref, track: t, av: v.av, agentFile }),
+    renderDeployment({
+      namespace,
+      ref,
+      track: t,
+      av: v.av,
+      agent: ctx.agent,
+      defaults: ctx.defaults,
+      serviceAccountName: ctx.serviceAccountName,
+      configHash: configHash(agentFile),
+      replicas,
+    }),
+  ];
+}
+
+/**
+ * Canary: `<army>-<agent>` (stable) and `<army>-<agent>-canary` Deployments. In replicas mode the
+ * Service `<army>-<agent>` selects both tracks; in gatewayAPI mode it selects the stable track only (calls
+ * that bypass the gateway never hit the canary) and the HTTPRoute targets the per-track Services.
+ */
+export function renderCanaryChildren(
+  ctx: TrackContext,
+  traffic: CanaryTraffic,
+  versions: { stable: ResolvedVersion; canary?: ResolvedVersion },
+): KubernetesObject[] {
+  const { namespace, ref } = ctx;
+  const objects = track(
+    ctx,
+    'stable',
+    checkVersion('stable', versions.stable, traffic.stableVersion),
+    traffic.replicas.stable,
+  );
+  if (traffic.canaryVersion !== undefined) {
+    objects.push(
+      ...track(
+        ctx,
+        'canary',
+        checkVersion('canary', versions.canary, traffic.canaryVersion),
+        traffic.replicas.canary,
+      ),
+    );
+  }
+  if (traffic.mode === 'replicas') return [...objects, renderService({ namespace, ref })];
+  const names = trackServiceNames(ref);
+  return [
+    ...objects,
+    renderService({ namespace, ref, track: 'stable' }),
+    renderService({ namespace, ref, name: names.stable, track: 'stable' }),
+    renderService({ namespace, ref, name: names.canary, track: 'canary' }),
+  ];
+}
+
+/** Blue-green: a Deployment per used color, the active Service and `<army>-<agent>-preview`. */
+export function renderBlueGreenChildren(
+  ctx: TrackContext,
+  plan: Pick<BlueGreenPlan, 'colors' | 'services'>,
+  versions: Partial<Record<Color, ResolvedVersion>>,
+): KubernetesObject[] {
+  const { namespace, ref } = ctx;
+  const objects: KubernetesObject[] = [];
+  for (const color of ['blue', 'green'] as const) {
+    const want = plan.colors[color];
+    if (want.version === undefined) continue;
+    objects.push(...track(ctx, color, checkVersion(color, versions[color], want.version), want.replicas));
+  }
+  return [
+    ...objects,
+    renderService({ namespace, ref, track: plan.services.active }),
+    renderService({ namespace, ref, name: `${childName(ref)}-preview`, track: plan.services.preview }),
+  ];
+}
