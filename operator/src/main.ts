@@ -3,12 +3,17 @@
 import { ConfigError, loadConfig } from './config.js';
 import { agentArmyController } from './controllers/agent-army/controller.js';
 import { agentVersionController } from './controllers/agent-version/controller.js';
+import { canaryReleaseController } from './controllers/canary-release/controller.js';
 import { type ControllerSpec, Manager } from './kube/index.js';
 
 /** Builds the controllers this operator runs. Each one gets the manager for informers, client and events. */
 export type ControllerFactory = (mgr: Manager) => ControllerSpec;
 
-export const controllerFactories: ControllerFactory[] = [agentArmyController, agentVersionController];
+export const controllerFactories: ControllerFactory[] = [
+  agentArmyController,
+  agentVersionController,
+  canaryReleaseController,
+];
 
 export function registerControllers(
   mgr: Manager,

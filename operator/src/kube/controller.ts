@@ -194,6 +194,7 @@ export class Controller {
       reconcileID,
     });
     const started = performance.now();
+    log.debug('reconciling');
     let outcome: ReconcileOutcome;
     try {
       const result = await this.spec.reconciler.reconcile(req, {

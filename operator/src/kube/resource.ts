@@ -105,6 +105,7 @@ export const coreTypes = {
   namespace: { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
   deployment: { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
   replicaSet: { group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true },
+  pod: { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
   hpa: {
     group: 'autoscaling',
     version: 'v2',

@@ -5,7 +5,7 @@ import type { AgentArmy } from '../../api/v1alpha1/index.js';
 import type { ControllerSpec } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
-import { agentArmyType, agentVersionType } from '../resource-types.js';
+import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
 import { MANAGER } from './labels.js';
 import { AgentArmyReconciler } from './reconciler.js';
 
@@ -31,6 +31,7 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
   const informers = {
     armies: mgr.informer(agentArmyType),
     versions: mgr.informer(agentVersionType),
+    releases: mgr.informer(canaryReleaseType),
     deployments: mgr.informer(coreTypes.deployment, managed),
     configMaps: mgr.informer(coreTypes.configMap, managed),
     services: mgr.informer(coreTypes.service, managed),
@@ -52,6 +53,14 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
         informer: informers.versions,
         map: (v) =>
           armiesUsingVersion(informers.armies.store.list({ namespace: v.metadata?.namespace ?? '' }), v),
+      },
+      {
+        // A release's status (weight, step, phase) decides the pods of its target agent.
+        informer: informers.releases,
+        map: (r) => {
+          const army = (r as { spec?: { targetRef?: { army?: string } } }).spec?.targetRef?.army;
+          return army ? [{ namespace: r.metadata?.namespace ?? '', name: army }] : [];
+        },
       },
     ],
     concurrency: mgr.config.concurrency,

@@ -64,6 +64,8 @@ export function observed(
     army: a,
     versions: new Map(versions.map((v) => [v.metadata.name ?? '', v])),
     invalidVersions: new Map(),
+    releases: new Map(),
+    invalidReleases: new Map(),
     prompts: new Map(),
     children: {
       deployments: new Map(deployments.map((d) => [d.metadata?.name ?? '', d])),

@@ -3,8 +3,10 @@
 import {
   type AgentArmy,
   type AgentVersion,
+  type CanaryRelease,
   safeParseAgentArmy,
   safeParseAgentVersion,
+  safeParseCanaryRelease,
 } from '../../api/v1alpha1/index.js';
 import { isApiError, type KubeClient } from '../../kube/api-client.js';
 import type { Informer } from '../../kube/informer.js';
@@ -15,6 +17,7 @@ import { type ObservedArmy, type ObservedChildren, promptKey } from './observed.
 export interface ArmyInformers {
   armies: Informer<KubeObject>;
   versions: Informer<KubeObject>;
+  releases: Informer<KubeObject>;
   deployments: Informer<KubeObject>;
   configMaps: Informer<KubeObject>;
   services: Informer<KubeObject>;
@@ -85,7 +88,15 @@ export async function observeArmy(
     else invalidVersions.set(vName, v.error.message);
   }
 
-  // Only the prompts of versions this army may render: the desired and the running ones.
+  const releases = new Map<string, CanaryRelease>();
+  const invalidReleases = new Map<string, string>();
+  for (const obj of inf.releases.store.list({ namespace })) {
+    const r = safeParseCanaryRelease(obj);
+    if (r.ok) releases.set(obj.metadata?.name ?? '', r.value);
+    else invalidReleases.set(obj.metadata?.name ?? '', r.error.message);
+  }
+
+  // Only the prompts of versions this army may render: desired, running, and those of its releases.
   const prompts = new Map<string, string | undefined>();
   const children = observeChildren(inf, army.metadata.uid ?? '');
   const wanted = new Set(army.spec.agents.map((a) => a.version));
@@ -93,10 +104,18 @@ export async function observeArmy(
     const running = dep.metadata?.annotations?.['agentarmy.dev/agent-version'];
     if (running) wanted.add(running);
   }
+  for (const r of releases.values()) {
+    if (r.spec.targetRef.army !== name) continue;
+    for (const v of [r.status?.fromVersion, r.status?.toVersion]) if (v) wanted.add(v);
+  }
   for (const vName of wanted) {
     const ref = versions.get(vName)?.spec.promptRef;
     if (ref && !prompts.has(promptKey(ref)))
       prompts.set(promptKey(ref), await readConfigMapKey(client, namespace, ref));
   }
-  return { kind: 'ok', raw, observed: { army, versions, invalidVersions, prompts, children } };
+  return {
+    kind: 'ok',
+    raw,
+    observed: { army, versions, invalidVersions, releases, invalidReleases, prompts, children },
+  };
 }

@@ -8,7 +8,7 @@ import type {
   V1Service,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import type { AgentArmy, AgentVersion } from '../../api/v1alpha1/index.js';
+import type { AgentArmy, AgentVersion, CanaryRelease } from '../../api/v1alpha1/index.js';
 
 export interface ObservedChildren {
   deployments: ReadonlyMap<string, V1Deployment>;
@@ -26,6 +26,9 @@ export interface ObservedArmy {
   invalidVersions: ReadonlyMap<string, string>;
   /** Prompt text of `promptRef`s by "configmap/key"; undefined when the ConfigMap or key is missing. */
   prompts: ReadonlyMap<string, string | undefined>;
+  /** Valid CanaryReleases of the army's namespace by name; invalid ones: name → the problem. */
+  releases: ReadonlyMap<string, CanaryRelease>;
+  invalidReleases: ReadonlyMap<string, string>;
   /** Children owned by this army, by object name. */
   children: ObservedChildren;
 }

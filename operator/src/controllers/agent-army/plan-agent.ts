@@ -2,8 +2,10 @@
 // status is, and which events to record. Pure: no I/O, no clock.
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import type { Agent, AgentStatus, AgentVersion } from '../../api/v1alpha1/index.js';
+import type { ResolvedVersion } from '../../progressive/render-tracks.js';
 import { type AgentRef, ANNOTATION } from './labels.js';
 import { type ObservedArmy, promptKey } from './observed.js';
+import { planCanaryAgent } from './plan-canary-agent.js';
 import { configHash, renderAgentFile, renderConfigMap } from './render-config.js';
 import { renderDeployment } from './render-deployment.js';
 import { minimumReplicas, renderHpa, renderPdb, renderService } from './render-service.js';
@@ -15,7 +17,11 @@ export type AgentProblem =
   | 'AgentMismatch'
   | 'VersionNotReady'
   | 'PromptNotFound'
-  | 'UpgradeBlocked';
+  | 'UpgradeBlocked'
+  | 'ReleaseNotFound'
+  | 'InvalidRelease'
+  | 'ReleaseMismatch'
+  | 'RolledBack';
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -56,49 +62,65 @@ function isReadyFalse(av: AgentVersion): string | undefined {
   return ready?.status === 'False' ? ready.message : undefined;
 }
 
-/** Which AgentVersion to render, or why none can be. */
+type Problem = NonNullable<AgentPlan['problem']>;
+
+/** An AgentVersion of this agent with its prompt, ready to render — or why it cannot be rendered. */
+export function resolveVersion(
+  obs: ObservedArmy,
+  agent: Agent,
+  name: string,
+): { resolved: ResolvedVersion } | { problem: Problem } {
+  const path = `spec.agents[name=${agent.name}].version`;
+  const invalid = obs.invalidVersions.get(name);
+  if (invalid !== undefined) {
+    return {
+      problem: { reason: 'InvalidVersion', message: `${path}: AgentVersion ${name} is invalid: ${invalid}` },
+    };
+  }
+  const av = obs.versions.get(name);
+  if (!av)
+    return { problem: { reason: 'VersionNotFound', message: `${path}: AgentVersion ${name} not found` } };
+  if (av.spec.agent !== agent.name) {
+    return {
+      problem: {
+        reason: 'AgentMismatch',
+        message: `${path}: AgentVersion ${name} is a version of agent "${av.spec.agent}", not "${agent.name}"`,
+      },
+    };
+  }
+  const notReady = isReadyFalse(av);
+  if (notReady !== undefined) {
+    return {
+      problem: { reason: 'VersionNotReady', message: `AgentVersion ${name} is not Ready: ${notReady}` },
+    };
+  }
+  if (!av.spec.promptRef) return { resolved: { av, prompt: av.spec.systemPrompt } };
+  const prompt = obs.prompts.get(promptKey(av.spec.promptRef));
+  if (prompt === undefined) {
+    return {
+      problem: {
+        reason: 'PromptNotFound',
+        message: `AgentVersion ${name}: spec.promptRef: key "${av.spec.promptRef.key}" of ConfigMap ${av.spec.promptRef.name} not found`,
+      },
+    };
+  }
+  return { resolved: { av, prompt } };
+}
+
+/** Which AgentVersion a RollingUpdate agent renders, or why none can be. */
 function chooseVersion(
   obs: ObservedArmy,
   agent: Agent,
   running: AgentVersion | undefined,
-): { av: AgentVersion; blocked?: AgentPlan['problem'] } | { problem: NonNullable<AgentPlan['problem']> } {
-  const path = `spec.agents[name=${agent.name}].version`;
-  const invalid = obs.invalidVersions.get(agent.version);
-  if (invalid !== undefined) {
-    return {
-      problem: {
-        reason: 'InvalidVersion',
-        message: `${path}: AgentVersion ${agent.version} is invalid: ${invalid}`,
-      },
-    };
-  }
-  const desired = obs.versions.get(agent.version);
-  if (!desired) {
-    return {
-      problem: { reason: 'VersionNotFound', message: `${path}: AgentVersion ${agent.version} not found` },
-    };
-  }
-  if (desired.spec.agent !== agent.name) {
-    return {
-      problem: {
-        reason: 'AgentMismatch',
-        message: `${path}: AgentVersion ${agent.version} is a version of agent "${desired.spec.agent}", not "${agent.name}"`,
-      },
-    };
-  }
-  const notReady = isReadyFalse(desired);
-  if (notReady !== undefined) {
-    return {
-      problem: {
-        reason: 'VersionNotReady',
-        message: `AgentVersion ${agent.version} is not Ready: ${notReady}`,
-      },
-    };
-  }
-  const verdict = checkUpgrade(running, desired, agent.allowBreakingUpgrade);
-  if (verdict.allowed || !running) return { av: desired };
+): { resolved: ResolvedVersion; blocked?: Problem } | { problem: Problem } {
+  const desired = resolveVersion(obs, agent, agent.version);
+  if ('problem' in desired) return desired;
+  const verdict = checkUpgrade(running, desired.resolved.av, agent.allowBreakingUpgrade);
+  if (verdict.allowed || !running) return desired;
   // Blocked: keep rendering the running version, so nothing changes for the pods.
-  return { av: running, blocked: { reason: 'UpgradeBlocked', message: verdict.message } };
+  const kept = resolveVersion(obs, agent, running.metadata.name ?? '');
+  if ('problem' in kept) return kept;
+  return { resolved: kept.resolved, blocked: { reason: 'UpgradeBlocked', message: verdict.message } };
 }
 
 export function planAgent(obs: ObservedArmy, agent: Agent): AgentPlan {
@@ -123,6 +145,8 @@ export function planAgent(obs: ObservedArmy, agent: Agent): AgentPlan {
     updatedReplicas: live?.status?.updatedReplicas ?? 0,
   };
 
+  if (agent.strategy.type === 'Canary') return planCanaryAgent(obs, agent, base);
+
   const choice = chooseVersion(obs, agent, running);
   if ('problem' in choice) {
     return {
@@ -133,25 +157,7 @@ export function planAgent(obs: ObservedArmy, agent: Agent): AgentPlan {
       events: [],
     };
   }
-  const { av } = choice;
-  let prompt = av.spec.systemPrompt;
-  if (av.spec.promptRef) {
-    prompt = obs.prompts.get(promptKey(av.spec.promptRef));
-    if (prompt === undefined) {
-      const problem = {
-        reason: 'PromptNotFound' as const,
-        message: `AgentVersion ${av.metadata.name}: spec.promptRef: key "${av.spec.promptRef.key}" of ConfigMap ${av.spec.promptRef.name} not found`,
-      };
-      return {
-        status: { ...base, phase: 'Degraded', message: problem.message },
-        objects: [],
-        keepExisting: true,
-        problem,
-        events: [],
-      };
-    }
-  }
-
+  const { av, prompt } = choice.resolved;
   const agentFile = renderAgentFile(av, prompt);
   const track = 'stable' as const;
   const hpa = agent.autoscaling

@@ -54,3 +54,17 @@ export function checkUpgrade(
     message: `upgrade ${from} → ${to} blocked: ${message}; set spec.agents[].allowBreakingUpgrade: true to proceed`,
   };
 }
+
+/**
+ * The version a progressive release may move to: the desired one, or — when the guard blocks the upgrade
+ * — the stable one (so no release starts), with the reason.
+ */
+export function releaseDesiredVersion(
+  stable: AgentVersion | undefined,
+  desired: AgentVersion,
+  agent: { allowBreakingUpgrade: boolean },
+): { name: string; blocked?: string } {
+  const verdict = checkUpgrade(stable, desired, agent.allowBreakingUpgrade);
+  if (verdict.allowed || !stable) return { name: desired.metadata.name ?? '' };
+  return { name: stable.metadata.name ?? '', blocked: verdict.message };
+}

@@ -1,0 +1,79 @@
+// Registers the CanaryRelease controller. A release wakes on its own changes, on its target army (a new
+// desired version starts a release), and on the agent's Deployments and canary pods (readiness, crash
+// loops), each mapped to the releases that target that army and agent.
+import { Counter, Gauge } from 'prom-client';
+import type { ControllerSpec } from '../../kube/controller.js';
+import type { Manager } from '../../kube/manager.js';
+import { coreTypes, type KubeObject } from '../../kube/resource.js';
+import { LABEL, MANAGER } from '../agent-army/labels.js';
+import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
+import { CanaryReleaseReconciler, type ReleaseMetrics } from './reconciler.js';
+
+type Target = { spec?: { targetRef?: { army?: string; agent?: string } } };
+
+function releasesFor(releases: KubeObject[], army: string, agent?: string) {
+  return releases
+    .filter((r) => {
+      const t = (r as Target).spec?.targetRef;
+      return t?.army === army && (agent === undefined || t.agent === agent);
+    })
+    .map((r) => ({ namespace: r.metadata?.namespace ?? '', name: r.metadata?.name ?? '' }));
+}
+
+export function releaseMetrics(mgr: Manager): ReleaseMetrics {
+  const registers = [mgr.metrics.registry];
+  return {
+    weight: new Gauge({
+      name: 'agentarmy_canary_weight',
+      help: 'Traffic percentage the canary of a CanaryRelease receives',
+      labelNames: ['namespace', 'release'],
+      registers,
+    }),
+    rollbacks: new Counter({
+      name: 'agentarmy_rollbacks_total',
+      help: 'Automatic and manual rollbacks of CanaryReleases',
+      labelNames: ['namespace', 'release'],
+      registers,
+    }),
+  };
+}
+
+export function canaryReleaseController(mgr: Manager): ControllerSpec {
+  const managed = { 'app.kubernetes.io/managed-by': MANAGER };
+  const informers = {
+    releases: mgr.informer(canaryReleaseType),
+    armies: mgr.informer(agentArmyType),
+    versions: mgr.informer(agentVersionType),
+    deployments: mgr.informer(coreTypes.deployment, { labelSelector: managed }),
+    canaryPods: mgr.informer(coreTypes.pod, { labelSelector: { ...managed, [LABEL.track]: 'canary' } }),
+  };
+  const byLabels = (o: KubeObject) => {
+    const army = o.metadata?.labels?.[LABEL.army];
+    if (!army) return [];
+    const list = informers.releases.store.list({ namespace: o.metadata?.namespace ?? '' });
+    return releasesFor(list, army, o.metadata?.labels?.[LABEL.agent]);
+  };
+  return {
+    name: 'canaryrelease',
+    for: informers.releases,
+    watches: [
+      {
+        informer: informers.armies,
+        map: (a) =>
+          releasesFor(
+            informers.releases.store.list({ namespace: a.metadata?.namespace ?? '' }),
+            a.metadata?.name ?? '',
+          ),
+      },
+      { informer: informers.deployments, map: byLabels },
+      { informer: informers.canaryPods, map: byLabels },
+    ],
+    concurrency: mgr.config.concurrency,
+    reconciler: new CanaryReleaseReconciler({
+      informers,
+      client: mgr.client,
+      events: mgr.events,
+      metrics: releaseMetrics(mgr),
+    }),
+  };
+}

@@ -1,0 +1,98 @@
+// observe for a CanaryRelease: the release, its target army agent (desired version through the semver
+// guard, stable version), the agent's stable and canary Deployments and canary pods — from the caches.
+import type { V1Pod } from '@kubernetes/client-node';
+import {
+  type AgentArmy,
+  type CanaryRelease,
+  safeParseAgentArmy,
+  safeParseAgentVersion,
+  safeParseCanaryRelease,
+} from '../../api/v1alpha1/index.js';
+import type { Informer } from '../../kube/informer.js';
+import type { KubeObject } from '../../kube/resource.js';
+import type { CanaryObserved } from '../../progressive/canary-types.js';
+import { crashLoop } from '../../progressive/track-health.js';
+import { childName, LABEL } from '../agent-army/labels.js';
+import { rolloutComplete, runningVersionName } from '../agent-army/plan-agent.js';
+import { minimumReplicas } from '../agent-army/render-service.js';
+import { releaseDesiredVersion } from '../agent-army/upgrade-guard.js';
+
+export interface ReleaseInformers {
+  releases: Informer<KubeObject>;
+  armies: Informer<KubeObject>;
+  versions: Informer<KubeObject>;
+  deployments: Informer<KubeObject>;
+  canaryPods: Informer<KubeObject>;
+}
+
+export type ReleaseObservation =
+  | { kind: 'gone' }
+  | { kind: 'invalid'; raw: KubeObject; problems: string }
+  | { kind: 'noTarget'; raw: KubeObject; release: CanaryRelease; message: string }
+  | {
+      kind: 'ok';
+      raw: KubeObject;
+      obs: CanaryObserved;
+      army: AgentArmy;
+      semver: (avName: string | undefined) => string | undefined;
+    };
+
+export function observeRelease(inf: ReleaseInformers, namespace: string, name: string): ReleaseObservation {
+  const raw = inf.releases.store.get(namespace, name);
+  if (!raw || raw.metadata?.deletionTimestamp) return { kind: 'gone' };
+  const parsed = safeParseCanaryRelease(raw);
+  if (!parsed.ok) return { kind: 'invalid', raw, problems: parsed.error.message };
+  const release = parsed.value;
+  const { army: armyName, agent: agentName } = release.spec.targetRef;
+  const noTarget = (message: string): ReleaseObservation => ({ kind: 'noTarget', raw, release, message });
+
+  const armyRaw = inf.armies.store.get(namespace, armyName);
+  if (!armyRaw) return noTarget(`spec.targetRef.army: AgentArmy ${armyName} not found`);
+  const armyParsed = safeParseAgentArmy(armyRaw);
+  if (!armyParsed.ok) return noTarget(`spec.targetRef.army: AgentArmy ${armyName} is invalid`);
+  const army = armyParsed.value;
+  const agent = army.spec.agents.find((a) => a.name === agentName);
+  if (!agent) return noTarget(`spec.targetRef.agent: AgentArmy ${armyName} has no agent ${agentName}`);
+  if (agent.strategy.type !== 'Canary' || agent.strategy.canary?.canaryReleaseRef.name !== name) {
+    return noTarget(
+      `spec.targetRef: agent ${agentName} of ${armyName} does not use strategy Canary with canaryReleaseRef ${name}`,
+    );
+  }
+
+  const version = (n: string | undefined) => {
+    const obj = n ? inf.versions.store.get(namespace, n) : undefined;
+    const r = obj ? safeParseAgentVersion(obj) : undefined;
+    return r?.ok ? r.value : undefined;
+  };
+  const ref = { army: armyName, agent: agentName };
+  // The caches hold the server's JSON; V1Deployment differs only in timestamp types, which are not read.
+  type Dep = CanaryObserved['stable']['deployment'];
+  const stableDep = inf.deployments.store.get(namespace, childName(ref, 'stable')) as unknown as Dep;
+  const canaryDep = inf.deployments.store.get(namespace, childName(ref, 'canary')) as unknown as Dep;
+  const previous = army.status?.agents?.find((a) => a.name === agentName);
+  const liveName = runningVersionName(stableDep);
+  const stableVersion =
+    previous?.stableVersion ?? (liveName && rolloutComplete(stableDep, liveName) ? liveName : undefined);
+  const desiredAv = version(agent.version);
+  const desiredVersion = desiredAv
+    ? releaseDesiredVersion(version(stableVersion), desiredAv, agent).name
+    : (stableVersion ?? agent.version);
+  const toVersion = release.status?.toVersion;
+  const pods = inf.canaryPods.store
+    .list({ namespace, labels: { [LABEL.army]: armyName, [LABEL.agent]: agentName } })
+    .map((p) => p as unknown as V1Pod);
+  const crash = toVersion ? crashLoop(pods, toVersion) : { crashLooping: false };
+  const obs: CanaryObserved = {
+    release,
+    desiredVersion,
+    stableVersion,
+    totalReplicas: minimumReplicas(agent.replicas, agent.autoscaling),
+    canary: {
+      deployment: canaryDep,
+      crashLooping: crash.crashLooping,
+      ...(crash.message ? { crashMessage: crash.message } : {}),
+    },
+    stable: { deployment: stableDep },
+  };
+  return { kind: 'ok', raw, obs, army, semver: (n) => version(n)?.spec.version };
+}

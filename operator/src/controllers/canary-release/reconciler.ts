@@ -1,0 +1,176 @@
+// The CanaryRelease reconcile: observe → decide (pure) → when the plan asks, take one analysis measurement
+// and decide again with it → weight the HTTPRoute (gatewayAPI mode) → patch status once → events. Pods are
+// the AgentArmy controller's: it reads this release's status and renders the tracks from it.
+import type { Counter, Gauge } from 'prom-client';
+import { advanceRun, prometheusProviderFromSpec, takeMeasurement } from '../../analysis/index.js';
+import { type CanaryReleaseStatus, ConditionType } from '../../api/v1alpha1/index.js';
+import { isApiError } from '../../kube/api-client.js';
+import { setCondition } from '../../kube/conditions.js';
+import type { ReconcileContext, ReconcileResult, Reconciler } from '../../kube/controller.js';
+import type { EventRecorder } from '../../kube/events.js';
+import { isSubset } from '../../kube/json-diff.js';
+import { coreTypes, type KubeObject, resourcePath } from '../../kube/resource.js';
+import { patchStatus, type WriteClient } from '../../kube/writes.js';
+import { decideCanary } from '../../progressive/canary-decide.js';
+import type { CanaryObserved, CanaryPlan } from '../../progressive/canary-types.js';
+import { HTTP_ROUTE_FIELD_MANAGER, renderHttpRouteApply } from '../../progressive/http-route.js';
+import { canaryReleaseType } from '../resource-types.js';
+import { observeRelease, type ReleaseInformers } from './observe.js';
+
+export const httpRouteType = {
+  group: 'gateway.networking.k8s.io',
+  version: 'v1',
+  kind: 'HTTPRoute',
+  plural: 'httproutes',
+  namespaced: true,
+} as const;
+
+export interface ReleaseMetrics {
+  weight: Gauge<'namespace' | 'release'>;
+  rollbacks: Counter<'namespace' | 'release'>;
+}
+
+export interface ReleaseReconcilerDeps {
+  informers: ReleaseInformers;
+  client: WriteClient;
+  events: EventRecorder;
+  metrics: ReleaseMetrics;
+  now?: () => Date;
+}
+
+export class CanaryReleaseReconciler implements Reconciler {
+  constructor(private readonly deps: ReleaseReconcilerDeps) {}
+
+  async reconcile(req: { namespace: string; name: string }, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const { client, events, informers } = this.deps;
+    const now = this.deps.now?.() ?? new Date();
+    const o = observeRelease(informers, req.namespace, req.name);
+    if (o.kind === 'gone') {
+      this.deps.metrics.weight.remove({ namespace: req.namespace, release: req.name });
+      return {};
+    }
+    if (o.kind === 'invalid' || o.kind === 'noTarget') {
+      const message = o.kind === 'invalid' ? o.problems : o.message;
+      const reason = o.kind === 'invalid' ? 'InvalidSpec' : 'TargetNotFound';
+      const raw = o.raw as KubeObject & { status?: CanaryReleaseStatus };
+      const status = {
+        ...raw.status,
+        message: message.slice(0, 1024),
+        conditions: setCondition(
+          raw.status?.conditions,
+          { type: ConditionType.Ready, status: 'False', reason, message: message.slice(0, 4000) },
+          now.getTime(),
+        ),
+      } as CanaryReleaseStatus;
+      if (await patchStatus(client, canaryReleaseType, raw, status))
+        await events.event(raw, 'Warning', reason, message.slice(0, 1000));
+      return { requeueAfterMs: 30_000 };
+    }
+
+    let plan = decideCanary(o.obs, now);
+    if (plan.measureNow && plan.analysis) plan = await this.measureAndDecide(o.obs, plan, o.semver, ctx, now);
+    if (ctx.signal.aborted) return {};
+    await this.weightRoute(o.obs, plan, ctx);
+    await patchStatus(client, canaryReleaseType, { ...o.raw, status: o.obs.release.status }, plan.status);
+    for (const e of plan.events) {
+      await events.event(o.raw, e.type, e.reason, e.message);
+      if (e.reason === 'RolledBack')
+        this.deps.metrics.rollbacks.inc({ namespace: req.namespace, release: req.name });
+    }
+    this.deps.metrics.weight.set({ namespace: req.namespace, release: req.name }, plan.traffic.weight);
+    if (plan.events.length > 0)
+      ctx.log.info(
+        {
+          phase: plan.status.phase,
+          weight: plan.status.canaryWeight,
+          events: plan.events.map((e) => e.reason),
+        },
+        'release progressed',
+      );
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  /** One analysis tick: query Prometheus for the canary (and stable baseline), then decide with the result. */
+  private async measureAndDecide(
+    obs: CanaryObserved,
+    plan: CanaryPlan,
+    semver: (avName: string | undefined) => string | undefined,
+    ctx: ReconcileContext,
+    now: Date,
+  ): Promise<CanaryPlan> {
+    const req = plan.analysis!;
+    const spec = req.spec;
+    const token = spec.provider.prometheus.authSecretRef
+      ? await this.secretValue(obs.release.metadata.namespace ?? '', spec.provider.prometheus.authSecretRef)
+      : undefined;
+    const provider = prometheusProviderFromSpec(spec.provider.prometheus, token);
+    const { agent } = obs.release.spec.targetRef;
+    const subject = {
+      namespace: obs.release.metadata.namespace ?? '',
+      agent,
+      canary: { version: semver(req.version) ?? req.version, track: 'canary' },
+      stable: { version: semver(req.baselineVersion) ?? req.baselineVersion ?? '', track: 'stable' },
+    };
+    const measurements = await takeMeasurement(spec, subject, provider, now, { signal: ctx.signal });
+    const run = advanceRun(req.run, spec, measurements, now);
+    ctx.log.info(
+      {
+        step: req.stepIndex,
+        results: measurements.map((m) => `${m.metric}=${m.value ?? '-'} ${m.result}`),
+        run: run.phase,
+      },
+      'analysis measurement',
+    );
+    return decideCanary({ ...obs, analysis: run }, now);
+  }
+
+  private async secretValue(
+    namespace: string,
+    ref: { name: string; key: string },
+  ): Promise<string | undefined> {
+    try {
+      const s = await this.deps.client.request<{ data?: Record<string, string> }>({
+        method: 'GET',
+        path: resourcePath(coreTypes.secret, namespace, ref.name),
+      });
+      const b64 = s.data?.[ref.key];
+      return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8').trim();
+    } catch (err) {
+      if (isApiError(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /** gatewayAPI mode: write the weights (and cohort rules) into the user's HTTPRoute when they differ. */
+  private async weightRoute(obs: CanaryObserved, plan: CanaryPlan, ctx: ReconcileContext): Promise<void> {
+    if (plan.traffic.mode !== 'gatewayAPI') return;
+    const namespace = obs.release.metadata.namespace ?? '';
+    const desired = renderHttpRouteApply({
+      namespace,
+      ref: obs.release.spec.targetRef,
+      routing: obs.release.spec.trafficRouting,
+      weight: plan.traffic.weight,
+      cohortsToCanary: plan.traffic.cohortsToCanary,
+    });
+    const path = resourcePath(httpRouteType, desired.metadata.namespace, desired.metadata.name);
+    let live: unknown;
+    try {
+      live = await this.deps.client.request({ method: 'GET', path });
+    } catch (err) {
+      if (!isApiError(err, 404)) throw err;
+      throw new Error(
+        `spec.trafficRouting.gatewayAPI.httpRoute: HTTPRoute ${desired.metadata.namespace}/${desired.metadata.name} not found`,
+      );
+    }
+    if (isSubset(desired.spec, (live as { spec?: unknown }).spec)) return;
+    await this.deps.client.request({
+      method: 'PATCH',
+      path,
+      query: { fieldManager: HTTP_ROUTE_FIELD_MANAGER, force: true },
+      body: desired,
+      contentType: 'application/apply-patch+yaml',
+      write: { verb: 'apply', kind: 'HTTPRoute' },
+    });
+    ctx.log.info({ route: desired.metadata.name, weight: plan.traffic.weight }, 'HTTPRoute weighted');
+  }
+}

@@ -1,0 +1,249 @@
+// Canary delivery end to end on the real control plane with a real Prometheus: the operator (AgentArmy,
+// AgentVersion and CanaryRelease controllers in this process) starts a release when the army asks for a
+// new version, splits pods by weight, measures the canary's error rate through PromQL, rolls a bad version
+// back (weight 0 first, canary scaled to zero, stable untouched, Warning Event with the measured value) and
+// promotes a good one through 10% → 50% → 100%.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
+import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
+import { canaryReleaseController } from '../../operator/src/controllers/canary-release/controller.js';
+import { Manager } from '../../operator/src/kube/manager.js';
+import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
+import { agentVersion, secret } from '../army/fixtures.js';
+import { testConfig } from '../kube/support.js';
+import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
+import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
+
+const ns = uniqueNamespace('canary');
+let mgr: Manager | undefined;
+let prom: RunningPrometheus | undefined;
+let target: MetricsTarget | undefined;
+
+type Release = {
+  status?: {
+    phase?: string;
+    canaryWeight?: number;
+    toVersion?: string;
+    fromVersion?: string;
+    message?: string;
+    analysisRuns?: {
+      phase: string;
+      measurements: { metric: string; value?: number; result: string; threshold?: string }[];
+    }[];
+  };
+};
+type Army = {
+  status?: { phase?: string; agents?: { stableVersion?: string; phase: string; message?: string }[] };
+};
+type Deployment = { spec: { replicas: number }; metadata: { labels: Record<string, string> } };
+
+const get = async <T>(kind: string, name: string): Promise<T | undefined> => {
+  const r = await kubectl(['get', kind, name, '-n', ns, '-o', 'json']);
+  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
+};
+const apply = (doc: unknown) =>
+  kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
+const army = (version: string) => ({
+  apiVersion: 'agentarmy.dev/v1alpha1',
+  kind: 'AgentArmy',
+  metadata: { name: 'support', namespace: ns },
+  spec: {
+    agents: [
+      {
+        name: 'orchestrator',
+        version,
+        replicas: 4,
+        strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: 'orchestrator' } } },
+      },
+    ],
+  },
+});
+
+/** Polls the release, recording every distinct weight it passes through. */
+async function releaseUntil(
+  what: string,
+  pred: (r: Release) => boolean,
+  weights: number[],
+  timeoutMs = 90_000,
+) {
+  let last: Release | undefined;
+  return eventually(
+    what,
+    async () => {
+      const r = await get<Release>('canaryrelease', 'orchestrator');
+      last = r;
+      const w = r?.status?.canaryWeight;
+      if (w !== undefined && weights.at(-1) !== w) weights.push(w);
+      return r && pred(r) ? r : undefined;
+    },
+    { timeoutMs, intervalMs: 200 },
+  ).catch((err: unknown) => {
+    throw new Error(
+      `${String(err)}; weights seen ${weights.join(' → ')}; last status ${JSON.stringify(last?.status)}`,
+    );
+  });
+}
+
+beforeAll(async () => {
+  const track = (version: string, t: string, error: number) => ({
+    namespace: ns,
+    agent: 'orchestrator',
+    version,
+    track: t,
+    rps: 20,
+    shares: { error },
+    latency: 0.2,
+    costPerSuccess: 0.001,
+  });
+  // Prometheus scrapes what the runtime processes of each track would export.
+  target = await startMetricsTarget([
+    track('1.0.0', 'stable', 0.01),
+    track('1.1.0', 'canary', 0.3),
+    track('1.2.0', 'canary', 0.01),
+  ]);
+  prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
+  // Analysis over a 15 s window needs two samples of every series; without them a measurement is
+  // Inconclusive and the release pauses for a human (correctly), so start only once Prometheus has data.
+  await eventually(
+    'Prometheus to have a rate for every track',
+    async () => {
+      const r = await prom!.query(
+        `count(rate(agent_requests_total{namespace="${ns}",outcome="success"}[15s]) > 0)`,
+      );
+      return r[0]?.value[1] === '3' ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
+  await kubectlOk(['create', 'namespace', ns]);
+  await apply(secret(ns));
+  await apply(agentVersion(ns, 'orch-v1', '1.0.0'));
+  await apply(
+    agentVersion(ns, 'orch-v11', '1.1.0', {
+      model: { name: 'flaky-model', apiKeySecretRef: { name: 'llm', key: 'api-key' } },
+    }),
+  );
+  await apply(agentVersion(ns, 'orch-v12', '1.2.0'));
+  await apply({
+    apiVersion: 'agentarmy.dev/v1alpha1',
+    kind: 'CanaryRelease',
+    metadata: { name: 'orchestrator', namespace: ns },
+    spec: {
+      targetRef: { army: 'support', agent: 'orchestrator' },
+      steps: [{ setWeight: 10 }, { analysis: {} }, { setWeight: 50 }, { analysis: {} }, { setWeight: 100 }],
+      analysis: {
+        provider: { prometheus: { address: prom.url, timeout: '5s' } },
+        interval: '2s',
+        count: 2,
+        window: '15s',
+        minSampleSize: 20,
+        maxErrorRate: 0.05,
+      },
+      progressDeadlineSeconds: 60,
+    },
+  });
+  mgr = new Manager({ config: testConfig(ns), serveHttp: false });
+  for (const c of [agentArmyController, agentVersionController, canaryReleaseController])
+    mgr.addController(c(mgr));
+  void mgr.start();
+}, 120_000);
+
+afterAll(async () => {
+  await mgr?.stop();
+  await prom?.stop();
+  await target?.close();
+  await kubectl(['delete', 'namespace', ns, '--wait=false']);
+});
+
+describe('canary release (real Prometheus)', () => {
+  it('installs the first version directly on the stable track: no release, army Ready', async () => {
+    await apply(army('orch-v1'));
+    await eventually(
+      'army Ready at orch-v1',
+      async () => {
+        const a = await get<Army>('agentarmy', 'support');
+        return a?.status?.phase === 'Ready' && a.status.agents?.[0]?.stableVersion === 'orch-v1'
+          ? a
+          : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect((await get<Deployment>('deployment', 'support-orchestrator'))?.spec.replicas).toBe(4);
+    expect((await get<Release>('canaryrelease', 'orchestrator'))?.status?.phase ?? 'Idle').toBe('Idle');
+  });
+
+  it('rolls back a version whose canary fails 30% of requests: weight 0, canary scaled down, stable untouched', async () => {
+    await apply(army('orch-v11'));
+    const weights: number[] = [];
+    await releaseUntil(
+      'canary at 10% with a Ready canary pod',
+      (r) => r.status?.canaryWeight === 10,
+      weights,
+    );
+    const canary = await eventually('a canary Deployment at 1.1.0', async () => {
+      const d = await get<Deployment>('deployment', 'support-orchestrator-canary');
+      return d && d.spec.replicas >= 1 ? d : undefined;
+    });
+    expect(canary.metadata.labels['agentarmy.dev/version']).toBe('1.1.0');
+
+    const rolledBack = await releaseUntil('RolledBack', (r) => r.status?.phase === 'RolledBack', weights);
+    expect(rolledBack.status?.canaryWeight).toBe(0);
+    expect(weights).not.toContain(50);
+    const failed = rolledBack.status?.analysisRuns?.at(-1);
+    const errorRate = failed?.measurements.find((m) => m.metric === 'error-rate' && m.result === 'Fail');
+    expect(errorRate?.value).toBeGreaterThan(0.25);
+    expect(errorRate?.value).toBeLessThan(0.35);
+    expect(rolledBack.status?.message).toMatch(/AnalysisFailed/);
+
+    await eventually('canary scaled to zero', async () =>
+      (await get<Deployment>('deployment', 'support-orchestrator-canary'))?.spec.replicas === 0
+        ? true
+        : undefined,
+    );
+    const stable = (await get<Deployment>('deployment', 'support-orchestrator'))!;
+    expect(stable.metadata.labels['agentarmy.dev/version']).toBe('1.0.0');
+    expect(stable.spec.replicas).toBe(4);
+    const events = JSON.parse(
+      await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'reason=RolledBack', '-o', 'json']),
+    ) as { items: { type: string; message: string }[] };
+    expect(events.items[0]?.type).toBe('Warning');
+    expect(events.items[0]?.message).toMatch(/error-rate=0\.[23]\d*.*threshold <= 0\.05/);
+    const a = await eventually('army Degraded RolledBack', async () => {
+      const x = await get<Army>('agentarmy', 'support');
+      return x?.status?.phase === 'Degraded' ? x : undefined;
+    });
+    expect(a.status?.agents?.[0]?.stableVersion).toBe('orch-v1');
+  });
+
+  it('promotes a healthy version through 10% → 50% → 100% and makes it stable', async () => {
+    await apply(army('orch-v12'));
+    const weights: number[] = [];
+    const done = await releaseUntil(
+      'Promoted',
+      (r) => r.status?.phase === 'Promoted' && r.status.toVersion === 'orch-v12',
+      weights,
+      150_000,
+    );
+    expect(weights.filter((w) => w > 0)).toEqual([10, 50, 100]);
+    expect(done.status?.canaryWeight).toBe(0);
+    expect(done.status?.analysisRuns?.filter((r) => r.phase === 'Successful').length).toBeGreaterThanOrEqual(
+      2,
+    );
+    const a = await eventually(
+      'army Ready at orch-v12',
+      async () => {
+        const x = await get<Army>('agentarmy', 'support');
+        return x?.status?.phase === 'Ready' && x.status.agents?.[0]?.stableVersion === 'orch-v12'
+          ? x
+          : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(a.status?.agents?.[0]?.phase).toBe('Ready');
+    expect(
+      (await get<Deployment>('deployment', 'support-orchestrator'))?.metadata.labels['agentarmy.dev/version'],
+    ).toBe('1.2.0');
+    expect((await get<Deployment>('deployment', 'support-orchestrator-canary'))?.spec.replicas ?? 0).toBe(0);
+  });
+});
