@@ -91,11 +91,25 @@ describe('assessRun', () => {
     ['failures over failureLimit', ['Fail', 'Fail'], { failureLimit: 1 }, 'Failed', /2 failed/],
     ['inconclusive over the limit', ['Pass', 'Inconclusive'], {}, 'Inconclusive', /inconclusiveLimit 0/],
     [
-      'inconclusive within the limit',
+      'inconclusive within the limit does not count toward count',
       ['Inconclusive', 'Pass', 'Pass'],
+      { inconclusiveLimit: 1 },
+      'Running',
+      /2 of 3/,
+    ],
+    [
+      'inconclusive within the limit, then count conclusive passes',
+      ['Inconclusive', 'Pass', 'Pass', 'Pass'],
       { inconclusiveLimit: 1 },
       'Successful',
       /3 of 3/,
+    ],
+    [
+      'never Successful without data, however high inconclusiveLimit is',
+      ['Inconclusive', 'Inconclusive', 'Inconclusive', 'Inconclusive'],
+      { inconclusiveLimit: 10 },
+      'Running',
+      /0 of 3/,
     ],
     [
       'errors up to the limit keep running',

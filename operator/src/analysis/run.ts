@@ -76,8 +76,12 @@ function lastOf(run: AnalysisRunStatus, result: Measurement['result']): string {
 }
 
 /** Ticks that count toward `count`: every tick except Error ticks (errors never count toward success). */
+/**
+ * Conclusive ticks (Pass or Fail). Inconclusive ticks are tolerated up to inconclusiveLimit but never count
+ * toward `count`, so a run cannot become Successful without data: no data is never a Pass.
+ */
 export function completedTicks(run: AnalysisRunStatus): number {
-  return run.successful + run.failed + run.inconclusive;
+  return run.successful + run.failed;
 }
 
 /**
