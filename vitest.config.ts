@@ -12,6 +12,7 @@ export default defineConfig({
             'operator/src/**/*.test.ts',
             'agent-runtime/src/**/*.test.ts',
             'agent-runtime/dev/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           environment: 'node',
         },

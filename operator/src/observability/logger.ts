@@ -22,7 +22,9 @@ export interface LoggerSettings {
 
 export function createLogger(settings: LoggerSettings = {}): Logger {
   const options: LoggerOptions = {
-    name: settings.name ?? 'agent-army-operator',
+    // `component`, not pino's `name`: reconcile lines carry the object's `name`, and one key must not
+    // hold two meanings (log parsers keep only one of duplicate keys).
+    base: { component: settings.name ?? 'agent-army-operator' },
     level: settings.level ?? 'info',
     redact: { paths: redactPaths, censor: '[REDACTED]' },
     timestamp: pino.stdTimeFunctions.isoTime,

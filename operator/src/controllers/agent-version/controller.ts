@@ -8,7 +8,7 @@ import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject, type ResourceType, resourcePath } from '../../kube/resource.js';
 import { patchStatus } from '../../kube/writes.js';
 import { agentArmyType, agentVersionType } from '../resource-types.js';
-import { decideVersionStatus } from './decide.js';
+import { type ArmyUsage, decideVersionStatus } from './decide.js';
 
 export const NOT_READY_RECHECK_MS = 15_000;
 
@@ -70,10 +70,8 @@ export function agentVersionController(mgr: Manager): ControllerSpec {
         const promptKeys = av.spec.promptRef
           ? await keysOf(mgr.client, coreTypes.configMap, req.namespace, av.spec.promptRef.name)
           : undefined;
-        const armyList = armies.store
-          .list({ namespace: req.namespace })
-          .map((a) => safeParseAgentArmy(a))
-          .flatMap((r) => (r.ok ? [r.value] : []));
+        // Raw cached armies: usedBy reads two fields, which does not warrant a zod parse of every army.
+        const armyList = armies.store.list({ namespace: req.namespace }) as ArmyUsage[];
         const status = decideVersionStatus(
           { version: av, secretKeys, promptKeys, armies: armyList },
           new Date(),

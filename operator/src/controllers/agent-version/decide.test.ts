@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { army, version } from '../agent-army/fixtures.test-util.js';
-import { decideVersionStatus, missingReferences, usedBy } from './decide.js';
+import { decideVersionStatus, MAX_USED_BY, missingReferences, usedBy } from './decide.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
 const inline = version('orch-v1', '1.0.0');
@@ -62,6 +62,16 @@ describe('AgentVersion references', () => {
 });
 
 describe('usedBy', () => {
+  it('keeps at most MAX_USED_BY entries, so the status stays within its schema bound', () => {
+    const many = Array.from({ length: 300 }, (_, i) => ({
+      metadata: { name: `army-${String(i).padStart(3, '0')}` },
+      spec: { agents: [{ name: 'orchestrator', version: 'v' }] },
+    }));
+    const list = usedBy('v', many);
+    expect(list).toHaveLength(MAX_USED_BY);
+    expect(list[0]).toEqual({ army: 'army-000', agent: 'orchestrator' });
+  });
+
   it('lists army agents that desire the version or still run it as stable, sorted', () => {
     const a = army([{ name: 'orchestrator', version: 'orch-v2' }], {
       agents: [{ name: 'orchestrator', phase: 'Progressing', stableVersion: 'orch-v1', readyReplicas: 1 }],

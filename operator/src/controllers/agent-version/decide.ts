@@ -1,6 +1,6 @@
 // AgentVersion status: Ready when what it references exists (the API key Secret and key, the prompt
 // ConfigMap and key), and usedBy, the army agents that run or roll out this version. Pure.
-import type { AgentArmy, AgentVersion, AgentVersionStatus } from '../../api/v1alpha1/index.js';
+import type { AgentVersion, AgentVersionStatus } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
 
 export interface ObservedVersion {
@@ -10,7 +10,7 @@ export interface ObservedVersion {
   /** Keys of the prompt ConfigMap (when promptRef is set); undefined when it does not exist. */
   promptKeys: readonly string[] | undefined;
   /** Armies of the namespace (to compute usedBy). */
-  armies: readonly AgentArmy[];
+  armies: readonly ArmyUsage[];
 }
 
 export function missingReferences(obs: ObservedVersion): string[] {
@@ -32,20 +32,32 @@ export function missingReferences(obs: ObservedVersion): string[] {
   return problems;
 }
 
+/** The schema bounds status.usedBy; beyond it the list is cut (sorted, so the cut is stable). */
+export const MAX_USED_BY = 256;
+
+/** The army fields usedBy reads; raw cached objects have them, so no army needs a full parse. */
+export type ArmyUsage = {
+  metadata?: { name?: string };
+  spec?: { agents?: { name: string; version: string }[] };
+  status?: { agents?: { name: string; stableVersion?: string }[] };
+};
+
 export function usedBy(
   name: string,
-  armies: readonly AgentArmy[],
+  armies: readonly ArmyUsage[],
 ): NonNullable<AgentVersionStatus['usedBy']> {
   const users = armies.flatMap((army) =>
-    army.spec.agents
+    (army.spec?.agents ?? [])
       .filter(
         (agent) =>
           agent.version === name ||
           army.status?.agents?.some((s) => s.name === agent.name && s.stableVersion === name),
       )
-      .map((agent) => ({ army: army.metadata.name ?? '', agent: agent.name })),
+      .map((agent) => ({ army: army.metadata?.name ?? '', agent: agent.name })),
   );
-  return users.sort((a, b) => `${a.army}/${a.agent}`.localeCompare(`${b.army}/${b.agent}`));
+  return users
+    .sort((a, b) => `${a.army}/${a.agent}`.localeCompare(`${b.army}/${b.agent}`))
+    .slice(0, MAX_USED_BY);
 }
 
 export function decideVersionStatus(obs: ObservedVersion, now: Date): AgentVersionStatus {

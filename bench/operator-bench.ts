@@ -1,0 +1,210 @@
+// Benchmark: the operator at scale. 333 AgentArmies × 3 agents × 2 replicas (999 Deployments, ~2,000 KWOK
+// pods) created at once on the benchmark's own 25-node KWOK cluster (controller-manager and scheduler at
+// 300 qps, bench/kwokctl-bench.yaml); one round per operator --concurrency, each on a fresh cluster.
+//   npx tsx bench/operator-bench.ts
+// Env: BENCH_ARMIES (333), BENCH_CONCURRENCY ("4,16"), BENCH_STEADY_SECONDS (120), BENCH_NODES (25),
+//      BENCH_NAMESPACES (3; armies round-robin, each namespace with its own Secret and AgentVersions),
+//      BENCH_BUDGET_SECONDS (780), BENCH_RESYNC ("1m"), BENCH_LOG_LEVEL ("info"), BENCH_OPERATOR_RUN
+//      ("dist" = tsc build run with plain node, like the image; "tsx"), BENCH_NODE_ARGS (extra node flags
+//      for the operator, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+// Writes bench/results/operator.json (also on failure, with the error) and prints a table. The cluster
+// and the operator are always cleaned up, also on a timeout or Ctrl-C.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { repoRoot } from '../test/support/cluster.js';
+import { BenchCluster } from './lib/bench-cluster.js';
+import { buildOperator, type OperatorBuild, type OperatorProcess } from './lib/operator-process.js';
+import { type RoundResult, runRound } from './lib/round.js';
+import { evaluate, peer, printTable, targets } from './lib/verdict.js';
+
+const env = z
+  .object({
+    BENCH_ARMIES: z.coerce.number().int().min(1).max(2000).default(333),
+    BENCH_CONCURRENCY: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'must be a comma-separated list of whole numbers, e.g. 4,16')
+      .default('4,16')
+      .transform((s) => s.split(',').map(Number)),
+    BENCH_STEADY_SECONDS: z.coerce.number().min(5).max(600).default(120),
+    BENCH_NAMESPACES: z.coerce.number().int().min(1).max(50).default(3),
+    BENCH_NODES: z.coerce.number().int().min(1).max(200).default(25),
+    BENCH_BUDGET_SECONDS: z.coerce.number().min(60).max(3600).default(780),
+    BENCH_RESYNC: z.string().default('1m'),
+    BENCH_LOG_LEVEL: z.string().default('info'),
+    BENCH_OPERATOR_RUN: z.enum(['dist', 'tsx']).default('dist'),
+    BENCH_NODE_ARGS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(' ').filter(Boolean)),
+  })
+  .safeParse(process.env);
+if (!env.success) {
+  const problems = env.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('\n  ');
+  console.error(`invalid benchmark settings:\n  ${problems}`);
+  process.exit(2);
+}
+const cfg = env.data;
+const startedAt = Date.now();
+const deadline = startedAt + cfg.BENCH_BUDGET_SECONDS * 1000;
+const resultsDir = join(repoRoot, 'bench/results');
+const out = join(resultsDir, 'operator.json');
+const workload = {
+  namespaces: Array.from({ length: cfg.BENCH_NAMESPACES }, (_, i) => `bench-armies-${i + 1}`),
+  armies: cfg.BENCH_ARMIES,
+  agents: ['planner', 'researcher', 'writer'],
+  replicas: 2,
+};
+const cluster = new BenchCluster({ name: 'bench', nodes: cfg.BENCH_NODES });
+let operator: OperatorProcess | undefined;
+let build: OperatorBuild | undefined;
+
+let cleaningUp = false;
+
+/** Synchronous last-resort cleanup for signals and the hard watchdog. A repeated signal is ignored. */
+function emergencyCleanup(reason: string, code: number): void {
+  if (cleaningUp) return;
+  cleaningUp = true;
+  console.error(`[bench] ${reason}; killing the operator and tearing down the bench cluster`);
+  operator?.killNow();
+  cluster.downSync();
+  build?.cleanup();
+  process.exit(code);
+}
+process.on('SIGINT', () => emergencyCleanup('interrupted', 130));
+process.on('SIGTERM', () => emergencyCleanup('terminated', 143));
+// Phases check the budget themselves; this catches anything stuck in between (e.g. a hung request).
+setTimeout(
+  () => emergencyCleanup(`operator benchmark exceeded its budget of ${cfg.BENCH_BUDGET_SECONDS} s + 60 s`, 1),
+  (cfg.BENCH_BUDGET_SECONDS + 60) * 1000,
+).unref();
+
+interface FailedRound {
+  concurrency: number;
+  error: string;
+}
+
+function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[], error?: string) {
+  return {
+    benchmark: 'operator-scale',
+    status: error || !rounds.length ? 'failed' : failed.length ? 'partial' : 'ok',
+    ...(error ? { error } : {}),
+    date: new Date(startedAt).toISOString(),
+    durationS: Math.round((Date.now() - startedAt) / 1000),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+      note: 'the operator, the whole control plane (apiserver, etcd, kcm, scheduler, kwok) and this benchmark share these cores; other work may be running on the machine (see loadAverage per round)',
+    },
+    cluster: {
+      name: cluster.opts.name,
+      kubernetes: rounds[0]?.kubernetes ?? 'unknown',
+      runtime: 'kwokctl binary runtime, KWOK fake nodes',
+      nodes: cfg.BENCH_NODES,
+      kubeControllerManager: { kubeApiQps: 300, kubeApiBurst: 500 },
+      kubeScheduler: { kubeApiQps: 300, kubeApiBurst: 500 },
+      kubeApiserver: {
+        serviceClusterIpRange: '10.96.0.0/16',
+        note: 'the default 10.0.0.0/24 holds ~250 Services; the workload has one per agent (999)',
+      },
+      config: 'bench/kwokctl-bench.yaml',
+      freshClusterPerRound: true,
+    },
+    workload: {
+      ...workload,
+      deployments: workload.armies * workload.agents.length,
+      pods: workload.armies * workload.agents.length * workload.replicas,
+      creation: 'server-side apply of every AgentArmy from 16 parallel requests, after the operator is ready',
+      readiness: 'status.phase Ready and condition Ready=True for the current generation, polled every 1 s',
+    },
+    operator: {
+      run: build?.mode === 'tsx' ? 'node --import tsx operator/src/main.ts' : 'node dist/main.js (tsc build)',
+      flags: {
+        leaderElect: false,
+        resyncPeriod: cfg.BENCH_RESYNC,
+        logLevel: cfg.BENCH_LOG_LEVEL,
+        concurrency: cfg.BENCH_CONCURRENCY,
+        nodeArgs: cfg.BENCH_NODE_ARGS,
+      },
+      note: 'resync shortened from the default 10m so the steady window replays every army through its reconciler; the steady window is measured in the first round only; peak RSS is the max of VmHWM and VmRSS sampled every 250 ms; CPU is utime+stime of the operator process from its start',
+    },
+    peer,
+    targets,
+    rounds: rounds.map((r) => ({ ...r, verdict: evaluate(r) })),
+    skippedRounds: skipped,
+    failedRounds: failed,
+  };
+}
+
+function write(result: ReturnType<typeof report>) {
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+async function main(): Promise<number> {
+  const rounds: RoundResult[] = [];
+  const skipped: string[] = [];
+  const failed: FailedRound[] = [];
+  try {
+    build = await buildOperator(cfg.BENCH_OPERATOR_RUN);
+    console.error(`[bench] operator built (${build.mode}) in ${build.buildSeconds.toFixed(1)} s`);
+    for (const [i, concurrency] of cfg.BENCH_CONCURRENCY.entries()) {
+      // Steady state does not depend on the worker count: measured once, in the first round.
+      const steadySeconds = i === 0 ? cfg.BENCH_STEADY_SECONDS : 0;
+      // Do not start a round that cannot finish in the budget: allow 1.2× what the last one needed.
+      const last = rounds.at(-1);
+      const needS = last ? (last.clusterUpS + last.operatorStartupS + last.timeToAllReadyS + 30) * 1.2 : 90;
+      if (Date.now() + (needS + steadySeconds) * 1000 > deadline) {
+        skipped.push(
+          `concurrency ${concurrency}: not enough time left in the budget (~${Math.round(needS)} s)`,
+        );
+        continue;
+      }
+      try {
+        const round = await runRound({
+          cluster,
+          build,
+          workload,
+          concurrency,
+          logLevel: cfg.BENCH_LOG_LEVEL,
+          resyncPeriod: cfg.BENCH_RESYNC,
+          steadySeconds,
+          deadline,
+          logDir: resultsDir,
+          nodeArgs: cfg.BENCH_NODE_ARGS,
+          onOperator: (op) => {
+            operator = op;
+          },
+        });
+        rounds.push(round);
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        console.error(`[bench] round with concurrency ${concurrency} FAILED: ${error}`);
+        failed.push({ concurrency, error });
+      }
+    }
+    const result = report(rounds, skipped, failed);
+    write(result);
+    printTable(result.rounds);
+    for (const s of skipped) console.log(`skipped: ${s}`);
+    for (const f of failed) console.log(`FAILED: concurrency ${f.concurrency}: ${f.error}`);
+    console.log(`wrote ${out}`);
+    return failed.length || !rounds.length ? 1 : 0;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`[bench] operator benchmark FAILED: ${message}`);
+    write(report(rounds, skipped, failed, message));
+    console.error(`[bench] partial results in ${out}`);
+    return 1;
+  } finally {
+    operator?.killNow();
+    await cluster.down();
+    build?.cleanup();
+  }
+}
+
+process.exit(await main());
