@@ -1,10 +1,10 @@
 // decide: a pure function of the observed army and the clock. It returns the plan the reconciler carries
 // out: children to apply (when they drifted), children to prune, the new status and the events.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { AgentArmyStatus, ArmyPhase, Condition } from '../../api/v1alpha1/index.js';
+import type { AgentArmyStatus, ArmyPhase, Condition, ControlResult } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
 import type { ObservedArmy } from './observed.js';
-import { type AgentPlan, type PlannedEvent, planAgent } from './plan-agent.js';
+import { type AgentPlan, type PlannedEvent, type PreviewMeasurement, planAgent } from './plan-agent.js';
 
 export interface ArmyPlan {
   /** Every child the army should have (the reconciler applies those that drifted). */
@@ -15,6 +15,8 @@ export interface ArmyPlan {
   events: PlannedEvent[];
   /** Ask to be called again after this long (a rollout in progress), in ms. */
   requeueAfterMs?: number;
+  /** Blue-green analysis ticks to take before deciding again (the reconciler measures, then re-decides). */
+  measurements: PreviewMeasurement[];
 }
 
 type DesiredCondition = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
@@ -81,7 +83,7 @@ function problemEvents(obs: ObservedArmy, plans: AgentPlan[]): PlannedEvent[] {
 export function decide(obs: ObservedArmy, now: Date): ArmyPlan {
   const army = obs.army;
   const generation = army.metadata.generation;
-  const plans = army.spec.agents.map((agent) => planAgent(obs, agent));
+  const plans = army.spec.agents.map((agent) => planAgent(obs, agent, now));
   let conditions = army.status?.conditions;
   for (const c of armyConditions(plans)) {
     conditions = setCondition(
@@ -99,13 +101,20 @@ export function decide(obs: ObservedArmy, now: Date): ArmyPlan {
     conditions,
     agents: plans.map((p) => p.status),
   };
+  // status.control is the human's (kept as read); the outcome of handling it goes to lastControl.
+  const handled: ControlResult | undefined = plans.find((p) => p.lastControl)?.lastControl;
+  if (handled) status.lastControl = handled;
   const rolling = plans.some((p) => p.status.phase === 'Progressing');
+  const waits = plans.flatMap((p) => (p.requeueAfterMs !== undefined ? [p.requeueAfterMs] : []));
+  if (rolling) waits.push(30_000);
   return {
     desired: plans.flatMap((p) => p.objects),
     keepAgents: plans.filter((p) => p.keepExisting).map((p) => p.status.name),
     status,
     events: [...plans.flatMap((p) => p.events), ...problemEvents(obs, plans)],
-    // Deployment status changes wake the reconciler through the informer; this is only a safety net.
-    ...(rolling ? { requeueAfterMs: 30_000 } : {}),
+    // Deployment status changes wake the reconciler through the informer; 30 s is only a safety net.
+    // Blue-green timers (scale-down delay, analysis interval) ask for their own, shorter, requeue.
+    ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),
+    measurements: plans.flatMap((p) => (p.measure ? [p.measure] : [])),
   };
 }

@@ -8,7 +8,7 @@ import type {
   V1Service,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import type { AgentArmy, AgentVersion, CanaryRelease } from '../../api/v1alpha1/index.js';
+import type { AgentArmy, AgentVersion, AnalysisRunStatus, CanaryRelease } from '../../api/v1alpha1/index.js';
 
 export interface ObservedChildren {
   deployments: ReadonlyMap<string, V1Deployment>;
@@ -31,6 +31,11 @@ export interface ObservedArmy {
   invalidReleases: ReadonlyMap<string, string>;
   /** Children owned by this army, by object name. */
   children: ObservedChildren;
+  /**
+   * Blue-green: pre-promotion analysis runs re-assessed with the measurement the reconciler just took, by
+   * agent name (absent on the first decide of a reconcile).
+   */
+  analyses?: ReadonlyMap<string, AnalysisRunStatus>;
 }
 
 export const promptKey = (ref: { name: string; key: string }) => `${ref.name}/${ref.key}`;

@@ -1,10 +1,12 @@
 // The plan for one agent of an army under the RollingUpdate strategy: which children to apply, what its
 // status is, and which events to record. Pure: no I/O, no clock.
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
-import type { Agent, AgentStatus, AgentVersion } from '../../api/v1alpha1/index.js';
+import type { Agent, AgentStatus, AgentVersion, ControlResult } from '../../api/v1alpha1/index.js';
+import type { AnalysisRequest } from '../../progressive/canary-types.js';
 import type { ResolvedVersion } from '../../progressive/render-tracks.js';
 import { type AgentRef, ANNOTATION } from './labels.js';
 import { type ObservedArmy, promptKey } from './observed.js';
+import { planBlueGreenAgent } from './plan-blue-green-agent.js';
 import { planCanaryAgent } from './plan-canary-agent.js';
 import { configHash, renderAgentFile, renderConfigMap } from './render-config.js';
 import { renderDeployment } from './render-deployment.js';
@@ -37,6 +39,20 @@ export interface AgentPlan {
   keepExisting: boolean;
   problem?: { reason: AgentProblem; message: string };
   events: PlannedEvent[];
+  /** Ask to be called again after this long (blue-green timers), in ms. */
+  requeueAfterMs?: number;
+  /** Blue-green: the agent handled the army's status.control; write this to status.lastControl. */
+  lastControl?: ControlResult;
+  /** Blue-green: take one pre-promotion analysis measurement of the preview color, then decide again. */
+  measure?: PreviewMeasurement;
+}
+
+/** One analysis tick the reconciler takes for an agent: the preview color against the active one. */
+export interface PreviewMeasurement {
+  agent: string;
+  request: AnalysisRequest;
+  subjectTrack: 'blue' | 'green';
+  baselineTrack: 'blue' | 'green';
 }
 
 /** The AgentVersion name the live Deployment runs, from the annotation the operator put on it. */
@@ -123,7 +139,7 @@ function chooseVersion(
   return { resolved: kept.resolved, blocked: { reason: 'UpgradeBlocked', message: verdict.message } };
 }
 
-export function planAgent(obs: ObservedArmy, agent: Agent): AgentPlan {
+export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan {
   const army = obs.army;
   const namespace = army.metadata.namespace ?? 'default';
   const ref: AgentRef = { army: army.metadata.name ?? '', agent: agent.name };
@@ -146,6 +162,7 @@ export function planAgent(obs: ObservedArmy, agent: Agent): AgentPlan {
   };
 
   if (agent.strategy.type === 'Canary') return planCanaryAgent(obs, agent, base);
+  if (agent.strategy.type === 'BlueGreen') return planBlueGreenAgent(obs, agent, base, now);
 
   const choice = chooseVersion(obs, agent, running);
   if ('problem' in choice) {

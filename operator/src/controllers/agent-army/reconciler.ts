@@ -17,6 +17,7 @@ import { type ArmyPlan, decide } from './decide.js';
 import { LABEL } from './labels.js';
 import { type ArmyInformers, observeArmy } from './observe.js';
 import type { ObservedChildren } from './observed.js';
+import { measurePreviews } from './preview-analysis.js';
 
 type ChildKind = keyof ObservedChildren;
 const CHILD_TYPES: Record<string, { type: ResourceType; key: ChildKind }> = {
@@ -63,7 +64,11 @@ export class AgentArmyReconciler implements Reconciler {
     }
 
     const { observed, raw } = obs;
-    const plan = decide(observed, now);
+    let plan = decide(observed, now);
+    if (plan.measurements.length > 0) {
+      const analyses = await measurePreviews(client, observed, plan.measurements, ctx, now);
+      plan = decide({ ...observed, analyses }, now);
+    }
     if (ctx.signal.aborted) return {};
     await this.applyChildren(plan, observed.children, raw, ctx);
     await this.pruneChildren(plan, observed.children);

@@ -1,0 +1,129 @@
+// The plan for one agent with strategy BlueGreen. All progress lives in the agent's entry of the army's
+// status.agents; decideBlueGreen (progressive/) turns it, the live color Deployments, the active Service's
+// selector and the army's status.control into the next state, and this renders the two colors and the two
+// Services from it. Pure: the pre-promotion analysis measurement is taken by the reconciler, which passes
+// the re-assessed run back through ObservedArmy.analyses.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Agent, AgentStatus } from '../../api/v1alpha1/index.js';
+import { decideBlueGreen } from '../../progressive/blue-green-decide.js';
+import type { BlueGreenObserved, Color } from '../../progressive/blue-green-types.js';
+import { type ResolvedVersion, renderBlueGreenChildren } from '../../progressive/render-tracks.js';
+import { childName, LABEL } from './labels.js';
+import type { ObservedArmy } from './observed.js';
+import { type AgentPlan, resolveVersion } from './plan-agent.js';
+import { minimumReplicas, renderPdb } from './render-service.js';
+import { releaseDesiredVersion } from './upgrade-guard.js';
+
+const COLORS = ['blue', 'green'] as const;
+const isColor = (v: string | undefined): v is Color => v === 'blue' || v === 'green';
+
+/** The color the live active Service `<army>-<agent>` selects, if it exists and selects one. */
+export function activeServiceColor(obs: ObservedArmy, agent: Agent): Color | undefined {
+  const ref = { army: obs.army.metadata.name ?? '', agent: agent.name };
+  const track = obs.children.services.get(childName(ref))?.spec?.selector?.[LABEL.track];
+  return isColor(track) ? track : undefined;
+}
+
+/** What decideBlueGreen needs for this agent, from the army observation. */
+export function blueGreenObserved(
+  obs: ObservedArmy,
+  agent: Agent,
+  desiredVersion: string,
+): BlueGreenObserved {
+  const ref = { army: obs.army.metadata.name ?? '', agent: agent.name };
+  const deployments: BlueGreenObserved['deployments'] = {};
+  for (const c of COLORS) {
+    const d = obs.children.deployments.get(childName(ref, c));
+    if (d) deployments[c] = d;
+  }
+  const status = obs.army.status;
+  const active = activeServiceColor(obs, agent);
+  const analysis = obs.analyses?.get(agent.name);
+  return {
+    agent: { ...agent, version: desiredVersion },
+    previous: status?.agents?.find((a) => a.name === agent.name),
+    totalReplicas: minimumReplicas(agent.replicas, agent.autoscaling),
+    deployments,
+    ...(active ? { activeServiceColor: active } : {}),
+    ...(analysis ? { analysis } : {}),
+    ...(status?.control ? { control: status.control } : {}),
+    ...(status?.lastControl ? { lastControl: status.lastControl } : {}),
+  };
+}
+
+export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentStatus, now: Date): AgentPlan {
+  const army = obs.army;
+  const namespace = army.metadata.namespace ?? 'default';
+  const ref = { army: army.metadata.name ?? '', agent: agent.name };
+  const previous = army.status?.agents?.find((a) => a.name === agent.name);
+  const degraded = (problem: NonNullable<AgentPlan['problem']>): AgentPlan => ({
+    status: {
+      ...base,
+      ...previous,
+      desiredVersion: agent.version,
+      phase: 'Degraded',
+      message: problem.message,
+    },
+    objects: [],
+    keepExisting: true,
+    problem,
+    events: [],
+  });
+  const desired = resolveVersion(obs, agent, agent.version);
+  if ('problem' in desired) return degraded(desired.problem);
+  // A breaking upgrade the guard blocks keeps the active version as the desired one: no preview starts.
+  const activeName = previous?.activeColor ? previous.colorVersions?.[previous.activeColor] : undefined;
+  const guard = releaseDesiredVersion(
+    activeName ? obs.versions.get(activeName) : undefined,
+    desired.resolved.av,
+    agent,
+  );
+
+  const plan = decideBlueGreen(blueGreenObserved(obs, agent, guard.name), now);
+  const versions: Partial<Record<Color, ResolvedVersion>> = {};
+  for (const c of COLORS) {
+    const name = plan.colors[c].version;
+    if (name === undefined) continue;
+    const r = resolveVersion(obs, agent, name);
+    if ('problem' in r) return degraded(r.problem);
+    versions[c] = r.resolved;
+  }
+  const ctx = {
+    namespace,
+    ref,
+    agent,
+    defaults: army.spec.defaults,
+    serviceAccountName: army.spec.serviceAccountName,
+  };
+  const pdb = renderPdb({ namespace, ref, minReplicas: minimumReplicas(agent.replicas, agent.autoscaling) });
+  const objects: KubernetesObject[] = [
+    ...renderBlueGreenChildren(ctx, plan, versions),
+    ...(pdb ? [pdb] : []),
+  ];
+  const problem = guard.blocked
+    ? { reason: 'UpgradeBlocked' as const, message: guard.blocked }
+    : plan.problem;
+  const status: AgentStatus = problem
+    ? { ...plan.status, phase: 'Degraded', message: problem.message }
+    : plan.status;
+  const preview = plan.status.previewColor;
+  return {
+    status,
+    objects,
+    keepExisting: false,
+    ...(problem ? { problem } : {}),
+    events: plan.events,
+    ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}),
+    ...(plan.lastControl ? { lastControl: plan.lastControl } : {}),
+    ...(plan.measureNow && plan.analysis && isColor(preview) && plan.status.activeColor
+      ? {
+          measure: {
+            agent: agent.name,
+            request: plan.analysis,
+            subjectTrack: preview,
+            baselineTrack: plan.status.activeColor,
+          },
+        }
+      : {}),
+  };
+}

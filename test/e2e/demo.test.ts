@@ -1,0 +1,36 @@
+// The README's main command, asserted: the same run as `make demo` (real operator process, agent-runtime
+// processes per track through the openai SDK to the local upstream, real Prometheus, steady load). A bad
+// version is rolled back automatically on its measured error rate; a good one is promoted step by step.
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../demo/run-demo.js';
+
+describe('make demo, end to end', () => {
+  it('rolls back 1.1.0 on its measured error rate and promotes 1.2.0 through 10% → 50% → 100%', async () => {
+    const lines: string[] = [];
+    const r = await runDemo((l) => lines.push(l));
+
+    // Rollback: the canary got traffic, its error rate crossed 5%, weight went back to 0, stable untouched.
+    expect(r.rollback.weights).toContain(10);
+    expect(r.rollback.weights.at(-1)).toBe(0);
+    expect(r.rollback.weights).not.toContain(50);
+    expect(r.rollback.errorRate).toBeGreaterThan(0.05);
+    expect(r.rollback.event).toMatch(
+      /rolled back orchestrator-v1-1-0 to orchestrator-v1-0-0 \(AnalysisFailed\).*error-rate=0\.\d+ \(threshold <= 0\.05\)/,
+    );
+    expect(r.rollback.stable).toBe('orchestrator-v1-0-0');
+
+    // Promotion: every weight step in order, then the new version is the stable one.
+    // A short step can fall between two polls; the release's Events record every completed step.
+    for (const w of [10, 50, 100]) {
+      expect(r.promotion.stepsCompleted.some((m) => m.endsWith(`completed at weight ${w}`))).toBe(true);
+    }
+    expect(r.promotion.weights.filter((w) => w > 0 && w < 100)).toEqual([10, 50]);
+    expect(r.promotion.phase).toBe('Promoted');
+    expect(r.promotion.stable).toBe('orchestrator-v1-2-0');
+
+    // Real traffic flowed through the runtime processes the whole time.
+    expect(r.requests.sent).toBeGreaterThan(300);
+    expect(r.requests.failed / r.requests.sent).toBeLessThan(0.1);
+    expect(lines.some((l) => l.includes('runtime: started canary 1.1.0'))).toBe(true);
+  }, 600_000);
+});
