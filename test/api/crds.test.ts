@@ -97,7 +97,7 @@ describe('AgentVersion immutability', () => {
   it('rejects a spec change but accepts a status write', async () => {
     const v = agentVersion('immutable-v1.0.0');
     await kubectlOk(['create', '-n', ns, '-f', '-'], { input: JSON.stringify(v) });
-    const patch = JSON.stringify({ spec: { image: 'ghcr.io/agent-army/agent-runtime:0.2.0' } });
+    const patch = JSON.stringify({ spec: { image: 'agent-army/agent-runtime:0.2.0' } });
     const r = await kubectl(['patch', '-n', ns, 'av/immutable-v1.0.0', '--type=merge', '-p', patch]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('spec is immutable');

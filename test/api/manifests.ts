@@ -11,7 +11,7 @@ export function agentVersion(name = 'table-v1.0.0', version = '1.0.0'): Manifest
     spec: {
       agent: 'orchestrator',
       version,
-      image: 'ghcr.io/agent-army/agent-runtime:0.1.0',
+      image: 'agent-army/agent-runtime:0.1.0',
       model: { name: 'gpt-4o-mini', apiKeySecretRef: { name: 'openai-api-key', key: 'api-key' } },
       systemPrompt: 'You are helpful.',
       tools: [{ name: 'search', url: 'http://search.svc:8080/q' }],

@@ -64,7 +64,7 @@ export const AgentVersionSpec = withServerRule(
         .min(1)
         .max(512)
         .regex(/^[^\s]+$/)
-        .describe('Container image running the agent, e.g. ghcr.io/acme/agent-runtime:1.2.0.'),
+        .describe('Container image running the agent, e.g. acme/agent-runtime:1.2.0.'),
       model: ModelSpec,
       systemPrompt: z
         .string()

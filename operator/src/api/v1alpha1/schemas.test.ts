@@ -14,7 +14,7 @@ const version = () => ({
   spec: {
     agent: 'orchestrator',
     version: '1.0.0',
-    image: 'ghcr.io/acme/agent:1',
+    image: 'acme/agent:1',
     model: { name: 'gpt-4o-mini', apiKeySecretRef: { name: 'k', key: 'api-key' } },
     systemPrompt: 'Be helpful.',
   } as Record<string, unknown>,
