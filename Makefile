@@ -14,7 +14,7 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 node_modules/.package-lock.json: package-lock.json
-	npm ci --no-audit --no-fund
+	bash test/cluster/npm-install.sh
 	@touch $@
 
 deps: node_modules/.package-lock.json
