@@ -57,7 +57,7 @@ describe('CRDs', () => {
 
 describe('examples/', () => {
   it('are accepted, and the apiserver applies the same defaults as zod', async () => {
-    for (const f of ['agent-version.yaml', 'agent-army.yaml', 'canary-release.yaml']) {
+    for (const f of ['agent-version.yaml', 'minimal-army.yaml', 'canary-error-rate.yaml']) {
       await kubectlOk(['apply', '--server-side', '-n', ns, '-f', join(repoRoot, 'examples', f)]);
     }
     const stored = [

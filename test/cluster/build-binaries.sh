@@ -116,7 +116,28 @@ fetch_gateway_api() {
   mv "$out/standard-install.yaml.tmp" "$out/standard-install.yaml"
 }
 
-all=(etcd kube-scheduler kube-controller-manager kube-apiserver kubectl kwok kwokctl helm gateway-api)
+# Argo CD's Application CRD, so examples/argocd-application.yaml is applied to a real schema in tests. The
+# module needs a newer Go than this toolchain to build, but `go mod download` still fetches its zip (and then
+# reports that), which is all this needs.
+fetch_argocd_crds() {
+  local out="$AGENT_ARMY_CACHE/argocd-crds-$ARGOCD_VERSION"
+  [ -f "$out/application-crd.yaml" ] && return 0
+  log "fetching Argo CD CRDs $ARGOCD_VERSION"
+  local zip
+  zip="$(cd "$work" && { go mod download -json "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION" || true; } |
+    sed -n 's/.*"Zip": "\(.*\)",*/\1/p')"
+  [ -f "$zip" ] || { log "could not download github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION"; return 1; }
+  mkdir -p "$out"
+  python3 - "$zip" "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION/manifests/crds/application-crd.yaml" \
+    "$out/application-crd.yaml.tmp" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[3], 'wb') as f:
+    f.write(z.read(sys.argv[2]))
+PY
+  mv "$out/application-crd.yaml.tmp" "$out/application-crd.yaml"
+}
+
+all=(etcd kube-scheduler kube-controller-manager kube-apiserver kubectl kwok kwokctl helm gateway-api argocd-crds)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 t_all=$SECONDS
@@ -127,6 +148,7 @@ for t in "${targets[@]}"; do
     kwok|kwokctl) build_kwok "$t" ;;
     helm) build_helm ;;
     gateway-api) fetch_gateway_api ;;
+    argocd-crds) fetch_argocd_crds ;;
     *) log "unknown target: $t"; exit 2 ;;
   esac
 done

@@ -10,6 +10,9 @@ const t0 = Date.now();
 const say = (msg: string) =>
   console.log(`[demo +${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
 const script = join(repoRoot, 'test/cluster/cluster.sh');
+/** Weights of the StepCompleted Events ("… completed at weight 50"); a poll can miss a short step, Events do not. */
+const stepWeights = (messages: string[]) =>
+  messages.flatMap((m) => /completed at weight (\d+)$/.exec(m)?.[1] ?? []).map(Number);
 
 async function main(): Promise<void> {
   let wasRunning = true;
@@ -29,7 +32,7 @@ async function main(): Promise<void> {
       `  rollback of 1.1.0: weights ${r.rollback.weights.join('% → ')}%, measured error rate ${r.rollback.errorRate?.toFixed(3) ?? '?'} > 0.05, stable stayed ${r.rollback.stable}`,
     );
     console.log(
-      `  promotion of 1.2.0: weights ${r.promotion.weights.join('% → ')}%, release ${r.promotion.phase}, stable now ${r.promotion.stable}`,
+      `  promotion of 1.2.0: steps completed at weights ${stepWeights(r.promotion.stepsCompleted).join('% → ')}%, release ${r.promotion.phase}, stable now ${r.promotion.stable}`,
     );
     console.log(
       `  ${r.requests.sent} requests sent through agent-runtime (${r.requests.failed} failed), ${r.seconds} s in all`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs, UsageError, wantsHelp } from './args.js';
 import { controlRequest } from './main.js';
 
 describe('parseArgs', () => {
@@ -56,5 +56,17 @@ describe('controlRequest', () => {
   });
   it('carries the agent of an army request', () => {
     expect(controlRequest(parseArgs(['abort', 'army/a', '--agent', 'rag']), now).agent).toBe('rag');
+  });
+});
+
+describe('wantsHelp', () => {
+  it.each([
+    [['--help'], true],
+    [['promote', 'orch', '-h'], true],
+    [['help'], true],
+    [['status', 'help'], false],
+    [['status', 'orch'], false],
+  ])('%j → %s', (argv, expected) => {
+    expect(wantsHelp(argv)).toBe(expected);
   });
 });

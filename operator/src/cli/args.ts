@@ -41,6 +41,11 @@ export type CliArgs = z.infer<typeof CliArgs>;
 
 export class UsageError extends Error {}
 
+/** `help`, `-h` or `--help` anywhere asks for the usage text (printed to stdout, exit 0). */
+export function wantsHelp(argv: string[]): boolean {
+  return argv[0] === 'help' || argv.some((a) => a === '-h' || a === '--help');
+}
+
 export function parseArgs(argv: string[]): CliArgs {
   const positional: string[] = [];
   const flags: Record<string, string | boolean> = {};

@@ -8,7 +8,7 @@ import { type ControlRequest, safeParseAgentArmy, safeParseCanaryRelease } from 
 import { agentArmyType, canaryReleaseType } from '../controllers/resource-types.js';
 import { KubeClient } from '../kube/api-client.js';
 import { resourcePath } from '../kube/resource.js';
-import { type CliArgs, parseArgs, USAGE, UsageError } from './args.js';
+import { type CliArgs, parseArgs, USAGE, UsageError, wantsHelp } from './args.js';
 import { renderArmyStatus, renderCanaryStatus } from './render.js';
 
 export const FIELD_MANAGER = 'kubectl-agentarmy';
@@ -95,6 +95,10 @@ async function request(client: KubeClient, args: CliArgs, namespace: string): Pr
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   let args: CliArgs;
   try {
     args = parseArgs(argv);

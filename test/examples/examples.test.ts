@@ -1,0 +1,295 @@
+// Every manifest in examples/ applied to the real control plane, each in its own namespace, with the
+// operator (all three controllers, in this process) running: each reaches the condition its comments
+// promise. Only two things differ from what a user applies: the Prometheus address points at a real
+// Prometheus started here (it scrapes no agent, so every measurement has no data), and analysis
+// intervals are seconds instead of minutes. Gateway API and Argo CD CRDs come from the binary cache.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
+import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
+import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
+import { canaryReleaseController } from '../../operator/src/controllers/canary-release/controller.js';
+import { Manager } from '../../operator/src/kube/manager.js';
+import { testConfig } from '../kube/support.js';
+import {
+  cacheDir,
+  eventually,
+  kubeconfigPath,
+  kubectl,
+  kubectlOk,
+  repoRoot,
+  run,
+  uniqueNamespace,
+} from '../support/cluster.js';
+import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
+
+type Analysis = { provider: { prometheus: { address: string } }; interval?: string; window?: string };
+type Obj = {
+  metadata: { name: string; namespace?: string };
+  spec?: {
+    analysis?: Analysis;
+    agents?: { strategy?: { blueGreen?: { prePromotionAnalysis?: Analysis } } }[];
+  };
+};
+type Condition = { type: string; status: string; reason: string };
+type Army = {
+  status?: {
+    phase?: string;
+    conditions?: Condition[];
+    agents?: {
+      name: string;
+      phase: string;
+      stableVersion?: string;
+      activeColor?: string;
+      message?: string;
+      analysisRuns?: { phase: string }[];
+    }[];
+  };
+};
+type Release = {
+  status?: {
+    phase?: string;
+    canaryWeight?: number;
+    message?: string;
+    analysisRuns?: { phase: string; measurements: { metric: string; result: string }[] }[];
+  };
+};
+
+const EXAMPLES = ['minimal', 'autoscaled', 'bluegreen', 'canary', 'gated', 'cohort'] as const;
+const ns = Object.fromEntries(EXAMPLES.map((e) => [e, uniqueNamespace(`ex-${e}`)])) as Record<
+  (typeof EXAMPLES)[number],
+  string
+>;
+let mgr: Manager | undefined;
+let prom: RunningPrometheus | undefined;
+
+/** The documents of an example, namespaced, with the test's Prometheus and short analysis intervals. */
+function example(file: string, namespace: string): Obj[] {
+  const docs = parseAllDocuments(readFileSync(join(repoRoot, 'examples', file), 'utf8'));
+  return docs.map((d) => {
+    const obj = d.toJS() as Obj;
+    obj.metadata.namespace = namespace;
+    const analyses = [
+      obj.spec?.analysis,
+      ...(obj.spec?.agents ?? []).map((a) => a.strategy?.blueGreen?.prePromotionAnalysis),
+    ].filter((a): a is Analysis => a !== undefined);
+    for (const a of analyses) {
+      a.provider.prometheus.address = prom!.url;
+      a.interval = '1s';
+      a.window = '30s';
+    }
+    return obj;
+  });
+}
+const applyObjects = (objs: Obj[], namespace: string) =>
+  kubectlOk(['apply', '--server-side', '-n', namespace, '-f', '-'], {
+    input: objs.map((o) => stringify(o)).join('---\n'),
+  });
+const applyExample = async (file: string, namespace: string) => {
+  await applyObjects(example('agent-version.yaml', namespace), namespace);
+  await applyObjects(example(file, namespace), namespace);
+};
+const get = async <T>(namespace: string, what: string): Promise<T | undefined> => {
+  const r = await kubectl(['get', what, '-n', namespace, '-o', 'json']);
+  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
+};
+const setVersion = (namespace: string, army: string, version: string) =>
+  kubectlOk([
+    'patch',
+    `agentarmy/${army}`,
+    '-n',
+    namespace,
+    '--type=json',
+    '-p',
+    JSON.stringify([{ op: 'replace', path: '/spec/agents/0/version', value: version }]),
+  ]);
+/** `kubectl wait`, as the README tells users to do it. */
+const wait = (namespace: string, what: string, cond: string, timeout = '90s') =>
+  kubectlOk(['wait', what, '-n', namespace, `--for=${cond}`, `--timeout=${timeout}`]);
+const releaseWhere = (namespace: string, name: string, what: string, pred: (r: Release) => boolean) =>
+  eventually(
+    what,
+    async () => {
+      const r = await get<Release>(namespace, `canaryrelease/${name}`);
+      return r && pred(r) ? r : undefined;
+    },
+    { timeoutMs: 90_000, intervalMs: 300 },
+  );
+
+beforeAll(async () => {
+  prom = await startPrometheus([]);
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds')]);
+  const versions = readFileSync(join(repoRoot, 'test/cluster/versions.sh'), 'utf8');
+  const pinned = (name: string) => versions.match(new RegExp(`${name}:-(v[0-9.]+)`))?.[1] ?? '';
+  for (const f of [
+    `gateway-api-${pinned('GATEWAY_API_VERSION')}/standard-install.yaml`,
+    `argocd-crds-${pinned('ARGOCD_VERSION')}/application-crd.yaml`,
+  ])
+    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(cacheDir, f)]);
+  for (const n of Object.values(ns)) await kubectlOk(['create', 'namespace', n]);
+  mgr = new Manager({ config: testConfig(Object.values(ns).join(',')), serveHttp: false });
+  for (const c of [agentArmyController, agentVersionController, canaryReleaseController])
+    mgr.addController(c(mgr));
+  void mgr.start();
+}, 120_000);
+
+afterAll(async () => {
+  await mgr?.stop();
+  await prom?.stop();
+  for (const n of Object.values(ns)) await kubectl(['delete', 'namespace', n, '--wait=false']);
+});
+
+describe('examples/ on the real control plane', () => {
+  it('minimal-army.yaml: Ready with 3 pods, then rolls to v1.1.0 and is Ready again', async () => {
+    await applyExample('minimal-army.yaml', ns.minimal);
+    await wait(ns.minimal, 'agentarmy/support', 'condition=Ready');
+    await wait(ns.minimal, 'deployment/support-orchestrator', 'jsonpath={.status.readyReplicas}=3');
+    await setVersion(ns.minimal, 'support', 'orchestrator-v1.1.0');
+    await wait(
+      ns.minimal,
+      'agentarmy/support',
+      'jsonpath={.status.agents[0].stableVersion}=orchestrator-v1.1.0',
+    );
+    await wait(ns.minimal, 'agentarmy/support', 'condition=Ready');
+  });
+
+  it('autoscaled-army.yaml: an HPA and a PDB per agent, pods at minReplicas, Ready', async () => {
+    await applyExample('autoscaled-army.yaml', ns.autoscaled);
+    await wait(ns.autoscaled, 'agentarmy/support-autoscaled', 'condition=Ready');
+    type Hpa = { spec: { minReplicas: number; maxReplicas: number } };
+    const orch = await get<Hpa>(ns.autoscaled, 'hpa/support-autoscaled-orchestrator');
+    const res = await get<Hpa>(ns.autoscaled, 'hpa/support-autoscaled-researcher');
+    expect(orch?.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+    expect(res?.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+    for (const agent of ['orchestrator', 'researcher']) {
+      expect(await get(ns.autoscaled, `pdb/support-autoscaled-${agent}`)).toBeDefined();
+      // The HPA (kube-controller-manager's, for real) raises the Deployment to minReplicas.
+      await wait(
+        ns.autoscaled,
+        `deployment/support-autoscaled-${agent}`,
+        'jsonpath={.status.readyReplicas}=2',
+      );
+    }
+  });
+
+  it('blue-green.yaml: the preview comes up, analysis without data holds the switch, promote switches', async () => {
+    const n = ns.bluegreen;
+    await applyExample('blue-green.yaml', n);
+    await wait(n, 'agentarmy/support-bluegreen', 'condition=Ready');
+    const before = (await get<Army>(n, 'agentarmy/support-bluegreen'))?.status?.agents?.[0]?.activeColor;
+    expect(before).toMatch(/^(blue|green)$/);
+    const after = before === 'blue' ? 'green' : 'blue';
+    await setVersion(n, 'support-bluegreen', 'orchestrator-v1.1.0');
+    const held = await eventually(
+      'the preview analysis to end Inconclusive and wait for a human',
+      async () => {
+        const a = (await get<Army>(n, 'agentarmy/support-bluegreen'))?.status?.agents?.[0];
+        return a?.message?.endsWith('promote or abort') ? a : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 300 },
+    );
+    expect(held.message).toContain('error-rate=no data');
+    expect(held.analysisRuns?.at(-1)?.phase).toBe('Inconclusive');
+    type Service = { spec: { selector: Record<string, string> } };
+    const selects = async (svc: string) =>
+      (await get<Service>(n, `service/${svc}`))?.spec.selector['agentarmy.dev/track'];
+    expect(await selects('support-bluegreen-orchestrator')).toBe(before);
+    expect(await selects('support-bluegreen-orchestrator-preview')).toBe(after);
+    const plugin = join(repoRoot, 'operator/bin/kubectl-agentarmy.js');
+    const promote = await run(process.execPath, [
+      plugin,
+      'promote',
+      'army/support-bluegreen',
+      '--agent',
+      'orchestrator',
+      '-n',
+      n,
+      `--kubeconfig=${kubeconfigPath}`,
+    ]);
+    expect(promote.code).toBe(0);
+    expect(promote.stdout + promote.stderr).toContain('Applied');
+    await wait(n, 'agentarmy/support-bluegreen', `jsonpath={.status.agents[0].activeColor}=${after}`);
+    expect(await selects('support-bluegreen-orchestrator')).toBe(after);
+  });
+
+  it('canary-error-rate.yaml: Idle at v1.0.0; v1.1.0 starts at 10% and pauses for a human', async () => {
+    const n = ns.canary;
+    await applyExample('canary-error-rate.yaml', n);
+    await wait(n, 'agentarmy/support-canary', 'condition=Ready');
+    expect((await get<Release>(n, 'canaryrelease/orchestrator'))?.status?.phase ?? 'Idle').toBe('Idle');
+    await setVersion(n, 'support-canary', 'orchestrator-v1.1.0');
+    await wait(n, 'canaryrelease/orchestrator', 'jsonpath={.status.phase}=Paused');
+    const r = await get<Release>(n, 'canaryrelease/orchestrator');
+    expect(r?.status?.canaryWeight).toBe(10);
+    type Deployment = { spec: { replicas: number } };
+    expect((await get<Deployment>(n, 'deployment/support-canary-orchestrator-canary'))?.spec.replicas).toBe(
+      1,
+    );
+  });
+
+  it('canary-latency-cost.yaml: at 20%, no data is Inconclusive on every gate and pauses, never passes', async () => {
+    const n = ns.gated;
+    await applyExample('canary-latency-cost.yaml', n);
+    await wait(n, 'agentarmy/support-gated', 'condition=Ready');
+    await setVersion(n, 'support-gated', 'orchestrator-v1.1.0');
+    const r = await releaseWhere(n, 'orchestrator-gated', 'Paused after an analysis', (x) =>
+      Boolean(x.status?.phase === 'Paused' && x.status.analysisRuns?.length),
+    );
+    expect(r.status?.canaryWeight).toBe(20);
+    const runStatus = r.status!.analysisRuns!.at(-1)!;
+    expect(runStatus.phase).toBe('Inconclusive');
+    const metrics = new Set(runStatus.measurements.map((m) => m.metric));
+    expect([...metrics].sort()).toEqual(
+      ['cost-ratio', 'error-rate', 'p95-latency', 'p95-latency-vs-stable', 'tokens-per-request'].sort(),
+    );
+    expect(runStatus.measurements.every((m) => m.result === 'Inconclusive')).toBe(true);
+  });
+
+  it('header-cohort-canary.yaml: the HTTPRoute gets 90/10 weights and cohort rules; user fields stay', async () => {
+    const n = ns.cohort;
+    await applyExample('header-cohort-canary.yaml', n);
+    await wait(n, 'agentarmy/support-cohort', 'condition=Ready');
+    await setVersion(n, 'support-cohort', 'orchestrator-v1.1.0');
+    await wait(n, 'canaryrelease/orchestrator-cohort', 'jsonpath={.status.phase}=Paused');
+    type Route = {
+      spec: {
+        hostnames: string[];
+        parentRefs: { name: string }[];
+        rules: {
+          matches: { headers?: { name: string; value: string }[] }[];
+          backendRefs: { name: string; weight: number }[];
+        }[];
+      };
+    };
+    const route = (await get<Route>(n, 'httproute/orchestrator'))!;
+    expect(route.spec.hostnames).toEqual(['orchestrator.agents.example.com']);
+    expect(route.spec.parentRefs[0]?.name).toBe('agents');
+    const weights = (rule: Route['spec']['rules'][number]) =>
+      Object.fromEntries(rule.backendRefs.map((b) => [b.name, b.weight]));
+    const cohort = route.spec.rules.find((r) => r.matches.some((m) => m.headers?.length));
+    const split = route.spec.rules.find((r) => r.matches.every((m) => !m.headers?.length));
+    expect(cohort?.matches.flatMap((m) => m.headers?.map((h) => h.value) ?? []).sort()).toEqual([
+      'design-partners',
+      'internal-qa',
+    ]);
+    expect(weights(cohort!)['support-cohort-orchestrator-canary']).toBe(100);
+    expect(weights(split!)).toEqual({
+      'support-cohort-orchestrator-stable': 90,
+      'support-cohort-orchestrator-canary': 10,
+    });
+  });
+
+  it('argocd-application.yaml: both Applications are accepted by the Argo CD Application schema', async () => {
+    await kubectlOk(['create', 'namespace', 'argocd']).catch(() => undefined);
+    const out = await kubectlOk([
+      'apply',
+      '--server-side',
+      '-f',
+      join(repoRoot, 'examples/argocd-application.yaml'),
+    ]);
+    expect(out).toContain('application.argoproj.io/agent-army-operator serverside-applied');
+    expect(out).toContain('application.argoproj.io/agent-army-example serverside-applied');
+    await kubectlOk(['delete', '-f', join(repoRoot, 'examples/argocd-application.yaml')]);
+  });
+});
