@@ -2,8 +2,8 @@
 // zod. A bad value fails startup with a message naming the flag or env variable it came from.
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { type KubeAccess, createKubeAccess as kubeAccessFor } from './kube/kube-access.js';
 import { logLevels } from './observability/logger.js';
 
 /** Where each setting comes from: `--flag` and/or env variable. */
@@ -151,14 +151,10 @@ export function loadConfig(
   throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
 }
 
-/** KubeConfig from --kubeconfig/KUBECONFIG, else in-cluster service account, else the default locations. */
-export function createKubeConfig(
+/** API server access from --kubeconfig/KUBECONFIG, else the in-cluster ServiceAccount, else ~/.kube/config. */
+export function createKubeAccess(
   config: Pick<OperatorConfig, 'kubeconfig'>,
   env: NodeJS.ProcessEnv = process.env,
-): KubeConfig {
-  const kc = new KubeConfig();
-  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
-  else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  return kc;
+): KubeAccess {
+  return kubeAccessFor(config.kubeconfig, env);
 }

@@ -1,11 +1,10 @@
-// A small JSON client for the Kubernetes API on top of client-node's KubeConfig (auth, TLS, exec/token
-// plugins). Responses stay plain JSON; watches are streamed line by line with clean cancellation
+// A small JSON client for the Kubernetes API; auth and TLS come from a KubeAccess (kube-access.ts). Responses stay plain JSON; watches are streamed line by line with clean cancellation
 // (aborting a watch resolves, it is not an error) and an idle watchdog for half-open connections.
 // Every non-GET request is counted in `agentarmy_api_writes_total{verb,kind}`.
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { RuntimeMetrics } from '../observability/metrics.js';
+import { fromKubeConfig, type KubeAccess, type KubeConfigLike } from './kube-access.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -61,11 +60,15 @@ export interface WatchOptions {
 
 export class KubeClient {
   private agents = new Map<string, http.Agent>();
+  readonly access: KubeAccess;
 
+  /** `access` may be a client-node KubeConfig (tests and tools use one). */
   constructor(
-    readonly kubeConfig: KubeConfig,
+    access: KubeAccess | KubeConfigLike,
     readonly metrics?: RuntimeMetrics,
-  ) {}
+  ) {
+    this.access = 'prepare' in access ? access : fromKubeConfig(access);
+  }
 
   async request<T>(opts: RequestOptions): Promise<T> {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
@@ -170,19 +173,17 @@ export class KubeClient {
   }
 
   private async prepare(method: string, path: string, query: Query, headers: Record<string, string>) {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/$/, '') + path);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
     const options: https.RequestOptions = { method, headers: { ...headers } };
-    // Fills in TLS material and the Authorization header (refreshing tokens from exec/file plugins).
-    await this.kubeConfig.applyToHTTPSOptions(options);
+    // Fills in TLS material and the Authorization header (re-reading rotated token files).
+    const server = await this.access.prepare(options);
+    const url = new URL(server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
     const isHttps = url.protocol === 'https:';
     options.agent = this.agentFor(isHttps, options);
     return { url, options, transport: isHttps ? https : http };
   }
 
-  /** One keep-alive agent per TLS identity, instead of the fresh agent per call KubeConfig creates. */
+  /** One keep-alive agent per TLS identity (KubeConfig would create a fresh agent per call). */
   private agentFor(isHttps: boolean, o: https.RequestOptions): http.Agent {
     const id = isHttps
       ? `https|${String(o.ca)}|${String(o.cert)}|${o.servername ?? ''}|${o.rejectUnauthorized}`

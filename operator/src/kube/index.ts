@@ -1,6 +1,7 @@
 /**
- * The agent-army controller runtime, on @kubernetes/client-node 1.4 (KubeConfig for auth/TLS only; REST
- * and watch traffic is plain JSON through `KubeClient`).
+ * The agent-army controller runtime. REST and watch traffic is plain JSON through `KubeClient`; auth and
+ * TLS come from `kube-access.ts` (in-cluster ServiceAccount or a plain kubeconfig read directly;
+ * @kubernetes/client-node 1.4's KubeConfig is loaded only for exec/auth-provider plugins and proxies).
  *
  * Writing a controller
  * --------------------

@@ -4,8 +4,7 @@
 //   start(): HTTP → informers → leader election → on leadership: controllers start
 //   lost leadership: controllers stop at once (queues shut down, reconcile signals aborted), campaign again
 //   stop() (SIGTERM): controllers drain → Lease released → watches stopped → HTTP closed
-import type { KubeConfig } from '@kubernetes/client-node';
-import { createKubeConfig, type OperatorConfig } from '../config.js';
+import { createKubeAccess, type OperatorConfig } from '../config.js';
 import { type OperatorHttpServer, startHttpServer } from '../http-server.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createRuntimeMetrics, type RuntimeMetrics } from '../observability/metrics.js';
@@ -13,14 +12,15 @@ import { KubeClient } from './api-client.js';
 import { Controller, type ControllerSpec } from './controller.js';
 import { EventRecorder } from './events.js';
 import { Informer } from './informer.js';
+import type { KubeAccess, KubeConfigLike } from './kube-access.js';
 import { LeaderElector } from './leader-election.js';
 import { type KubeObject, labelSelectorString, type ResourceType, resourcePath } from './resource.js';
 import { byOwnerUid, type IndexFunc, ownerUidIndex } from './store.js';
 
 export interface ManagerOptions {
   config: OperatorConfig;
-  /** Defaults to createKubeConfig(config). */
-  kubeConfig?: KubeConfig;
+  /** Defaults to createKubeAccess(config). */
+  kubeConfig?: KubeAccess | KubeConfigLike;
   log?: Logger;
   metrics?: RuntimeMetrics;
   /** Serve /metrics, /healthz, /readyz (default true). */
@@ -53,7 +53,7 @@ export class Manager {
     this.config = opts.config;
     this.log = opts.log ?? createLogger({ level: opts.config.logLevel });
     this.metrics = opts.metrics ?? createRuntimeMetrics();
-    this.client = new KubeClient(opts.kubeConfig ?? createKubeConfig(opts.config), this.metrics);
+    this.client = new KubeClient(opts.kubeConfig ?? createKubeAccess(opts.config), this.metrics);
     this.events = new EventRecorder({ client: this.client, log: this.log });
   }
 

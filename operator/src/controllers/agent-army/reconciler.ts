@@ -1,5 +1,7 @@
 // The AgentArmy reconcile: observe → decide (pure) → apply children that drifted → prune children no
 // longer desired → patch status once if it changed → record events → requeue-after.
+
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { type Condition, ConditionType } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../kube/controller.js';
@@ -83,6 +85,10 @@ export class AgentArmyReconciler implements Reconciler {
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
   }
 
+  /**
+   * Server-side applies the desired children that differ from the cache. Agents are applied concurrently;
+   * within an agent the order of the plan holds (the ConfigMap before the Deployment that mounts it).
+   */
   private async applyChildren(
     plan: ArmyPlan,
     children: ObservedChildren,
@@ -90,27 +96,36 @@ export class AgentArmyReconciler implements Reconciler {
     ctx: ReconcileContext,
   ) {
     const ownerRef = controllerReference(owner);
+    const byAgent = new Map<string, KubernetesObject[]>();
     for (const obj of plan.desired) {
-      const child = CHILD_TYPES[obj.kind ?? ''];
-      if (!child) throw new Error(`no resource type for child kind ${obj.kind}`);
-      const desired = { ...obj, metadata: { ...obj.metadata, ownerReferences: [ownerRef] } } as KubeObject;
-      const live = children[child.key].get(obj.metadata?.name ?? '');
-      if (await applyIfChanged(this.deps.client, child.type, desired, live as KubeObject | undefined)) {
+      const agent = obj.metadata?.labels?.[LABEL.agent] ?? '';
+      byAgent.set(agent, [...(byAgent.get(agent) ?? []), obj]);
+    }
+    const applyAgent = async (objects: KubernetesObject[]) => {
+      for (const obj of objects) {
+        const child = CHILD_TYPES[obj.kind ?? ''];
+        if (!child) throw new Error(`no resource type for child kind ${obj.kind}`);
+        const desired = { ...obj, metadata: { ...obj.metadata, ownerReferences: [ownerRef] } } as KubeObject;
+        const live = children[child.key].get(obj.metadata?.name ?? '') as KubeObject | undefined;
+        if (!(await applyIfChanged(this.deps.client, child.type, desired, live))) continue;
         ctx.log.info(
           { child: `${obj.kind}/${obj.metadata?.name}`, created: live === undefined },
           'applied child',
         );
-        if (obj.kind === 'Deployment') {
-          const version = obj.metadata?.labels?.[LABEL.version];
+        // An Event when a Deployment moves to another version; creation and scaling are not news.
+        const from = live?.metadata?.labels?.[LABEL.version];
+        const to = obj.metadata?.labels?.[LABEL.version];
+        if (obj.kind === 'Deployment' && from !== undefined && from !== to) {
           await this.deps.events.event(
             owner,
             'Normal',
             'DeploymentApplied',
-            `${live ? 'updated' : 'created'} Deployment ${obj.metadata?.name} at version ${version}`,
+            `Deployment ${obj.metadata?.name} moved from version ${from} to ${to}`,
           );
         }
       }
-    }
+    };
+    await Promise.all([...byAgent.values()].map(applyAgent));
   }
 
   /** Deletes owned children that are not desired, except those of agents that must be left alone. */
