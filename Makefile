@@ -8,7 +8,7 @@ VITEST := npx vitest run
 RESULTS := .test-results
 
 .PHONY: help setup deps binaries build generate generate-check lint typecheck test test-unit test-integration \
-        cluster-up cluster-down demo bench bench-runtime bench-operator kind-up kind-down clean
+        cluster-up cluster-down demo bench bench-runtime bench-operator bench-rollback kind-up kind-down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ demo: setup ## The end-to-end demo on the local cluster
 
 bench: setup ## Benchmarks; JSON lands in bench/results/
 	npx tsx bench/run.ts
+
+bench-runtime bench-operator bench-rollback: setup ## One benchmark: runtime overhead, operator scale, rollback latency
+	npx tsx bench/run.ts $(@:bench-%=%)
 
 kind-up: ## For users WITH Docker: kind cluster, images, Helm install (cannot run on machines without Docker)
 	bash test/cluster/kind-up.sh

@@ -2,11 +2,12 @@
 // pods) created at once on the benchmark's own 25-node KWOK cluster (controller-manager and scheduler at
 // 300 qps, bench/kwokctl-bench.yaml); one round per operator --concurrency, each on a fresh cluster.
 //   npx tsx bench/operator-bench.ts
-// Env: BENCH_ARMIES (333), BENCH_CONCURRENCY ("4,16"), BENCH_STEADY_SECONDS (120), BENCH_NODES (25),
+// Env: BENCH_ARMIES (333), BENCH_CONCURRENCY ("4,16"; "none": only the floor round), BENCH_STEADY_SECONDS (120), BENCH_NODES (25),
 //      BENCH_NAMESPACES (3; armies round-robin, each namespace with its own Secret and AgentVersions),
 //      BENCH_BUDGET_SECONDS (780), BENCH_RESYNC ("1m"), BENCH_LOG_LEVEL ("info"), BENCH_OPERATOR_RUN
 //      ("dist" = tsc build run with plain node, like the image; "tsx"), BENCH_NODE_ARGS (extra node flags
-//      for the operator, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+//      for the operator, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_FLOOR ("1": also a round with no
+//      operator that applies the same rendered children directly — the control plane's own floor).
 // Writes bench/results/operator.json (also on failure, with the error) and prints a table. The cluster
 // and the operator are always cleaned up, also on a timeout or Ctrl-C.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { repoRoot } from '../test/support/cluster.js';
 import { BenchCluster } from './lib/bench-cluster.js';
+import { type FloorResult, runFloorRound } from './lib/floor-round.js';
 import { buildOperator, type OperatorBuild, type OperatorProcess } from './lib/operator-process.js';
 import { type RoundResult, runRound } from './lib/round.js';
 import { evaluate, peer, printTable, targets } from './lib/verdict.js';
@@ -24,13 +26,14 @@ const env = z
     BENCH_ARMIES: z.coerce.number().int().min(1).max(2000).default(333),
     BENCH_CONCURRENCY: z
       .string()
-      .regex(/^\d+(,\d+)*$/, 'must be a comma-separated list of whole numbers, e.g. 4,16')
+      .regex(/^(none|\d+(,\d+)*)$/, 'must be a comma-separated list of whole numbers, e.g. 4,16, or none')
       .default('4,16')
-      .transform((s) => s.split(',').map(Number)),
+      .transform((s) => (s === 'none' ? [] : s.split(',').map(Number))),
     BENCH_STEADY_SECONDS: z.coerce.number().min(5).max(600).default(120),
     BENCH_NAMESPACES: z.coerce.number().int().min(1).max(50).default(3),
     BENCH_NODES: z.coerce.number().int().min(1).max(200).default(25),
-    BENCH_BUDGET_SECONDS: z.coerce.number().min(60).max(3600).default(780),
+    BENCH_BUDGET_SECONDS: z.coerce.number().min(60).max(3600).default(1200),
+    BENCH_FLOOR: z.enum(['0', '1']).default('1'),
     BENCH_RESYNC: z.string().default('1m'),
     BENCH_LOG_LEVEL: z.string().default('info'),
     BENCH_OPERATOR_RUN: z.enum(['dist', 'tsx']).default('dist'),
@@ -85,10 +88,12 @@ interface FailedRound {
   error: string;
 }
 
+let floor: FloorResult | { error: string } | undefined;
+
 function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[], error?: string) {
   return {
     benchmark: 'operator-scale',
-    status: error || !rounds.length ? 'failed' : failed.length ? 'partial' : 'ok',
+    status: error || (!rounds.length && !floor) ? 'failed' : failed.length ? 'partial' : 'ok',
     ...(error ? { error } : {}),
     date: new Date(startedAt).toISOString(),
     durationS: Math.round((Date.now() - startedAt) / 1000),
@@ -134,6 +139,7 @@ function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[],
     },
     peer,
     targets,
+    floor: floor ?? 'not run (BENCH_FLOOR=0 or no time left)',
     rounds: rounds.map((r) => ({ ...r, verdict: evaluate(r) })),
     skippedRounds: skipped,
     failedRounds: failed,
@@ -187,13 +193,25 @@ async function main(): Promise<number> {
         failed.push({ concurrency, error });
       }
     }
+    if (cfg.BENCH_FLOOR === '1' && Date.now() + 300_000 < deadline) {
+      try {
+        floor = await runFloorRound({ cluster, workload, deadline });
+      } catch (err) {
+        floor = { error: err instanceof Error ? err.message : String(err) };
+        console.error(`[bench] floor round FAILED: ${floor.error}`);
+      }
+    }
     const result = report(rounds, skipped, failed);
     write(result);
+    if (floor && 'timeToAllDeploymentsReadyS' in floor)
+      console.log(
+        `control-plane floor (same children applied directly, no operator): all Deployments Ready in ${floor.timeToAllDeploymentsReadyS} s`,
+      );
     printTable(result.rounds);
     for (const s of skipped) console.log(`skipped: ${s}`);
     for (const f of failed) console.log(`FAILED: concurrency ${f.concurrency}: ${f.error}`);
     console.log(`wrote ${out}`);
-    return failed.length || !rounds.length ? 1 : 0;
+    return failed.length || (!rounds.length && !floor) ? 1 : 0;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.error(`[bench] operator benchmark FAILED: ${message}`);

@@ -1,7 +1,7 @@
 // `make bench`: every benchmark in sequence, each as its own process (so one cannot skew another's memory
 // or CPU figures), results as JSON under bench/results/ plus an index in bench/results/run.json.
 //   npx tsx bench/run.ts                 all benchmarks
-//   npx tsx bench/run.ts operator        only the named ones (runtime, operator)
+//   npx tsx bench/run.ts operator        only the named ones (runtime, operator, rollback)
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { repoRoot } from '../test/support/cluster.js';
 const benchmarks = [
   { name: 'runtime', entry: 'bench/runtime-bench.ts', result: 'bench/results/runtime.json' },
   { name: 'operator', entry: 'bench/operator-bench.ts', result: 'bench/results/operator.json' },
+  { name: 'rollback', entry: 'bench/rollback-bench.ts', result: 'bench/results/rollback.json' },
 ];
 
 const wanted = process.argv.slice(2);

@@ -50,19 +50,27 @@ async function createNamespace(client: KubeClient, w: Workload, namespace: strin
     stringData: { 'api-key': 'sk-bench-not-a-real-key' },
   });
   for (const agent of w.agents) {
-    await applyObject(client, `${group}/${namespace}/agentversions/${agent}-v1`, {
-      apiVersion: 'agentarmy.dev/v1alpha1',
-      kind: 'AgentVersion',
-      metadata: { name: `${agent}-v1`, namespace: namespace },
-      spec: {
-        agent,
-        version: '1.0.0',
-        image: 'example.invalid/agent-runtime:1.0.0',
-        model: { name: 'gpt-4o-mini', apiKeySecretRef: { name: 'llm', key: 'api-key' } },
-        systemPrompt: `You are the ${agent} of a benchmark army.`,
-      },
-    });
+    await applyObject(
+      client,
+      `${group}/${namespace}/agentversions/${agent}-v1`,
+      agentVersionManifest(namespace, agent),
+    );
   }
+}
+
+export function agentVersionManifest(namespace: string, agent: string) {
+  return {
+    apiVersion: 'agentarmy.dev/v1alpha1',
+    kind: 'AgentVersion',
+    metadata: { name: `${agent}-v1`, namespace },
+    spec: {
+      agent,
+      version: '1.0.0',
+      image: 'example.invalid/agent-runtime:1.0.0',
+      model: { name: 'gpt-4o-mini', apiKeySecretRef: { name: 'llm', key: 'api-key' } },
+      systemPrompt: `You are the ${agent} of a benchmark army.`,
+    },
+  };
 }
 
 export function armyManifest(w: Workload, i: number) {

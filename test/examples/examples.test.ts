@@ -26,6 +26,7 @@ import { type RunningPrometheus, startPrometheus } from '../support/prometheus.j
 
 type Analysis = { provider: { prometheus: { address: string } }; interval?: string; window?: string };
 type Obj = {
+  kind?: string;
   metadata: { name: string; namespace?: string };
   spec?: {
     analysis?: Analysis;
@@ -56,7 +57,7 @@ type Release = {
   };
 };
 
-const EXAMPLES = ['minimal', 'autoscaled', 'bluegreen', 'canary', 'gated', 'cohort'] as const;
+const EXAMPLES = ['minimal', 'autoscaled', 'bluegreen', 'canary', 'gated', 'cohort', 'noroute'] as const;
 const ns = Object.fromEntries(EXAMPLES.map((e) => [e, uniqueNamespace(`ex-${e}`)])) as Record<
   (typeof EXAMPLES)[number],
   string
@@ -278,6 +279,36 @@ describe('examples/ on the real control plane', () => {
       'support-cohort-orchestrator-stable': 90,
       'support-cohort-orchestrator-canary': 10,
     });
+  });
+
+  it('header-cohort-canary.yaml without its HTTPRoute: Ready=False HTTPRouteNotFound and a Warning Event, no progress', async () => {
+    const n = ns.noroute;
+    await applyObjects(example('agent-version.yaml', n), n);
+    await applyObjects(
+      example('header-cohort-canary.yaml', n).filter((o) => o.kind !== 'HTTPRoute'),
+      n,
+    );
+    await wait(n, 'agentarmy/support-cohort', 'condition=Ready');
+    await setVersion(n, 'support-cohort', 'orchestrator-v1.1.0');
+    await wait(
+      n,
+      'canaryrelease/orchestrator-cohort',
+      'jsonpath={.status.conditions[?(@.type=="Ready")].reason}=HTTPRouteNotFound',
+    );
+    const r = await get<Release>(n, 'canaryrelease/orchestrator-cohort');
+    expect(r?.status?.message).toContain('spec.trafficRouting.gatewayAPI.httpRoute');
+    expect(r?.status?.canaryWeight ?? 0).toBe(0);
+    const events = await kubectlOk([
+      'get',
+      'events',
+      '-n',
+      n,
+      '--field-selector',
+      'reason=HTTPRouteNotFound',
+      '-o',
+      'name',
+    ]);
+    expect(events.trim()).not.toBe('');
   });
 
   it('argocd-application.yaml: both Applications are accepted by the Argo CD Application schema', async () => {

@@ -34,7 +34,7 @@ export interface InformerOptions<T extends KubeObject> {
   log: Logger;
   /** Namespaces to watch; undefined or empty = all namespaces. */
   namespaces?: string[];
-  labelSelector?: Record<string, string>;
+  labelSelector?: Record<string, string> | string;
   indexers?: Record<string, IndexFunc<T>>;
   /** Replay all cached objects to handlers this often; 0 disables. */
   resyncMs?: number;

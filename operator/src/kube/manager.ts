@@ -28,7 +28,7 @@ export interface ManagerOptions {
 }
 
 export interface InformerRequest<T extends KubeObject> {
-  labelSelector?: Record<string, string>;
+  labelSelector?: Record<string, string> | string;
   /** Extra indexes; every informer also has `ownerUid` (children by owner UID). */
   indexers?: Record<string, IndexFunc<T>>;
 }

@@ -90,7 +90,9 @@ export function matchesLabels(
 }
 
 /** `a=b,c=d` for a query string. */
-export function labelSelectorString(selector: Record<string, string>): string {
+/** A selector as the API takes it: `k=v,…` from a map, or a string as given (set-based, e.g. `k in (a,b)`). */
+export function labelSelectorString(selector: Record<string, string> | string): string {
+  if (typeof selector === 'string') return selector;
   return Object.entries(selector)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');

@@ -6,7 +6,7 @@ import type { ControllerSpec } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
-import { MANAGER } from './labels.js';
+import { LABEL, MANAGER } from './labels.js';
 import { AgentArmyReconciler } from './reconciler.js';
 
 /** Children are cached only when the operator made them, which keeps the caches small. */
@@ -37,6 +37,10 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
     services: mgr.informer(coreTypes.service, managed),
     hpas: mgr.informer(coreTypes.hpa, managed),
     pdbs: mgr.informer(coreTypes.pdb, managed),
+    // Only BlueGreen pods: caching every agent pod would cost memory for nothing.
+    colorPods: mgr.informer(coreTypes.pod, {
+      labelSelector: `app.kubernetes.io/managed-by=${MANAGER},${LABEL.track} in (blue,green)`,
+    }),
   };
   return {
     name: 'agentarmy',
@@ -53,6 +57,14 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
         informer: informers.versions,
         map: (v) =>
           armiesUsingVersion(informers.armies.store.list({ namespace: v.metadata?.namespace ?? '' }), v),
+      },
+      {
+        // A preview pod that starts crash-looping rolls the preview back.
+        informer: informers.colorPods,
+        map: (p) => {
+          const army = p.metadata?.labels?.[LABEL.army];
+          return army ? [{ namespace: p.metadata?.namespace ?? '', name: army }] : [];
+        },
       },
       {
         // A release's status (weight, step, phase) decides the pods of its target agent.

@@ -76,6 +76,8 @@ function problemEvents(obs: ObservedArmy, plans: AgentPlan[]): PlannedEvent[] {
   return plans.flatMap((p) => {
     const before = obs.army.status?.agents?.find((a) => a.name === p.status.name);
     if (!p.problem || (before?.phase === p.status.phase && before.message === p.status.message)) return [];
+    // The agent's own plan already told this (e.g. blue-green's RolledBack with its cause): not twice.
+    if (p.events.some((e) => e.type === 'Warning' && e.reason === p.problem?.reason)) return [];
     return [{ type: 'Warning' as const, reason: p.problem.reason, message: p.problem.message }];
   });
 }

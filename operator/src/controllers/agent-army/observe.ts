@@ -1,5 +1,6 @@
 // observe: everything the AgentArmy decision needs, read from the informer caches (plus a GET for each
 // prompt ConfigMap an AgentVersion references, which the operator does not cache). Nothing is written.
+import type { V1Pod } from '@kubernetes/client-node';
 import {
   type AgentArmy,
   type AgentVersion,
@@ -12,6 +13,7 @@ import { isApiError, type KubeClient } from '../../kube/api-client.js';
 import type { Informer } from '../../kube/informer.js';
 import { coreTypes, type KubeObject, resourcePath } from '../../kube/resource.js';
 import { ownerUidIndex } from '../../kube/store.js';
+import { LABEL } from './labels.js';
 import { type ObservedArmy, type ObservedChildren, promptKey } from './observed.js';
 
 export interface ArmyInformers {
@@ -23,6 +25,8 @@ export interface ArmyInformers {
   services: Informer<KubeObject>;
   hpas: Informer<KubeObject>;
   pdbs: Informer<KubeObject>;
+  /** Pods of BlueGreen colors (label track blue or green), for crash-loop detection of a preview. */
+  colorPods: Informer<KubeObject>;
 }
 
 export type Observation =
@@ -116,6 +120,17 @@ export async function observeArmy(
   return {
     kind: 'ok',
     raw,
-    observed: { army, versions, invalidVersions, releases, invalidReleases, prompts, children },
+    observed: {
+      army,
+      versions,
+      invalidVersions,
+      releases,
+      invalidReleases,
+      prompts,
+      children,
+      colorPods: inf.colorPods.store
+        .list({ namespace })
+        .filter((p) => p.metadata?.labels?.[LABEL.army] === name) as unknown as V1Pod[],
+    },
   };
 }

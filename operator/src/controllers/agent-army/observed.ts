@@ -4,6 +4,7 @@
 import type {
   V1ConfigMap,
   V1Deployment,
+  V1Pod,
   V1PodDisruptionBudget,
   V1Service,
   V2HorizontalPodAutoscaler,
@@ -31,6 +32,8 @@ export interface ObservedArmy {
   invalidReleases: ReadonlyMap<string, string>;
   /** Children owned by this army, by object name. */
   children: ObservedChildren;
+  /** Pods of this army's BlueGreen colors (a preview that crash-loops is rolled back). */
+  colorPods?: readonly V1Pod[];
   /**
    * Blue-green: pre-promotion analysis runs re-assessed with the measurement the reconciler just took, by
    * agent name (absent on the first decide of a reconcile).

@@ -1,4 +1,4 @@
-import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { AgentStatus, AnalysisRunStatus } from '../../api/v1alpha1/index.js';
 import { ANALYSIS, at, iso, measurement } from '../../progressive/fixtures.test-util.js';
@@ -237,5 +237,57 @@ describe('planBlueGreenAgent: control, analysis and problems', () => {
     expect(plan.desired).toEqual([]);
     expect(plan.status.agents?.[0]).toMatchObject({ phase: 'Degraded', activeColor: 'blue' });
     expect(plan.status.conditions?.find((c) => c.type === 'Degraded')?.reason).toBe('VersionNotFound');
+  });
+});
+
+describe('planBlueGreenAgent: crash-looping preview pods', () => {
+  const preview = {
+    agents: [agentStatus({ previewColor: 'green', colorVersions: { blue: 'orch-v1', green: 'orch-v2' } })],
+  };
+  const pod = (agent: string, av: string, waiting?: string, restartCount = 0): V1Pod => ({
+    metadata: {
+      name: `${agent}-${av}-pod`,
+      labels: {
+        'agentarmy.dev/army': 'support',
+        'agentarmy.dev/agent': agent,
+        'agentarmy.dev/track': 'green',
+      },
+      annotations: { 'agentarmy.dev/agent-version': av },
+    },
+    status: {
+      containerStatuses: [
+        {
+          name: 'agent',
+          image: 'x',
+          imageID: '',
+          ready: false,
+          restartCount,
+          ...(waiting ? { state: { waiting: { reason: waiting } } } : {}),
+        },
+      ],
+    },
+  });
+  const withPods = (pods: V1Pod[]) => ({
+    ...obsOf(bgAgent('orch-v2'), preview, [colorDep('blue', 'orch-v1'), colorDep('green', 'orch-v2', 2, 0)]),
+    colorPods: pods,
+  });
+
+  it('rolls the preview back when its pods crash-loop: traffic stays on blue, one Warning RolledBack', () => {
+    const { plan, summary } = shape(withPods([pod('orchestrator', 'orch-v2', 'CrashLoopBackOff', 4)]));
+    expect(summary.active).toBe('blue');
+    expect(summary.phase).toBe('Degraded');
+    expect(plan.status.agents?.[0]?.message).toContain('CrashLoopBackOff');
+    // Exactly one RolledBack Event, the one naming the cause (no second one for the agent's problem).
+    expect(plan.events.filter((e) => e.reason === 'RolledBack').map((e) => e.type)).toEqual(['Warning']);
+  });
+
+  it.each([
+    ['pods of another agent', [pod('researcher', 'orch-v2', 'CrashLoopBackOff', 4)]],
+    ['pods of another version', [pod('orchestrator', 'orch-v1', 'CrashLoopBackOff', 4)]],
+    ['pods still starting', [pod('orchestrator', 'orch-v2', 'ContainerCreating')]],
+  ])('keeps waiting for the preview with %s', (_n, pods) => {
+    const { plan, summary } = shape(withPods(pods));
+    expect(summary.phase).toBe('Progressing');
+    expect(plan.events.map((e) => e.reason)).not.toContain('RolledBack');
   });
 });

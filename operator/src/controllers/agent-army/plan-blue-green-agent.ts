@@ -8,6 +8,7 @@ import type { Agent, AgentStatus } from '../../api/v1alpha1/index.js';
 import { decideBlueGreen } from '../../progressive/blue-green-decide.js';
 import type { BlueGreenObserved, Color } from '../../progressive/blue-green-types.js';
 import { type ResolvedVersion, renderBlueGreenChildren } from '../../progressive/render-tracks.js';
+import { crashLoop } from '../../progressive/track-health.js';
 import { childName, LABEL } from './labels.js';
 import type { ObservedArmy } from './observed.js';
 import { type AgentPlan, resolveVersion } from './plan-agent.js';
@@ -39,6 +40,8 @@ export function blueGreenObserved(
   const status = obs.army.status;
   const active = activeServiceColor(obs, agent);
   const analysis = obs.analyses?.get(agent.name);
+  const pods = (obs.colorPods ?? []).filter((p) => p.metadata?.labels?.[LABEL.agent] === agent.name);
+  const crash = crashLoop(pods, desiredVersion);
   return {
     agent: { ...agent, version: desiredVersion },
     previous: status?.agents?.find((a) => a.name === agent.name),
@@ -46,6 +49,7 @@ export function blueGreenObserved(
     deployments,
     ...(active ? { activeServiceColor: active } : {}),
     ...(analysis ? { analysis } : {}),
+    ...(crash.crashLooping ? { previewCrashLooping: true, previewCrashMessage: crash.message } : {}),
     ...(status?.control ? { control: status.control } : {}),
     ...(status?.lastControl ? { lastControl: status.lastControl } : {}),
   };

@@ -20,6 +20,9 @@ function releasesFor(releases: KubeObject[], army: string, agent?: string) {
     .map((r) => ({ namespace: r.metadata?.namespace ?? '', name: r.metadata?.name ?? '' }));
 }
 
+const releasesIn = (releases: KubeObject[]) =>
+  releases.map((r) => ({ namespace: r.metadata?.namespace ?? '', name: r.metadata?.name ?? '' }));
+
 export function releaseMetrics(mgr: Manager): ReleaseMetrics {
   const registers = [mgr.metrics.registry];
   return {
@@ -64,6 +67,13 @@ export function canaryReleaseController(mgr: Manager): ControllerSpec {
             informers.releases.store.list({ namespace: a.metadata?.namespace ?? '' }),
             a.metadata?.name ?? '',
           ),
+      },
+      {
+        // The desired version is resolved through the AgentVersions: the workers must not start before
+        // their cache is synced (a release would read "no such version" and cancel itself), and a version
+        // that appears later must wake the releases of its namespace.
+        informer: informers.versions,
+        map: (v) => releasesIn(informers.releases.store.list({ namespace: v.metadata?.namespace ?? '' })),
       },
       { informer: informers.deployments, map: byLabels },
       { informer: informers.canaryPods, map: byLabels },

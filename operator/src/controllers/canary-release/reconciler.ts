@@ -51,26 +51,19 @@ export class CanaryReleaseReconciler implements Reconciler {
     }
     if (o.kind === 'invalid' || o.kind === 'noTarget') {
       const message = o.kind === 'invalid' ? o.problems : o.message;
-      const reason = o.kind === 'invalid' ? 'InvalidSpec' : 'TargetNotFound';
-      const raw = o.raw as KubeObject & { status?: CanaryReleaseStatus };
-      const status = {
-        ...raw.status,
-        message: message.slice(0, 1024),
-        conditions: setCondition(
-          raw.status?.conditions,
-          { type: ConditionType.Ready, status: 'False', reason, message: message.slice(0, 4000) },
-          now.getTime(),
-        ),
-      } as CanaryReleaseStatus;
-      if (await patchStatus(client, canaryReleaseType, raw, status))
-        await events.event(raw, 'Warning', reason, message.slice(0, 1000));
+      await this.reportProblem(o.raw, o.kind === 'invalid' ? 'InvalidSpec' : 'TargetNotFound', message, now);
       return { requeueAfterMs: 30_000 };
     }
 
     let plan = decideCanary(o.obs, now);
     if (plan.measureNow && plan.analysis) plan = await this.measureAndDecide(o.obs, plan, o.semver, ctx, now);
     if (ctx.signal.aborted) return {};
-    await this.weightRoute(o.obs, plan, ctx);
+    const routeProblem = await this.weightRoute(o.obs, plan, ctx);
+    if (routeProblem) {
+      // Without the route the weights cannot move: report it and hold the release where it is.
+      await this.reportProblem(o.raw, 'HTTPRouteNotFound', routeProblem, now);
+      return { requeueAfterMs: 30_000 };
+    }
     await patchStatus(client, canaryReleaseType, { ...o.raw, status: o.obs.release.status }, plan.status);
     for (const e of plan.events) {
       await events.event(o.raw, e.type, e.reason, e.message);
@@ -141,9 +134,32 @@ export class CanaryReleaseReconciler implements Reconciler {
     }
   }
 
-  /** gatewayAPI mode: write the weights (and cohort rules) into the user's HTTPRoute when they differ. */
-  private async weightRoute(obs: CanaryObserved, plan: CanaryPlan, ctx: ReconcileContext): Promise<void> {
-    if (plan.traffic.mode !== 'gatewayAPI') return;
+  /** Ready=False with `reason`, the message in status, and a Warning Event when the status changed. */
+  private async reportProblem(raw: KubeObject, reason: string, message: string, now: Date): Promise<void> {
+    const current = raw as KubeObject & { status?: CanaryReleaseStatus };
+    const status = {
+      ...current.status,
+      message: message.slice(0, 1024),
+      conditions: setCondition(
+        current.status?.conditions,
+        { type: ConditionType.Ready, status: 'False', reason, message: message.slice(0, 4000) },
+        now.getTime(),
+      ),
+    } as CanaryReleaseStatus;
+    if (await patchStatus(this.deps.client, canaryReleaseType, current, status))
+      await this.deps.events.event(raw, 'Warning', reason, message.slice(0, 1000));
+  }
+
+  /**
+   * gatewayAPI mode: write the weights (and cohort rules) into the user's HTTPRoute when they differ.
+   * Returns a problem to report when the route (or the HTTPRoute kind) does not exist.
+   */
+  private async weightRoute(
+    obs: CanaryObserved,
+    plan: CanaryPlan,
+    ctx: ReconcileContext,
+  ): Promise<string | undefined> {
+    if (plan.traffic.mode !== 'gatewayAPI') return undefined;
     const namespace = obs.release.metadata.namespace ?? '';
     const desired = renderHttpRouteApply({
       namespace,
@@ -158,11 +174,9 @@ export class CanaryReleaseReconciler implements Reconciler {
       live = await this.deps.client.request({ method: 'GET', path });
     } catch (err) {
       if (!isApiError(err, 404)) throw err;
-      throw new Error(
-        `spec.trafficRouting.gatewayAPI.httpRoute: HTTPRoute ${desired.metadata.namespace}/${desired.metadata.name} not found`,
-      );
+      return `spec.trafficRouting.gatewayAPI.httpRoute: HTTPRoute ${desired.metadata.namespace}/${desired.metadata.name} not found (is the Gateway API installed?)`;
     }
-    if (isSubset(desired.spec, (live as { spec?: unknown }).spec)) return;
+    if (isSubset(desired.spec, (live as { spec?: unknown }).spec)) return undefined;
     await this.deps.client.request({
       method: 'PATCH',
       path,
@@ -172,5 +186,6 @@ export class CanaryReleaseReconciler implements Reconciler {
       write: { verb: 'apply', kind: 'HTTPRoute' },
     });
     ctx.log.info({ route: desired.metadata.name, weight: plan.traffic.weight }, 'HTTPRoute weighted');
+    return undefined;
   }
 }

@@ -1,0 +1,150 @@
+// A Prometheus that goes away in the middle of a canary analysis never lets the release promote: the
+// measurements turn to Error, and after consecutiveErrorLimit the release does what
+// consecutiveErrorAction says (here Pause: it holds at its weight for a human, with a Warning Event).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
+import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
+import { canaryReleaseController } from '../../operator/src/controllers/canary-release/controller.js';
+import { Manager } from '../../operator/src/kube/manager.js';
+import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
+import { agentVersion, secret } from '../army/fixtures.js';
+import { testConfig } from '../kube/support.js';
+import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
+import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
+
+const ns = uniqueNamespace('prom-outage');
+let mgr: Manager | undefined;
+let prom: RunningPrometheus | undefined;
+let target: MetricsTarget | undefined;
+
+type Run = { phase: string; successful: number; errors: number; measurements: { result: string }[] };
+type Release = {
+  status?: { phase?: string; pauseReason?: string; canaryWeight?: number; analysisRuns?: Run[] };
+};
+const release = async (): Promise<Release | undefined> => {
+  const r = await kubectl(['get', 'canaryrelease', 'orchestrator', '-n', ns, '-o', 'json']);
+  return r.code === 0 ? (JSON.parse(r.stdout) as Release) : undefined;
+};
+const apply = (doc: unknown) =>
+  kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
+const army = (version: string) => ({
+  apiVersion: 'agentarmy.dev/v1alpha1',
+  kind: 'AgentArmy',
+  metadata: { name: 'support', namespace: ns },
+  spec: {
+    agents: [
+      {
+        name: 'orchestrator',
+        version,
+        replicas: 4,
+        strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: 'orchestrator' } } },
+      },
+    ],
+  },
+});
+
+beforeAll(async () => {
+  const track = (version: string, t: string) => ({
+    namespace: ns,
+    agent: 'orchestrator',
+    version,
+    track: t,
+    rps: 20,
+    shares: { error: 0.01 },
+    latency: 0.2,
+    costPerSuccess: 0.001,
+  });
+  target = await startMetricsTarget([track('1.0.0', 'stable'), track('1.1.0', 'canary')]);
+  prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
+  await eventually(
+    'Prometheus to have a rate for both tracks',
+    async () => {
+      const r = await prom!.query(
+        `count(rate(agent_requests_total{namespace="${ns}",outcome="success"}[10s]) > 0)`,
+      );
+      return r[0]?.value[1] === '2' ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
+  await kubectlOk(['create', 'namespace', ns]);
+  await apply(secret(ns));
+  await apply(agentVersion(ns, 'orch-v1', '1.0.0'));
+  await apply(agentVersion(ns, 'orch-v11', '1.1.0'));
+  await apply({
+    apiVersion: 'agentarmy.dev/v1alpha1',
+    kind: 'CanaryRelease',
+    metadata: { name: 'orchestrator', namespace: ns },
+    spec: {
+      targetRef: { army: 'support', agent: 'orchestrator' },
+      steps: [{ setWeight: 25 }, { analysis: {} }, { setWeight: 100 }],
+      analysis: {
+        provider: { prometheus: { address: prom.url, timeout: '2s' } },
+        interval: '1s',
+        count: 1000,
+        window: '10s',
+        minSampleSize: 5,
+        maxErrorRate: 0.05,
+        // Data may lag the first ticks; only errors are under test here.
+        inconclusiveLimit: 100,
+        consecutiveErrorLimit: 2,
+        consecutiveErrorAction: 'Pause',
+      },
+    },
+  });
+  mgr = new Manager({ config: testConfig(ns), serveHttp: false });
+  for (const c of [agentArmyController, agentVersionController, canaryReleaseController])
+    mgr.addController(c(mgr));
+  void mgr.start();
+}, 120_000);
+
+afterAll(async () => {
+  await mgr?.stop();
+  await prom?.stop();
+  await target?.close();
+  await kubectl(['delete', 'namespace', ns, '--wait=false']);
+});
+
+describe('Prometheus stops in the middle of an analysis', () => {
+  it('turns measurements to Error and pauses at the same weight, never promoting', async () => {
+    await apply(army('orch-v1'));
+    await kubectlOk(['wait', 'agentarmy/support', '-n', ns, '--for=condition=Ready', '--timeout=60s']);
+    await apply(army('orch-v11'));
+    await eventually(
+      'analysis to pass at least once with Prometheus up',
+      async () => ((await release())?.status?.analysisRuns?.at(-1)?.successful ?? 0) >= 1 || undefined,
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+    await prom?.stop();
+    const paused = await eventually(
+      'the release to pause on analysis errors',
+      async () => {
+        const r = await release();
+        return r?.status?.phase === 'Paused' ? r : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect(paused.status?.pauseReason).toBe('AnalysisError');
+    expect(paused.status?.canaryWeight).toBe(25);
+    const run = paused.status?.analysisRuns?.at(-1);
+    expect(run?.phase).toBe('Error');
+    expect(run?.measurements.at(-1)?.result).toBe('Error');
+    // It stays paused: no later pass promotes it while Prometheus is gone.
+    await new Promise((r) => setTimeout(r, 3000));
+    const later = await release();
+    expect(later?.status?.phase).toBe('Paused');
+    expect(later?.status?.canaryWeight).toBe(25);
+    const events = await kubectlOk([
+      'get',
+      'events',
+      '-n',
+      ns,
+      '--field-selector',
+      'reason=AnalysisError',
+      '-o',
+      'name',
+    ]);
+    expect(events.trim()).not.toBe('');
+  });
+});

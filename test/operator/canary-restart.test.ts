@@ -1,0 +1,225 @@
+// Restart safety of a canary, with the operator as a real process that is SIGKILLed (no graceful
+// shutdown) at every phase: after each change of the release's step, weight or phase the operator is
+// killed and a fresh one started. All progress lives in status, so the release must go on from where it
+// was: no step completed twice (StepCompleted Events), weights that never go back, the same end state as
+// without kills, and a rollback decided just before a kill carried out exactly once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
+import { agentVersion, secret } from '../army/fixtures.js';
+import {
+  eventually,
+  kubeconfigPath,
+  kubectl,
+  kubectlOk,
+  repoRoot,
+  uniqueNamespace,
+} from '../support/cluster.js';
+import { freePort, type ServiceProcess, spawnService } from '../support/processes.js';
+import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
+
+const ns = uniqueNamespace('canary-restart');
+let prom: RunningPrometheus | undefined;
+let target: MetricsTarget | undefined;
+let operator: ServiceProcess | undefined;
+let kills = 0;
+
+type Release = {
+  status?: { phase?: string; currentStepIndex?: number; canaryWeight?: number; analysisRuns?: unknown[] };
+};
+type Deployment = { spec: { replicas: number }; metadata: { labels: Record<string, string> } };
+const get = async <T>(what: string): Promise<T | undefined> => {
+  const r = await kubectl(['get', what, '-n', ns, '-o', 'json']);
+  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
+};
+const apply = (doc: unknown) =>
+  kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
+const army = (version: string) => ({
+  apiVersion: 'agentarmy.dev/v1alpha1',
+  kind: 'AgentArmy',
+  metadata: { name: 'support', namespace: ns },
+  spec: {
+    agents: [
+      {
+        name: 'orchestrator',
+        version,
+        replicas: 4,
+        strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: 'orchestrator' } } },
+      },
+    ],
+  },
+});
+
+async function startOperator(): Promise<ServiceProcess> {
+  const port = await freePort();
+  return spawnService({
+    name: `operator-${kills}`,
+    entry: 'operator/src/main.ts',
+    args: [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--namespaces=${ns}`,
+      '--leader-elect=false',
+      `--metrics-port=${port}`,
+      '--metrics-bind-address=127.0.0.1',
+      '--log-level=warn',
+    ],
+    port,
+    timeoutMs: 60_000,
+  });
+}
+
+/** SIGKILLs the operator and starts a new one. */
+async function killAndRestart(): Promise<void> {
+  await operator?.stop('SIGKILL');
+  kills++;
+  operator = await startOperator();
+}
+
+/**
+ * Follows the release until `done`, killing the operator after every change of phase, step or weight.
+ * Returns the distinct states seen, in order.
+ */
+async function followKilling(done: (r: Release) => boolean): Promise<string[]> {
+  const seen: string[] = [];
+  const deadline = Date.now() + 150_000;
+  for (;;) {
+    const r = await get<Release>('canaryrelease/orchestrator');
+    const s = r?.status;
+    const state = `${s?.phase ?? 'Idle'} step=${s?.currentStepIndex ?? 0} weight=${s?.canaryWeight ?? 0}`;
+    if (state !== seen.at(-1)) {
+      seen.push(state);
+      if (r && done(r)) return seen;
+      await killAndRestart();
+    } else if (r && done(r)) return seen;
+    if (Date.now() > deadline) throw new Error(`release did not finish; states ${seen.join(' → ')}`);
+    await new Promise((res) => setTimeout(res, 150));
+  }
+}
+
+/** Events of the CanaryRelease with `reason` (the army records its own copy of a rollback). */
+const eventMessages = async (reason: string) =>
+  (
+    JSON.parse(
+      await kubectlOk([
+        'get',
+        'events',
+        '-n',
+        ns,
+        '--field-selector',
+        `reason=${reason},involvedObject.kind=CanaryRelease`,
+        '-o',
+        'json',
+      ]),
+    ) as { items: { message: string; count?: number }[] }
+  ).items.map((e) => ({ message: e.message, count: e.count ?? 1 }));
+
+beforeAll(async () => {
+  const track = (version: string, t: string, error: number) => ({
+    namespace: ns,
+    agent: 'orchestrator',
+    version,
+    track: t,
+    rps: 20,
+    shares: { error },
+    latency: 0.2,
+    costPerSuccess: 0.001,
+  });
+  target = await startMetricsTarget([
+    track('1.0.0', 'stable', 0.01),
+    track('1.1.0', 'canary', 0.01),
+    track('1.2.0', 'canary', 0.3),
+  ]);
+  prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
+  await kubectlOk(['create', 'namespace', ns]);
+  await apply(secret(ns));
+  await apply(agentVersion(ns, 'orch-v1', '1.0.0'));
+  await apply(agentVersion(ns, 'orch-v11', '1.1.0'));
+  await apply(agentVersion(ns, 'orch-v12', '1.2.0'));
+  await apply({
+    apiVersion: 'agentarmy.dev/v1alpha1',
+    kind: 'CanaryRelease',
+    metadata: { name: 'orchestrator', namespace: ns },
+    spec: {
+      targetRef: { army: 'support', agent: 'orchestrator' },
+      steps: [
+        { setWeight: 25 },
+        { pause: { duration: '2s' } },
+        { analysis: {} },
+        { setWeight: 50 },
+        { analysis: {} },
+        { setWeight: 100 },
+      ],
+      analysis: {
+        provider: { prometheus: { address: prom.url, timeout: '5s' } },
+        interval: '1s',
+        count: 2,
+        window: '10s',
+        minSampleSize: 5,
+        maxErrorRate: 0.05,
+      },
+    },
+  });
+  operator = await startOperator();
+  await apply(army('orch-v1'));
+  await kubectlOk(['wait', 'agentarmy/support', '-n', ns, '--for=condition=Ready', '--timeout=60s']);
+}, 120_000);
+
+afterAll(async () => {
+  await operator?.stop('SIGKILL').catch(() => undefined);
+  await prom?.stop();
+  await target?.close();
+  if (!process.env.KEEP_NS) await kubectl(['delete', 'namespace', ns, '--wait=false']);
+});
+
+describe('canary release with the operator SIGKILLed after every transition', () => {
+  it('promotes a healthy version with no step completed twice and no weight going back', async () => {
+    const killsBefore = kills;
+    await apply(army('orch-v11'));
+    const seen = await followKilling((r) => r.status?.phase === 'Promoted');
+    expect(kills - killsBefore).toBeGreaterThanOrEqual(3);
+    const weights = seen.filter((s) => s.startsWith('Progressing')).map((s) => Number(s.split('weight=')[1]));
+    expect(weights, seen.join(' → ')).toEqual([...weights].sort((a, b) => a - b));
+    // No transition repeated: no StepCompleted Event twice. (One may be missing: a kill between the
+    // status write, which is the record, and the Event, which is best-effort, loses the Event.)
+    const completed = await eventMessages('StepCompleted');
+    const messages = completed.map((e) => e.message);
+    expect(messages.length, messages.join('\n')).toBe(new Set(messages).size);
+    expect(
+      completed.every((e) => e.count === 1),
+      messages.join('\n'),
+    ).toBe(true);
+    expect(messages.length).toBeLessThanOrEqual(6);
+    expect(seen.at(-1)).toMatch(/^Promoted /);
+    await eventually('stable at 1.1.0 on all pods, canary at zero', async () => {
+      const stable = await get<Deployment>('deployment/support-orchestrator');
+      const canary = await get<Deployment>('deployment/support-orchestrator-canary');
+      return stable?.metadata.labels['agentarmy.dev/version'] === '1.1.0' &&
+        stable.spec.replicas === 4 &&
+        (canary?.spec.replicas ?? 0) === 0
+        ? true
+        : undefined;
+    });
+  }, 200_000);
+
+  it('rolls a failing version back exactly once, also when killed right after the decision', async () => {
+    await apply(army('orch-v12'));
+    const seen = await followKilling((r) => r.status?.phase === 'RolledBack');
+    expect(seen.at(-1)).toMatch(/^RolledBack .*weight=0$/);
+    // Killed right after RolledBack was written: the new operator finishes the rollback, once.
+    await killAndRestart();
+    await eventually('canary scaled to zero after the restart', async () =>
+      (await get<Deployment>('deployment/support-orchestrator-canary'))?.spec.replicas === 0
+        ? true
+        : undefined,
+    );
+    await new Promise((res) => setTimeout(res, 2000));
+    const release = await get<Release>('canaryrelease/orchestrator');
+    expect(release?.status?.phase).toBe('RolledBack');
+    const rolledBack = (await eventMessages('RolledBack')).filter((e) => e.message.includes('orch-v12'));
+    expect(rolledBack.map((e) => e.count)).toEqual([1]);
+    const stable = await get<Deployment>('deployment/support-orchestrator');
+    expect(stable?.metadata.labels['agentarmy.dev/version']).toBe('1.1.0');
+    expect(stable?.spec.replicas).toBe(4);
+  }, 200_000);
+});
