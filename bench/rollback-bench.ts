@@ -41,7 +41,8 @@ const getJson = async <T>(ns: string, what: string): Promise<T | undefined> => {
   const r = await kubectl(['get', what, '-n', ns, '-o', 'json']);
   return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
 };
-const apply = (doc: unknown) => kubectlOk(['apply', '-f', '-'], { input: stringify(doc) });
+const apply = (doc: unknown) =>
+  kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
 const army = (ns: string, version: string) => ({
   apiVersion: 'agentarmy.dev/v1alpha1',
   kind: 'AgentArmy',
@@ -100,9 +101,21 @@ async function main() {
             window: WINDOW,
             minSampleSize: 5,
             maxErrorRate: THRESHOLD,
+            // The first ticks may come before Prometheus has a rate; only the flip is measured.
+            inconclusiveLimit: 1000,
           },
         },
       });
+      await eventually(
+        'Prometheus to have a rate for the canary',
+        async () => {
+          const r = await prom.query(
+            `sum(rate(agent_requests_total{namespace="${ns}",track="canary"}[${WINDOW}])) > 0`,
+          );
+          return r.length ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
       await apply(army(ns, 'orch-v1'));
       await kubectlOk(['wait', 'agentarmy/support', '-n', ns, '--for=condition=Ready', '--timeout=60s']);
       await apply(army(ns, 'orch-v2'));

@@ -5,6 +5,7 @@
 // - "410 Gone" (as HTTP status or as an ERROR event) means the version is compacted: relist;
 // - any other error restarts the loop after exponential backoff with jitter (it never exits the process);
 // - a resync timer periodically replays every cached object to handlers as an update (level triggering).
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../observability/logger.js';
 import { ApiError, isApiError, type KubeClient, type WatchEvent } from './api-client.js';
 import { type Clock, realClock, sleep } from './clock.js';
@@ -128,6 +129,8 @@ export class Informer<T extends KubeObject> {
   start(): void {
     if (this.abort) return;
     const abort = new AbortController();
+    // Every watched namespace adds its own listeners to this one signal; many namespaces are normal.
+    setMaxListeners(0, abort.signal);
     this.abort = abort;
     this.loops = this.scopes.map((scope) => this.reflect(scope, abort.signal));
     if (this.opts.resyncMs && this.opts.resyncMs > 0) this.scheduleResync(this.opts.resyncMs, abort.signal);
