@@ -11,13 +11,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { agentArmyController } from '../operator/src/controllers/agent-army/controller.js';
-import { agentVersionController } from '../operator/src/controllers/agent-version/controller.js';
-import { canaryReleaseController } from '../operator/src/controllers/canary-release/controller.js';
-import { Manager } from '../operator/src/kube/manager.js';
 import { agentVersion, secret } from '../test/army/fixtures.js';
-import { testConfig } from '../test/kube/support.js';
 import { eventually, kubectl, kubectlOk, repoRoot } from '../test/support/cluster.js';
+import { canaryArmy, startOperatorInProcess } from '../test/support/delivery.js';
 import { startPrometheus } from '../test/support/prometheus.js';
 import { startFlipTarget } from './lib/flip-target.js';
 
@@ -43,21 +39,7 @@ const getJson = async <T>(ns: string, what: string): Promise<T | undefined> => {
 };
 const apply = (doc: unknown) =>
   kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
-const army = (ns: string, version: string) => ({
-  apiVersion: 'agentarmy.dev/v1alpha1',
-  kind: 'AgentArmy',
-  metadata: { name: 'support', namespace: ns },
-  spec: {
-    agents: [
-      {
-        name: 'orchestrator',
-        version,
-        replicas: 10,
-        strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: 'orchestrator' } } },
-      },
-    ],
-  },
-});
+const army = (ns: string, version: string) => canaryArmy(ns, version, 10);
 
 async function main() {
   execFileSync('bash', [join(repoRoot, 'test/cluster/cluster.sh'), 'up'], {
@@ -68,10 +50,7 @@ async function main() {
   const namespaces = Array.from({ length: runs }, (_, i) => `rollback-${stamp}-${i + 1}`);
   const target = await startFlipTarget();
   const prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
-  const mgr = new Manager({ config: testConfig(namespaces.join(',')), serveHttp: false });
-  for (const c of [agentArmyController, agentVersionController, canaryReleaseController])
-    mgr.addController(c(mgr));
-  void mgr.start();
+  const mgr = startOperatorInProcess(namespaces);
   const results: { flipToCrossingS: number; crossingToWeight0S: number; flipToWeight0S: number }[] = [];
   try {
     for (const [i, ns] of namespaces.entries()) {

@@ -5,14 +5,11 @@
 // promotes a good one through 10% → 50% → 100%.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
-import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
-import { canaryReleaseController } from '../../operator/src/controllers/canary-release/controller.js';
-import { Manager } from '../../operator/src/kube/manager.js';
+import type { Manager } from '../../operator/src/kube/manager.js';
 import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
 import { agentVersion, secret } from '../army/fixtures.js';
-import { testConfig } from '../kube/support.js';
 import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
+import { canaryArmy, simulatedTrack, startOperatorInProcess } from '../support/delivery.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
 const ns = uniqueNamespace('canary');
@@ -44,21 +41,7 @@ const get = async <T>(kind: string, name: string): Promise<T | undefined> => {
 };
 const apply = (doc: unknown) =>
   kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
-const army = (version: string) => ({
-  apiVersion: 'agentarmy.dev/v1alpha1',
-  kind: 'AgentArmy',
-  metadata: { name: 'support', namespace: ns },
-  spec: {
-    agents: [
-      {
-        name: 'orchestrator',
-        version,
-        replicas: 4,
-        strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: 'orchestrator' } } },
-      },
-    ],
-  },
-});
+const army = (version: string) => canaryArmy(ns, version);
 
 /** Polls the release, recording every distinct weight it passes through. */
 async function releaseUntil(
@@ -86,16 +69,7 @@ async function releaseUntil(
 }
 
 beforeAll(async () => {
-  const track = (version: string, t: string, error: number) => ({
-    namespace: ns,
-    agent: 'orchestrator',
-    version,
-    track: t,
-    rps: 20,
-    shares: { error },
-    latency: 0.2,
-    costPerSuccess: 0.001,
-  });
+  const track = (version: string, t: string, error: number) => simulatedTrack(ns, version, t, error);
   // Prometheus scrapes what the runtime processes of each track would export.
   target = await startMetricsTarget([
     track('1.0.0', 'stable', 0.01),
@@ -143,10 +117,7 @@ beforeAll(async () => {
       progressDeadlineSeconds: 60,
     },
   });
-  mgr = new Manager({ config: testConfig(ns), serveHttp: false });
-  for (const c of [agentArmyController, agentVersionController, canaryReleaseController])
-    mgr.addController(c(mgr));
-  void mgr.start();
+  mgr = startOperatorInProcess([ns]);
 }, 120_000);
 
 afterAll(async () => {

@@ -3,14 +3,11 @@
 // consecutiveErrorAction says (here Pause: it holds at its weight for a human, with a Warning Event).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
-import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
-import { canaryReleaseController } from '../../operator/src/controllers/canary-release/controller.js';
-import { Manager } from '../../operator/src/kube/manager.js';
+import type { Manager } from '../../operator/src/kube/manager.js';
 import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
 import { agentVersion, secret } from '../army/fixtures.js';
-import { testConfig } from '../kube/support.js';
 import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
+import { canaryArmy, simulatedTrack, startOperatorInProcess } from '../support/delivery.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
 const ns = uniqueNamespace('prom-outage');
@@ -28,34 +25,13 @@ const release = async (): Promise<Release | undefined> => {
 };
 const apply = (doc: unknown) =>
   kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
-const army = (version: string) => ({
-  apiVersion: 'agentarmy.dev/v1alpha1',
-  kind: 'AgentArmy',
-  metadata: { name: 'support', namespace: ns },
-  spec: {
-    agents: [
-      {
-        name: 'orchestrator',
-        version,
-        replicas: 4,
-        strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: 'orchestrator' } } },
-      },
-    ],
-  },
-});
+const army = (version: string) => canaryArmy(ns, version);
 
 beforeAll(async () => {
-  const track = (version: string, t: string) => ({
-    namespace: ns,
-    agent: 'orchestrator',
-    version,
-    track: t,
-    rps: 20,
-    shares: { error: 0.01 },
-    latency: 0.2,
-    costPerSuccess: 0.001,
-  });
-  target = await startMetricsTarget([track('1.0.0', 'stable'), track('1.1.0', 'canary')]);
+  target = await startMetricsTarget([
+    simulatedTrack(ns, '1.0.0', 'stable', 0.01),
+    simulatedTrack(ns, '1.1.0', 'canary', 0.01),
+  ]);
   prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
   await eventually(
     'Prometheus to have a rate for both tracks',
@@ -93,10 +69,7 @@ beforeAll(async () => {
       },
     },
   });
-  mgr = new Manager({ config: testConfig(ns), serveHttp: false });
-  for (const c of [agentArmyController, agentVersionController, canaryReleaseController])
-    mgr.addController(c(mgr));
-  void mgr.start();
+  mgr = startOperatorInProcess([ns]);
 }, 120_000);
 
 afterAll(async () => {

@@ -7,11 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
-import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
-import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
-import { canaryReleaseController } from '../../operator/src/controllers/canary-release/controller.js';
-import { Manager } from '../../operator/src/kube/manager.js';
-import { testConfig } from '../kube/support.js';
+import type { Manager } from '../../operator/src/kube/manager.js';
 import {
   cacheDir,
   eventually,
@@ -22,6 +18,7 @@ import {
   run,
   uniqueNamespace,
 } from '../support/cluster.js';
+import { startOperatorInProcess } from '../support/delivery.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
 type Analysis = { provider: { prometheus: { address: string } }; interval?: string; window?: string };
@@ -129,10 +126,7 @@ beforeAll(async () => {
   ])
     await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(cacheDir, f)]);
   for (const n of Object.values(ns)) await kubectlOk(['create', 'namespace', n]);
-  mgr = new Manager({ config: testConfig(Object.values(ns).join(',')), serveHttp: false });
-  for (const c of [agentArmyController, agentVersionController, canaryReleaseController])
-    mgr.addController(c(mgr));
-  void mgr.start();
+  mgr = startOperatorInProcess(Object.values(ns));
 }, 120_000);
 
 afterAll(async () => {

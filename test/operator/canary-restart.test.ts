@@ -15,6 +15,7 @@ import {
   repoRoot,
   uniqueNamespace,
 } from '../support/cluster.js';
+import { canaryArmy, simulatedTrack } from '../support/delivery.js';
 import { freePort, type ServiceProcess, spawnService } from '../support/processes.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
@@ -34,21 +35,7 @@ const get = async <T>(what: string): Promise<T | undefined> => {
 };
 const apply = (doc: unknown) =>
   kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
-const army = (version: string) => ({
-  apiVersion: 'agentarmy.dev/v1alpha1',
-  kind: 'AgentArmy',
-  metadata: { name: 'support', namespace: ns },
-  spec: {
-    agents: [
-      {
-        name: 'orchestrator',
-        version,
-        replicas: 4,
-        strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: 'orchestrator' } } },
-      },
-    ],
-  },
-});
+const army = (version: string) => canaryArmy(ns, version);
 
 async function startOperator(): Promise<ServiceProcess> {
   const port = await freePort();
@@ -114,16 +101,7 @@ const eventMessages = async (reason: string) =>
   ).items.map((e) => ({ message: e.message, count: e.count ?? 1 }));
 
 beforeAll(async () => {
-  const track = (version: string, t: string, error: number) => ({
-    namespace: ns,
-    agent: 'orchestrator',
-    version,
-    track: t,
-    rps: 20,
-    shares: { error },
-    latency: 0.2,
-    costPerSuccess: 0.001,
-  });
+  const track = (version: string, t: string, error: number) => simulatedTrack(ns, version, t, error);
   target = await startMetricsTarget([
     track('1.0.0', 'stable', 0.01),
     track('1.1.0', 'canary', 0.01),

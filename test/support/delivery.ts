@@ -1,0 +1,55 @@
+// Shared pieces of the progressive-delivery tests and benchmarks: the operator's three controllers in
+// this process, an army whose one agent is a Canary, and a simulated track of agent-runtime metrics.
+import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
+import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
+import { canaryReleaseController } from '../../operator/src/controllers/canary-release/controller.js';
+import { Manager } from '../../operator/src/kube/manager.js';
+import type { SimulatedTrack } from '../analysis/metrics-target.js';
+import { testConfig } from '../kube/support.js';
+
+/** A Manager running the AgentArmy, AgentVersion and CanaryRelease controllers for `namespaces`. */
+export function startOperatorInProcess(namespaces: string[]): Manager {
+  const mgr = new Manager({ config: testConfig(namespaces.join(',')), serveHttp: false });
+  for (const c of [agentArmyController, agentVersionController, canaryReleaseController])
+    mgr.addController(c(mgr));
+  void mgr.start();
+  return mgr;
+}
+
+/** AgentArmy `support` whose agent `orchestrator` runs `version` with strategy Canary (release `orchestrator`). */
+export function canaryArmy(namespace: string, version: string, replicas = 4) {
+  return {
+    apiVersion: 'agentarmy.dev/v1alpha1',
+    kind: 'AgentArmy',
+    metadata: { name: 'support', namespace },
+    spec: {
+      agents: [
+        {
+          name: 'orchestrator',
+          version,
+          replicas,
+          strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: 'orchestrator' } } },
+        },
+      ],
+    },
+  };
+}
+
+/** The metrics one track of `orchestrator` would export: 20 req/s, 200 ms answers, $0.001 each. */
+export function simulatedTrack(
+  namespace: string,
+  version: string,
+  track: string,
+  errorShare: number,
+): SimulatedTrack {
+  return {
+    namespace,
+    agent: 'orchestrator',
+    version,
+    track,
+    rps: 20,
+    shares: { error: errorShare },
+    latency: 0.2,
+    costPerSuccess: 0.001,
+  };
+}
