@@ -12,6 +12,7 @@ import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-targ
 import { agentVersion, secret } from '../army/fixtures.js';
 import { testConfig } from '../kube/support.js';
 import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
+import { waitForRates } from '../support/delivery.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
 const ns = uniqueNamespace('bluegreen');
@@ -119,16 +120,7 @@ beforeAll(async () => {
   ]);
   prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
   prometheusUrl = prom.url;
-  await eventually(
-    'Prometheus to have a rate for every color',
-    async () => {
-      const r = await prom!.query(
-        `count(rate(agent_requests_total{namespace="${ns}",outcome="success"}[15s]) > 0)`,
-      );
-      return r[0]?.value[1] === '3' ? true : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 500 },
-  );
+  await waitForRates(prom, ns, 3, '15s');
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
   await kubectlOk(['create', 'namespace', ns]);
   await apply(secret(ns));

@@ -9,7 +9,7 @@ import type { Manager } from '../../operator/src/kube/manager.js';
 import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
 import { agentVersion, secret } from '../army/fixtures.js';
 import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
-import { canaryArmy, simulatedTrack, startOperatorInProcess } from '../support/delivery.js';
+import { canaryArmy, simulatedTrack, startOperatorInProcess, waitForRates } from '../support/delivery.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
 const ns = uniqueNamespace('canary');
@@ -77,18 +77,7 @@ beforeAll(async () => {
     track('1.2.0', 'canary', 0.01),
   ]);
   prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
-  // Analysis over a 15 s window needs two samples of every series; without them a measurement is
-  // Inconclusive and the release pauses for a human (correctly), so start only once Prometheus has data.
-  await eventually(
-    'Prometheus to have a rate for every track',
-    async () => {
-      const r = await prom!.query(
-        `count(rate(agent_requests_total{namespace="${ns}",outcome="success"}[15s]) > 0)`,
-      );
-      return r[0]?.value[1] === '3' ? true : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 500 },
-  );
+  await waitForRates(prom, ns, 3, '15s');
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
   await kubectlOk(['create', 'namespace', ns]);
   await apply(secret(ns));

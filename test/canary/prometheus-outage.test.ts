@@ -7,7 +7,7 @@ import type { Manager } from '../../operator/src/kube/manager.js';
 import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
 import { agentVersion, secret } from '../army/fixtures.js';
 import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
-import { canaryArmy, simulatedTrack, startOperatorInProcess } from '../support/delivery.js';
+import { canaryArmy, simulatedTrack, startOperatorInProcess, waitForRates } from '../support/delivery.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
 const ns = uniqueNamespace('prom-outage');
@@ -33,16 +33,7 @@ beforeAll(async () => {
     simulatedTrack(ns, '1.1.0', 'canary', 0.01),
   ]);
   prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
-  await eventually(
-    'Prometheus to have a rate for both tracks',
-    async () => {
-      const r = await prom!.query(
-        `count(rate(agent_requests_total{namespace="${ns}",outcome="success"}[10s]) > 0)`,
-      );
-      return r[0]?.value[1] === '2' ? true : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 500 },
-  );
+  await waitForRates(prom, ns, 2, '10s');
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
   await kubectlOk(['create', 'namespace', ns]);
   await apply(secret(ns));

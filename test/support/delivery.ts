@@ -6,6 +6,8 @@ import { canaryReleaseController } from '../../operator/src/controllers/canary-r
 import { Manager } from '../../operator/src/kube/manager.js';
 import type { SimulatedTrack } from '../analysis/metrics-target.js';
 import { testConfig } from '../kube/support.js';
+import { eventually } from './cluster.js';
+import type { RunningPrometheus } from './prometheus.js';
 
 /** A Manager running the AgentArmy, AgentVersion and CanaryRelease controllers for `namespaces`. */
 export function startOperatorInProcess(namespaces: string[]): Manager {
@@ -52,4 +54,22 @@ export function simulatedTrack(
     latency: 0.2,
     costPerSuccess: 0.001,
   };
+}
+
+/**
+ * Waits until Prometheus has a success rate over `window` for `series` tracks of `namespace`. Analysis
+ * needs two samples of every series; before that a measurement is Inconclusive and the release pauses
+ * for a human (correctly), so tests start a release only once the data is there.
+ */
+export function waitForRates(prom: RunningPrometheus, namespace: string, series: number, window = '15s') {
+  return eventually(
+    `Prometheus to have a rate for ${series} tracks`,
+    async () => {
+      const r = await prom.query(
+        `count(rate(agent_requests_total{namespace="${namespace}",outcome="success"}[${window}]) > 0)`,
+      );
+      return r[0]?.value[1] === String(series) ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 }
