@@ -134,4 +134,40 @@ describe('Controller', () => {
     expect(sawAbort).toBe(true);
     await informer.stop();
   });
+
+  it('starts no worker before every cache the reconciler may read (deps.caches) is synced', async () => {
+    const primary = new Informer<KubeObject>({
+      type: coreTypes.configMap,
+      client: staticClient([{ metadata: { namespace: 'ns', name: 'a' } }]),
+      log,
+    });
+    const other = new Informer<KubeObject>({
+      type: coreTypes.secret,
+      client: staticClient([{ metadata: { namespace: 'ns', name: 's' } }]),
+      log,
+    });
+    const seen: string[] = [];
+    const reconciler = {
+      async reconcile(req: Request): Promise<ReconcileResult> {
+        // What a reconciler reading the other cache would find.
+        seen.push(`${req.name}:${other.store.get('ns', 's') ? 'found' : 'missing'}`);
+        return {};
+      },
+    };
+    const controller = new Controller(
+      { name: 'caches', for: primary, reconciler },
+      { log, metrics: createRuntimeMetrics(), caches: () => [primary, other] },
+    );
+    primary.start();
+    const starting = controller.start();
+    await flushMicrotasks();
+    expect(seen).toEqual([]);
+    other.start();
+    await starting;
+    await flushMicrotasks();
+    expect(seen).toEqual(['a:found']);
+    await controller.stop();
+    await primary.stop();
+    await other.stop();
+  });
 });

@@ -58,6 +58,11 @@ export interface ControllerSpec {
 export interface ControllerDeps {
   log: Logger;
   metrics: RuntimeMetrics;
+  /**
+   * Every cache the reconciler may read besides its own `for`/`owns`/`watches` (the manager's informers):
+   * the workers start only once all are synced, so no reconcile mistakes a cache still listing for "absent".
+   */
+  caches?: () => Informer<KubeObject>[];
   clock?: Clock;
   rateLimiter?: RateLimiter;
 }
@@ -115,7 +120,7 @@ export class Controller {
     ];
   }
 
-  /** Subscribes to the informers, waits for their caches, then starts the workers. */
+  /** Subscribes to the informers, waits for their caches (and `deps.caches`), then starts the workers. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
@@ -130,7 +135,8 @@ export class Controller {
     for (const o of this.spec.owns ?? [])
       this.subscribe(o.informer, (c) => ownerRequests(c, primary, o.ownerLabel), enqueue);
     for (const w of this.spec.watches ?? []) this.subscribe(w.informer, w.map, enqueue);
-    const synced = await Promise.all(this.informers().map((i) => i.waitForSync(this.abort.signal)));
+    const caches = new Set([...this.informers(), ...(this.deps.caches?.() ?? [])]);
+    const synced = await Promise.all([...caches].map((i) => i.waitForSync(this.abort.signal)));
     if (!synced.every(Boolean)) return;
     this.deps.log.info(
       { controller: this.name, concurrency: this.spec.concurrency ?? 1 },

@@ -20,8 +20,9 @@
  *   await mgr.start();   // controllers run only while this replica holds the Lease
  *
  * A reconcile is level-based: observe → decide (pure) → apply → patch status once → result.
- *  - observe: read ONLY from informer stores (`armies.store.get(ns, name)`, `deployments.store.byIndex(
- *    ownerUidIndex, army.metadata.uid)`, `store.list({ namespace, labels })`); an absent primary object
+ *  - observe: read ONLY from informer stores (workers start only once every informer of the manager has
+ *    synced, so an absent object is really absent): `armies.store.get(ns, name)`, `deployments.store.byIndex(
+ *    ownerUidIndex, army.metadata.uid)`, `store.list({ namespace, labels })`; an absent primary object
  *    means it was deleted — return `{}` (garbage collection removes children with ownerReferences).
  *  - apply: `applyIfChanged(mgr.client, type, desired, observedChild)` server-side-applies (field manager
  *    `agent-army`, force) only when the cached child lacks a desired field, so a steady state makes no

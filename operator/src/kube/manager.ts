@@ -151,7 +151,10 @@ export class Manager {
 
   private startControllers(): void {
     this.leading = true;
-    this.running = this.specs.map((spec) => new Controller(spec, { log: this.log, metrics: this.metrics }));
+    const caches = () => [...this.informers.values()];
+    this.running = this.specs.map(
+      (spec) => new Controller(spec, { log: this.log, metrics: this.metrics, caches }),
+    );
     for (const c of this.running) {
       c.start().catch((err: unknown) =>
         this.log.error({ controller: c.name, err: String(err) }, 'controller failed to start'),

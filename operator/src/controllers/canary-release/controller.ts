@@ -69,9 +69,8 @@ export function canaryReleaseController(mgr: Manager): ControllerSpec {
           ),
       },
       {
-        // The desired version is resolved through the AgentVersions: the workers must not start before
-        // their cache is synced (a release would read "no such version" and cancel itself), and a version
-        // that appears later must wake the releases of its namespace.
+        // The desired version is resolved through the AgentVersions: a version that appears or changes
+        // later must wake the releases of its namespace.
         informer: informers.versions,
         map: (v) => releasesIn(informers.releases.store.list({ namespace: v.metadata?.namespace ?? '' })),
       },
