@@ -10,9 +10,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { agentVersion, secret } from '../test/army/fixtures.js';
-import { eventually, kubectl, kubectlOk, repoRoot } from '../test/support/cluster.js';
+import {
+  applyManifest,
+  eventually,
+  getObject,
+  kubectl,
+  kubectlOk,
+  repoRoot,
+} from '../test/support/cluster.js';
 import { canaryArmy, startOperatorInProcess } from '../test/support/delivery.js';
 import { startPrometheus } from '../test/support/prometheus.js';
 import { startFlipTarget } from './lib/flip-target.js';
@@ -33,12 +39,8 @@ const say = (m: string) => process.stderr.write(`[bench rollback] ${m}\n`);
 type Release = {
   status?: { phase?: string; canaryWeight?: number; analysisRuns?: { successful: number }[] };
 };
-const getJson = async <T>(ns: string, what: string): Promise<T | undefined> => {
-  const r = await kubectl(['get', what, '-n', ns, '-o', 'json']);
-  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
-};
-const apply = (doc: unknown) =>
-  kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
+const getJson = getObject;
+const apply = applyManifest;
 const army = (ns: string, version: string) => canaryArmy(ns, version, 10);
 
 async function main() {

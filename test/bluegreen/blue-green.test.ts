@@ -4,14 +4,21 @@
 // scaleDownDelaySeconds and then scales it to zero; a failing version never receives traffic; manual
 // promote and abort arrive through the army's status subresource.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
 import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
 import { Manager } from '../../operator/src/kube/manager.js';
 import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
 import { agentVersion, secret } from '../army/fixtures.js';
 import { testConfig } from '../kube/support.js';
-import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
+import {
+  applyManifest,
+  eventually,
+  getObject,
+  kubectl,
+  kubectlOk,
+  repoRoot,
+  uniqueNamespace,
+} from '../support/cluster.js';
 import { waitForRates } from '../support/delivery.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
@@ -43,12 +50,8 @@ type Deployment = { spec: { replicas: number }; metadata: { labels: Record<strin
 type Service = { spec: { selector: Record<string, string> } };
 
 const TRACK = 'agentarmy.dev/track';
-const get = async <T>(kind: string, name: string): Promise<T | undefined> => {
-  const r = await kubectl(['get', kind, name, '-n', ns, '-o', 'json']);
-  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
-};
-const apply = (doc: unknown) =>
-  kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
+const get = <T>(kind: string, name: string) => getObject<T>(ns, `${kind}/${name}`);
+const apply = applyManifest;
 const agentOf = async () => (await get<Army>('agentarmy', 'support'))?.status?.agents?.[0];
 const selects = async (name: string) => (await get<Service>('service', name))?.spec.selector[TRACK];
 const replicas = async (color: string) =>

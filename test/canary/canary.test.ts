@@ -4,11 +4,18 @@
 // back (weight 0 first, canary scaled to zero, stable untouched, Warning Event with the measured value) and
 // promotes a good one through 10% → 50% → 100%.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
 import { agentVersion, secret } from '../army/fixtures.js';
-import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
+import {
+  applyManifest,
+  eventually,
+  getObject,
+  kubectl,
+  kubectlOk,
+  repoRoot,
+  uniqueNamespace,
+} from '../support/cluster.js';
 import { canaryArmy, simulatedTrack, startOperatorInProcess, waitForRates } from '../support/delivery.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
@@ -35,12 +42,8 @@ type Army = {
 };
 type Deployment = { spec: { replicas: number }; metadata: { labels: Record<string, string> } };
 
-const get = async <T>(kind: string, name: string): Promise<T | undefined> => {
-  const r = await kubectl(['get', kind, name, '-n', ns, '-o', 'json']);
-  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
-};
-const apply = (doc: unknown) =>
-  kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
+const get = <T>(kind: string, name: string) => getObject<T>(ns, `${kind}/${name}`);
+const apply = applyManifest;
 const army = (version: string) => canaryArmy(ns, version);
 
 /** Polls the release, recording every distinct weight it passes through. */

@@ -2,11 +2,18 @@
 // measurements turn to Error, and after consecutiveErrorLimit the release does what
 // consecutiveErrorAction says (here Pause: it holds at its weight for a human, with a Warning Event).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
 import { agentVersion, secret } from '../army/fixtures.js';
-import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
+import {
+  applyManifest,
+  eventually,
+  getObject,
+  kubectl,
+  kubectlOk,
+  repoRoot,
+  uniqueNamespace,
+} from '../support/cluster.js';
 import { canaryArmy, simulatedTrack, startOperatorInProcess, waitForRates } from '../support/delivery.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
@@ -19,12 +26,8 @@ type Run = { phase: string; successful: number; errors: number; measurements: { 
 type Release = {
   status?: { phase?: string; pauseReason?: string; canaryWeight?: number; analysisRuns?: Run[] };
 };
-const release = async (): Promise<Release | undefined> => {
-  const r = await kubectl(['get', 'canaryrelease', 'orchestrator', '-n', ns, '-o', 'json']);
-  return r.code === 0 ? (JSON.parse(r.stdout) as Release) : undefined;
-};
-const apply = (doc: unknown) =>
-  kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
+const release = () => getObject<Release>(ns, 'canaryrelease/orchestrator');
+const apply = applyManifest;
 const army = (version: string) => canaryArmy(ns, version);
 
 beforeAll(async () => {

@@ -11,6 +11,7 @@ import type { Manager } from '../../operator/src/kube/manager.js';
 import {
   cacheDir,
   eventually,
+  getObject,
   kubeconfigPath,
   kubectl,
   kubectlOk,
@@ -88,10 +89,7 @@ const applyExample = async (file: string, namespace: string) => {
   await applyObjects(example('agent-version.yaml', namespace), namespace);
   await applyObjects(example(file, namespace), namespace);
 };
-const get = async <T>(namespace: string, what: string): Promise<T | undefined> => {
-  const r = await kubectl(['get', what, '-n', namespace, '-o', 'json']);
-  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
-};
+const get = getObject;
 const setVersion = (namespace: string, army: string, version: string) =>
   kubectlOk([
     'patch',

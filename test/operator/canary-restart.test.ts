@@ -4,18 +4,19 @@
 // was: no step completed twice (StepCompleted Events), weights that never go back, the same end state as
 // without kills, and a rollback decided just before a kill carried out exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
 import { agentVersion, secret } from '../army/fixtures.js';
 import {
+  applyManifest,
   eventually,
+  getObject,
   kubeconfigPath,
   kubectl,
   kubectlOk,
   repoRoot,
   uniqueNamespace,
 } from '../support/cluster.js';
-import { canaryArmy, simulatedTrack } from '../support/delivery.js';
+import { canaryArmy, simulatedTrack, waitForRates } from '../support/delivery.js';
 import { freePort, type ServiceProcess, spawnService } from '../support/processes.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
@@ -29,12 +30,8 @@ type Release = {
   status?: { phase?: string; currentStepIndex?: number; canaryWeight?: number; analysisRuns?: unknown[] };
 };
 type Deployment = { spec: { replicas: number }; metadata: { labels: Record<string, string> } };
-const get = async <T>(what: string): Promise<T | undefined> => {
-  const r = await kubectl(['get', what, '-n', ns, '-o', 'json']);
-  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
-};
-const apply = (doc: unknown) =>
-  kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
+const get = <T>(what: string) => getObject<T>(ns, what);
+const apply = applyManifest;
 const army = (version: string) => canaryArmy(ns, version);
 
 async function startOperator(): Promise<ServiceProcess> {
@@ -108,6 +105,9 @@ beforeAll(async () => {
     track('1.2.0', 'canary', 0.3),
   ]);
   prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
+  // Without two samples of every series a measurement is Inconclusive and the release pauses, which
+  // would be correct but is not what this test is about.
+  await waitForRates(prom, ns, 3, '10s');
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
   await kubectlOk(['create', 'namespace', ns]);
   await apply(secret(ns));

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 
 const execFileAsync = promisify(execFile);
 
@@ -78,6 +79,17 @@ export async function kubectlOk(
   const r = await kubectl(args, opts);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr.trim()}`);
   return r.stdout;
+}
+
+/** `kubectl apply -f -` of a manifest: YAML text, or an object to serialize. */
+export function applyManifest(doc: unknown): Promise<string> {
+  return kubectlOk(['apply', '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
+}
+
+/** `kubectl get WHAT -n NAMESPACE -o json`, parsed; undefined when the object does not exist. */
+export async function getObject<T>(namespace: string, what: string): Promise<T | undefined> {
+  const r = await kubectl(['get', what, '-n', namespace, '-o', 'json']);
+  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
 }
 
 /** Polls `check` until it returns a non-undefined value, or fails with the last seen state. */
