@@ -128,9 +128,10 @@ export async function observeArmy(
       invalidReleases,
       prompts,
       children,
-      colorPods: inf.colorPods.store
-        .list({ namespace })
-        .filter((p) => p.metadata?.labels?.[LABEL.army] === name) as unknown as V1Pod[],
+      colorPods: inf.colorPods.store.list({
+        namespace,
+        labels: { [LABEL.army]: name },
+      }) as unknown as V1Pod[],
     },
   };
 }
