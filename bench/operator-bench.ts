@@ -5,9 +5,13 @@
 // Env: BENCH_ARMIES (333), BENCH_CONCURRENCY ("4,16"; "none": only the floor round), BENCH_STEADY_SECONDS (120), BENCH_NODES (25),
 //      BENCH_NAMESPACES (3; armies round-robin, each namespace with its own Secret and AgentVersions),
 //      BENCH_BUDGET_SECONDS (780), BENCH_RESYNC ("1m"), BENCH_LOG_LEVEL ("info"), BENCH_OPERATOR_RUN
-//      ("dist" = tsc build run with plain node, like the image; "tsx"), BENCH_NODE_ARGS (extra node flags
-//      for the operator, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_FLOOR ("1": also a round with no
-//      operator that applies the same rendered children directly — the control plane's own floor).
+//      ("dist" = tsc build run with the image's node flags from operator/Dockerfile's ENTRYPOINT, like the
+//      image; "tsx"), BENCH_NODE_ARGS (extra node flags for the operator, e.g. "--cpu-prof
+//      --cpu-prof-dir=/tmp/prof"), BENCH_PLAIN_NODE ("1": one more round at the first concurrency without the
+//      image's node flags, to show what they buy), BENCH_NODE_VARIANTS ("|"-separated node flag sets, e.g.
+//      "--max-semi-space-size=1|--optimize-for-size": one more round at the first concurrency for each,
+//      run with those flags instead of the image's), BENCH_FLOOR ("1": also a round with no operator that
+//      applies the same rendered children directly — the control plane's own floor).
 // Writes bench/results/operator.json (also on failure, with the error) and prints a table. The cluster
 // and the operator are always cleaned up, also on a timeout or Ctrl-C.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +21,12 @@ import { z } from 'zod';
 import { repoRoot } from '../test/support/cluster.js';
 import { BenchCluster } from './lib/bench-cluster.js';
 import { type FloorResult, runFloorRound } from './lib/floor-round.js';
-import { buildOperator, type OperatorBuild, type OperatorProcess } from './lib/operator-process.js';
+import {
+  buildOperator,
+  imageNodeFlags,
+  type OperatorBuild,
+  type OperatorProcess,
+} from './lib/operator-process.js';
 import { type RoundResult, runRound } from './lib/round.js';
 import { evaluate, peer, printTable, targets } from './lib/verdict.js';
 
@@ -34,6 +43,16 @@ const env = z
     BENCH_NODES: z.coerce.number().int().min(1).max(200).default(25),
     BENCH_BUDGET_SECONDS: z.coerce.number().min(60).max(3600).default(1200),
     BENCH_FLOOR: z.enum(['0', '1']).default('1'),
+    BENCH_PLAIN_NODE: z.enum(['0', '1']).default('1'),
+    BENCH_NODE_VARIANTS: z
+      .string()
+      .default('')
+      .transform((s) =>
+        s
+          .split('|')
+          .map((v) => v.split(' ').filter(Boolean))
+          .filter((v) => v.length > 0),
+      ),
     BENCH_RESYNC: z.string().default('1m'),
     BENCH_LOG_LEVEL: z.string().default('info'),
     BENCH_OPERATOR_RUN: z.enum(['dist', 'tsx']).default('dist'),
@@ -60,6 +79,31 @@ const workload = {
   replicas: 2,
 };
 const cluster = new BenchCluster({ name: 'bench', nodes: cfg.BENCH_NODES });
+const imageFlags = imageNodeFlags();
+/** The measured rounds: each concurrency as the image runs it, then optionally the first without its flags. */
+const plan = [
+  ...cfg.BENCH_CONCURRENCY.map((concurrency) => ({
+    concurrency,
+    label: `c=${concurrency}`,
+    nodeArgs: [...imageFlags, ...cfg.BENCH_NODE_ARGS],
+  })),
+  ...(cfg.BENCH_PLAIN_NODE === '1' && cfg.BENCH_CONCURRENCY.length > 0 && imageFlags.length > 0
+    ? [
+        {
+          concurrency: cfg.BENCH_CONCURRENCY[0] as number,
+          label: `c=${cfg.BENCH_CONCURRENCY[0]} plain node`,
+          nodeArgs: cfg.BENCH_NODE_ARGS,
+        },
+      ]
+    : []),
+  ...(cfg.BENCH_CONCURRENCY.length > 0
+    ? cfg.BENCH_NODE_VARIANTS.map((flags) => ({
+        concurrency: cfg.BENCH_CONCURRENCY[0] as number,
+        label: `c=${cfg.BENCH_CONCURRENCY[0]} ${flags.join(' ')}`,
+        nodeArgs: [...flags, ...cfg.BENCH_NODE_ARGS],
+      }))
+    : []),
+];
 let operator: OperatorProcess | undefined;
 let build: OperatorBuild | undefined;
 
@@ -84,7 +128,7 @@ setTimeout(
 ).unref();
 
 interface FailedRound {
-  concurrency: number;
+  label: string;
   error: string;
 }
 
@@ -124,7 +168,8 @@ function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[],
       deployments: workload.armies * workload.agents.length,
       pods: workload.armies * workload.agents.length * workload.replicas,
       creation: 'server-side apply of every AgentArmy from 16 parallel requests, after the operator is ready',
-      readiness: 'status.phase Ready and condition Ready=True for the current generation, polled every 1 s',
+      readiness:
+        'status.phase Ready and condition Ready=True for the current generation, counted from a watch of the armies (the time of the event that made the last one Ready)',
     },
     operator: {
       run: build?.mode === 'tsx' ? 'node --import tsx operator/src/main.ts' : 'node dist/main.js (tsc build)',
@@ -133,8 +178,10 @@ function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[],
         resyncPeriod: cfg.BENCH_RESYNC,
         logLevel: cfg.BENCH_LOG_LEVEL,
         concurrency: cfg.BENCH_CONCURRENCY,
-        nodeArgs: cfg.BENCH_NODE_ARGS,
+        imageNodeFlags: imageFlags,
+        extraNodeArgs: cfg.BENCH_NODE_ARGS,
       },
+      rounds: plan.map((p) => ({ label: p.label, concurrency: p.concurrency, nodeArgs: p.nodeArgs })),
       note: 'resync shortened from the default 10m so the steady window replays every army through its reconciler; the steady window is measured in the first round only; peak RSS is the max of VmHWM and VmRSS sampled every 250 ms; CPU is utime+stime of the operator process from its start',
     },
     peer,
@@ -158,16 +205,14 @@ async function main(): Promise<number> {
   try {
     build = await buildOperator(cfg.BENCH_OPERATOR_RUN);
     console.error(`[bench] operator built (${build.mode}) in ${build.buildSeconds.toFixed(1)} s`);
-    for (const [i, concurrency] of cfg.BENCH_CONCURRENCY.entries()) {
+    for (const [i, { concurrency, label, nodeArgs }] of plan.entries()) {
       // Steady state does not depend on the worker count: measured once, in the first round.
       const steadySeconds = i === 0 ? cfg.BENCH_STEADY_SECONDS : 0;
       // Do not start a round that cannot finish in the budget: allow 1.2× what the last one needed.
       const last = rounds.at(-1);
       const needS = last ? (last.clusterUpS + last.operatorStartupS + last.timeToAllReadyS + 30) * 1.2 : 90;
       if (Date.now() + (needS + steadySeconds) * 1000 > deadline) {
-        skipped.push(
-          `concurrency ${concurrency}: not enough time left in the budget (~${Math.round(needS)} s)`,
-        );
+        skipped.push(`${label}: not enough time left in the budget (~${Math.round(needS)} s)`);
         continue;
       }
       try {
@@ -176,12 +221,13 @@ async function main(): Promise<number> {
           build,
           workload,
           concurrency,
+          label,
           logLevel: cfg.BENCH_LOG_LEVEL,
           resyncPeriod: cfg.BENCH_RESYNC,
           steadySeconds,
           deadline,
           logDir: resultsDir,
-          nodeArgs: cfg.BENCH_NODE_ARGS,
+          nodeArgs,
           onOperator: (op) => {
             operator = op;
           },
@@ -189,8 +235,8 @@ async function main(): Promise<number> {
         rounds.push(round);
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
-        console.error(`[bench] round with concurrency ${concurrency} FAILED: ${error}`);
-        failed.push({ concurrency, error });
+        console.error(`[bench] round ${label} FAILED: ${error}`);
+        failed.push({ label, error });
       }
     }
     if (cfg.BENCH_FLOOR === '1' && Date.now() + 300_000 < deadline) {
@@ -209,7 +255,7 @@ async function main(): Promise<number> {
       );
     printTable(result.rounds);
     for (const s of skipped) console.log(`skipped: ${s}`);
-    for (const f of failed) console.log(`FAILED: concurrency ${f.concurrency}: ${f.error}`);
+    for (const f of failed) console.log(`FAILED: ${f.label}: ${f.error}`);
     console.log(`wrote ${out}`);
     return failed.length || (!rounds.length && !floor) ? 1 : 0;
   } catch (err) {

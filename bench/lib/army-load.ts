@@ -1,6 +1,6 @@
 // The benchmark workload: a few namespaces, each with the `llm` Secret and one AgentVersion per agent, and
 // N armies of those agents spread round-robin over them, created by server-side apply from parallel
-// workers; plus the cheap readiness count (one list of every army per poll).
+// workers; plus what readiness means for an army and a Deployment (counted by ready-watch.ts).
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../operator/src/kube/api-client.js';
 
@@ -102,7 +102,7 @@ export async function createArmies(client: KubeClient, w: Workload, parallel = 1
   return (performance.now() - t0) / 1000;
 }
 
-interface ArmyListItem {
+interface ArmyItem {
   metadata?: { generation?: number };
   status?: {
     phase?: string;
@@ -111,19 +111,18 @@ interface ArmyListItem {
   };
 }
 
-/** Armies whose status says Ready (phase Ready and condition Ready=True, for the current generation). */
-export async function countReady(client: KubeClient): Promise<{ total: number; ready: number }> {
-  // The bench cluster holds only the benchmark's armies: one cluster-wide list.
-  const list = await client.request<{ items?: ArmyListItem[] }>({
-    method: 'GET',
-    path: '/apis/agentarmy.dev/v1alpha1/agentarmies',
-  });
-  const items = list.items ?? [];
-  const ready = items.filter(
-    (a) =>
-      a.status?.phase === 'Ready' &&
-      a.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
-      (a.status.observedGeneration === undefined || a.status.observedGeneration === a.metadata?.generation),
-  ).length;
-  return { total: items.length, ready };
+/** An army whose status says Ready: phase Ready and condition Ready=True, for the current generation. */
+export function armyIsReady(obj: unknown): boolean {
+  const a = obj as ArmyItem;
+  return (
+    a.status?.phase === 'Ready' &&
+    (a.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false) &&
+    (a.status.observedGeneration === undefined || a.status.observedGeneration === a.metadata?.generation)
+  );
+}
+
+/** A Deployment with all its replicas Ready. */
+export function deploymentIsReady(obj: unknown): boolean {
+  const d = obj as { spec?: { replicas?: number }; status?: { readyReplicas?: number } };
+  return (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1);
 }

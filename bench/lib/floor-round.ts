@@ -17,9 +17,11 @@ import {
   armyManifest,
   benchClient,
   createPrerequisites,
+  deploymentIsReady,
   type Workload,
 } from './army-load.js';
 import type { BenchCluster } from './bench-cluster.js';
+import { ReadyWatch } from './ready-watch.js';
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -138,38 +140,24 @@ export async function runFloorRound(o: { cluster: BenchCluster; workload: Worklo
   });
   // Readiness from one watch of the managed Deployments (what the operator's informer costs the
   // apiserver too), not from listing ~1,000 Deployments every second.
-  const readyByName = new Map<string, boolean>();
-  const abort = new AbortController();
-  let allReadyAt: number | undefined;
-  const watching = client
-    .watch({
-      path: '/apis/apps/v1/deployments',
-      query: { labelSelector: 'app.kubernetes.io/managed-by=agent-army', allowWatchBookmarks: false },
-      signal: abort.signal,
-      idleTimeoutMs: 300_000,
-      onEvent: (e) => {
-        const d = e.object as {
-          metadata?: { namespace?: string; name?: string };
-          spec?: { replicas?: number };
-          status?: { readyReplicas?: number };
-        };
-        const key = `${d.metadata?.namespace}/${d.metadata?.name}`;
-        if (e.type === 'DELETED') readyByName.delete(key);
-        else readyByName.set(key, (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1));
-        const ready = [...readyByName.values()].filter(Boolean).length;
-        if (ready >= expected && allReadyAt === undefined) allReadyAt = elapsed();
-      },
-    })
-    .catch((err: unknown) => log(`watch ended: ${String(err)}`));
-  for (let tick = 0; allReadyAt === undefined || createS === undefined; tick++) {
-    if (Date.now() > o.deadline) throw new Error('time budget exhausted in the floor round');
-    const ready = [...readyByName.values()].filter(Boolean).length;
-    timeline.push({ t: round(elapsed()), ready });
-    if (tick % 10 === 0) log(`${round(elapsed())} s: ${ready}/${expected} Deployments Ready`);
-    await sleep(Math.max(0, t0 + (tick + 1) * 1000 - performance.now()));
+  const readiness = new ReadyWatch(client, {
+    path: '/apis/apps/v1/deployments',
+    labelSelector: 'app.kubernetes.io/managed-by=agent-army',
+    isReady: deploymentIsReady,
+    expected,
+    log,
+  });
+  try {
+    for (let tick = 0; readiness.allReadyAt === undefined || createS === undefined; tick++) {
+      if (Date.now() > o.deadline) throw new Error('time budget exhausted in the floor round');
+      timeline.push({ t: round(elapsed()), ready: readiness.count });
+      if (tick % 10 === 0) log(`${round(elapsed())} s: ${readiness.count}/${expected} Deployments Ready`);
+      await sleep(Math.max(0, t0 + (tick + 1) * 1000 - performance.now()));
+    }
+  } finally {
+    await readiness.stop();
   }
-  abort.abort();
-  await watching;
+  const allReadyAt = readiness.allReadyAt === undefined ? undefined : (readiness.allReadyAt - t0) / 1000;
   const allReadyS = round(allReadyAt ?? elapsed());
   await created;
   load.end = loadavg().map((l) => round(l, 2));

@@ -21,6 +21,26 @@ import { parsePromText, type Sample } from './prom-text.js';
 
 export type RunMode = 'dist' | 'tsx';
 
+/**
+ * The node flags of the operator image (operator/Dockerfile's ENTRYPOINT, between `node` and the entry
+ * file), so the benchmark measures the process the image runs. Throws when the line cannot be read.
+ */
+export function imageNodeFlags(dockerfile = join(repoRoot, 'operator/Dockerfile')): string[] {
+  const line = readFileSync(dockerfile, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('ENTRYPOINT '));
+  const argv: unknown = line ? JSON.parse(line.slice('ENTRYPOINT '.length)) : undefined;
+  if (!Array.isArray(argv) || argv[0] !== 'node') {
+    throw new Error(`${dockerfile}: expected ENTRYPOINT ["node", <flags>..., <entry>]`);
+  }
+  const flags: string[] = [];
+  for (const a of argv.slice(1)) {
+    if (typeof a !== 'string' || !a.startsWith('--')) break;
+    flags.push(a);
+  }
+  return flags;
+}
+
 export interface OperatorBuild {
   mode: RunMode;
   /** The entry file node runs. */

@@ -3,17 +3,27 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../test/support/cluster.js';
-import { benchClient, countReady, createArmies, createPrerequisites, type Workload } from './army-load.js';
+import {
+  armyIsReady,
+  benchClient,
+  createArmies,
+  createPrerequisites,
+  deploymentIsReady,
+  type Workload,
+} from './army-load.js';
 import type { BenchCluster } from './bench-cluster.js';
 import { errorSummary, type OperatorBuild, OperatorProcess } from './operator-process.js';
 import { cpuSecondsOf, memoryOf, RssSampler } from './proc-stats.js';
 import { breakdown, delta, histogramQuantile, sumOf } from './prom-text.js';
+import { ReadyWatch } from './ready-watch.js';
 
 export interface RoundOptions {
   cluster: BenchCluster;
   build: OperatorBuild;
   workload: Workload;
   concurrency: number;
+  /** Names the round in logs, file names and the table (e.g. "c=4", "c=4 plain node"). */
+  label: string;
   logLevel: string;
   resyncPeriod: string;
   steadySeconds: number;
@@ -48,7 +58,7 @@ function checkBudget(deadline: number, phase: string): void {
 
 export async function runRound(o: RoundOptions) {
   const w = o.workload;
-  const log = (msg: string) => process.stderr.write(`[bench c=${o.concurrency}] ${msg}\n`);
+  const log = (msg: string) => process.stderr.write(`[bench ${o.label}] ${msg}\n`);
   const load = { start: loadavg().map((l) => round(l)), end: [] as number[] };
   let t = performance.now();
   const kubeconfig = await o.cluster.up();
@@ -63,11 +73,16 @@ export async function runRound(o: RoundOptions) {
   await createPrerequisites(client, w);
   log(`cluster up in ${round(clusterUpS, 1)} s (${o.cluster.opts.nodes} nodes); starting the operator`);
 
-  const logFile = join(o.logDir, `operator-c${o.concurrency}.log`);
+  const logFile = join(
+    o.logDir,
+    `operator-${o.label.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '')}.log`,
+  );
   t = performance.now();
   const op = await OperatorProcess.start({ ...o, kubeconfig, logFile });
   o.onOperator?.(op);
   const rss = new RssSampler(op.pid).start();
+  let readiness: ReadyWatch | undefined;
+  let deploymentReadiness: ReadyWatch | undefined;
   try {
     await op.waitReady(60_000);
     const startupS = (performance.now() - t) / 1000;
@@ -78,6 +93,21 @@ export async function runRound(o: RoundOptions) {
     log(`operator ready in ${round(startupS, 1)} s; creating ${w.armies} armies`);
     const t0 = performance.now();
     const elapsed = () => (performance.now() - t0) / 1000;
+    readiness = new ReadyWatch(client, {
+      path: '/apis/agentarmy.dev/v1alpha1/agentarmies',
+      isReady: armyIsReady,
+      expected: w.armies,
+      log,
+    });
+    // Also when the last Deployment had all its pods Ready: the gap to the last army Ready is the
+    // operator's own status latency at the end of the run.
+    deploymentReadiness = new ReadyWatch(client, {
+      path: '/apis/apps/v1/deployments',
+      labelSelector: 'app.kubernetes.io/managed-by=agent-army',
+      isReady: deploymentIsReady,
+      expected: w.armies * w.agents.length,
+      log,
+    });
     const created = createArmies(client, w);
     const timeline: TimelinePoint[] = [];
     const expectedDeployments = w.armies * w.agents.length;
@@ -102,7 +132,7 @@ export async function runRound(o: RoundOptions) {
           `no progress for ${STALL_MS / 1000} s at ${ready}/${w.armies} Ready, ${deploymentsApplied} Deployments applied; operator errors: ${errors.join(' | ') || 'none'}`,
         );
       }
-      ready = (await countReady(client)).ready;
+      ready = readiness.count;
       if (tick % 2 === 0 || ready === w.armies) {
         deploymentsApplied = sumOf(delta(before, await op.scrape()), WRITES, {
           verb: 'apply',
@@ -118,7 +148,13 @@ export async function runRound(o: RoundOptions) {
         log(`${round(elapsed())} s: ${ready}/${w.armies} Ready, ${deploymentsApplied} Deployments applied`);
       await sleep(Math.max(0, t0 + (tick + 1) * 1000 - performance.now()));
     }
-    const timeToAllReadyS = elapsed();
+    // The moment of the watch event that made the last army Ready, not the poll that noticed it.
+    const timeToAllReadyS = ((readiness.allReadyAt ?? performance.now()) - t0) / 1000;
+    const lastDeploymentReadyAt = deploymentReadiness.allReadyAt;
+    const allDeploymentsReadyS =
+      lastDeploymentReadyAt === undefined ? null : (lastDeploymentReadyAt - t0) / 1000;
+    await readiness.stop();
+    await deploymentReadiness.stop();
     await created;
     const cpuAtReady = cpuSecondsOf(op.pid) ?? Number.NaN;
     const atReady = delta(before, await op.scrape());
@@ -132,13 +168,16 @@ export async function runRound(o: RoundOptions) {
 
     const reconcilesToReady = sumOf(atReady, RECONCILES, army);
     return {
+      label: o.label,
       concurrency: o.concurrency,
+      nodeArgs: o.nodeArgs ?? [],
       kubernetes: version.serverVersion?.gitVersion ?? 'unknown',
       clusterUpS: round(clusterUpS, 1),
       operatorStartupS: round(startupS, 2),
       createArmiesS: round(createArmiesS, 2),
       allDeploymentsAppliedS,
       timeToAllReadyS: round(timeToAllReadyS, 1),
+      allDeploymentsReadyS: allDeploymentsReadyS === null ? null : round(allDeploymentsReadyS, 1),
       reconciles: {
         agentarmy: reconcilesToReady,
         byResult: breakdown(atReady, RECONCILES, ['result'], army),
@@ -188,6 +227,8 @@ export async function runRound(o: RoundOptions) {
       timeline,
     };
   } finally {
+    await readiness?.stop();
+    await deploymentReadiness?.stop();
     rss.stop();
     await op.stop();
     o.onOperator?.(undefined);

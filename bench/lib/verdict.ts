@@ -49,7 +49,7 @@ const mark = (c: Check) => (c.pass === null ? 'not measured' : `${c.value} ${c.p
 
 /** A short table: one column per round next to the target and the peer. */
 export function printTable(rounds: (RoundResult & { verdict: Verdict })[]): void {
-  const header = ['', 'target', peer.name, ...rounds.map((r) => `concurrency ${r.concurrency}`)];
+  const header = ['', 'target', peer.name, ...rounds.map((r) => r.label)];
   const rows: string[][] = [
     header,
     [
@@ -74,6 +74,7 @@ export function printTable(rounds: (RoundResult & { verdict: Verdict })[]): void
       ...rounds.map((r) => `${r.reconcileTimeMs.p50} / ${r.reconcileTimeMs.p99}`),
     ],
     ['Deployments applied (s)', '', '', ...rounds.map((r) => String(r.allDeploymentsAppliedS ?? '-'))],
+    ['Deployments Ready (s)', '', '', ...rounds.map((r) => String(r.allDeploymentsReadyS ?? '-'))],
     ['steady reconciles', '', '', ...rounds.map((r) => String(r.steady?.reconciles ?? '-'))],
   ];
   const widths = header.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));

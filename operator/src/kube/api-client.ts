@@ -5,6 +5,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import { fromKubeConfig, type KubeAccess, type KubeConfigLike } from './kube-access.js';
+import { withoutManagedFields } from './managed-fields.js';
+import { memoByObject } from './memo.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -42,6 +44,13 @@ export interface RequestOptions {
   contentType?: string;
   /** For writes: what to count in the writes metric. */
   write?: { verb: WriteVerb; kind: string };
+  /**
+   * The caller does not read a successful answer: it is drained unparsed and the call resolves undefined
+   * (an apply answers with the whole object, a few KB of JSON per child). Errors are parsed as always.
+   */
+  discardResponse?: boolean;
+  /** Drop every metadata.managedFields from the answer before parsing it (see managed-fields.ts). */
+  omitManagedFields?: boolean;
 }
 
 export interface WatchEvent {
@@ -56,6 +65,8 @@ export interface WatchOptions {
   signal: AbortSignal;
   /** Fail the watch when no bytes arrive for this long. */
   idleTimeoutMs: number;
+  /** Drop metadata.managedFields from each event before parsing it (see managed-fields.ts). */
+  omitManagedFields?: boolean;
 }
 
 export class KubeClient {
@@ -83,13 +94,20 @@ export class KubeClient {
     const { url, options, transport } = await this.prepare(opts.method, opts.path, opts.query ?? {}, headers);
     return new Promise<T>((resolve, reject) => {
       const req = transport.request(url, options, (res) => {
+        const status = res.statusCode ?? 0;
+        if (opts.discardResponse && status >= 200 && status < 300) {
+          res.on('error', reject);
+          res.on('end', () => resolve(undefined as T));
+          res.resume();
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const code = res.statusCode ?? 0;
-          const parsed = parseJson(text);
+          const parsed = parseJson(opts.omitManagedFields ? withoutManagedFields(text) : text);
           if (code >= 200 && code < 300) resolve(parsed as T);
           else reject(new ApiError(code, asStatus(parsed, text), `${opts.method} ${opts.path}`));
         });
@@ -151,7 +169,9 @@ export class KubeClient {
             buffered = buffered.slice(nl + 1);
             nl = buffered.indexOf('\n');
             if (!line) continue;
-            const event = parseJson(line) as WatchEvent | undefined;
+            const event = parseJson(opts.omitManagedFields ? withoutManagedFields(line) : line) as
+              | WatchEvent
+              | undefined;
             if (event && typeof event === 'object' && typeof event.type === 'string') opts.onEvent(event);
           }
         });
@@ -186,7 +206,7 @@ export class KubeClient {
   /** One keep-alive agent per TLS identity (KubeConfig would create a fresh agent per call). */
   private agentFor(isHttps: boolean, o: https.RequestOptions): http.Agent {
     const id = isHttps
-      ? `https|${String(o.ca)}|${String(o.cert)}|${o.servername ?? ''}|${o.rejectUnauthorized}`
+      ? `https|${material(o.ca)}|${material(o.cert)}|${o.servername ?? ''}|${o.rejectUnauthorized}`
       : 'http';
     let agent = this.agents.get(id);
     if (!agent) {
@@ -204,6 +224,12 @@ export class KubeClient {
     }
     return agent;
   }
+}
+
+/** TLS material as text for the agent key; the same Buffer (read once at start) is converted once. */
+const bufferText = memoByObject((b: Buffer) => b.toString('latin1'));
+function material(v: unknown): string {
+  return Buffer.isBuffer(v) ? bufferText(v) : String(v);
 }
 
 function parseJson(text: string): unknown {

@@ -5,6 +5,7 @@ import type { WatchOptions } from './api-client.js';
 import { FakeClock, flushMicrotasks } from './clock.js';
 import { Controller, ownerRequests, type ReconcileResult } from './controller.js';
 import { Informer, type ListWatchClient } from './informer.js';
+import { specOrMetadataChanged } from './predicates.js';
 import { ItemExponentialRateLimiter } from './rate-limiter.js';
 import { coreTypes, type KubeObject, type Request } from './resource.js';
 
@@ -169,5 +170,123 @@ describe('Controller', () => {
     await controller.stop();
     await primary.stop();
     await other.stop();
+  });
+
+  it('drops updates its predicate rejects and enqueues a watch mapping only after delayMs', async () => {
+    const clock = new FakeClock();
+    const primary = new Informer<KubeObject>({
+      type: coreTypes.configMap,
+      client: staticClient([{ metadata: { namespace: 'ns', name: 'a' } }]),
+      log,
+      clock,
+    });
+    // The watched kind's watch stream is driven by the test through `emit`.
+    let emit: WatchOptions['onEvent'] = () => {};
+    const watched = new Informer<KubeObject>({
+      type: coreTypes.secret,
+      client: {
+        request: async <T>() =>
+          ({
+            metadata: { resourceVersion: '1' },
+            items: [{ metadata: { namespace: 'ns', name: 's', resourceVersion: '1', labels: { to: 'a' } } }],
+          }) as T,
+        watch: (o: WatchOptions) => {
+          emit = o.onEvent;
+          return new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve()));
+        },
+      },
+      log,
+      clock,
+    });
+    const calls: number[] = [];
+    const controller = new Controller(
+      {
+        name: 'predicates',
+        for: primary,
+        watches: [
+          {
+            informer: watched,
+            map: (o) => [{ namespace: 'ns', name: o.metadata?.labels?.to ?? '' }],
+            predicate: specOrMetadataChanged,
+            delayMs: 1000,
+          },
+        ],
+        reconciler: {
+          async reconcile(): Promise<ReconcileResult> {
+            calls.push(clock.now() - t0);
+            return {};
+          },
+        },
+      },
+      { log, metrics: createRuntimeMetrics(), clock },
+    );
+    const t0 = clock.now();
+    primary.start();
+    watched.start();
+    await controller.start();
+    await clock.advance(1500);
+    // The primary add at once; the watched object's add 1 s later.
+    expect(calls).toEqual([0, 1000]);
+
+    const secret = (rv: string, labels: Record<string, string>, status?: unknown) => ({
+      metadata: { namespace: 'ns', name: 's', resourceVersion: rv, labels },
+      ...(status ? { status } : {}),
+    });
+    emit({ type: 'MODIFIED', object: secret('2', { to: 'a' }, { phase: 'changed by the server' }) });
+    await clock.advance(2000);
+    expect(calls).toEqual([0, 1000]); // only status and resourceVersion changed: dropped
+
+    emit({ type: 'MODIFIED', object: secret('3', { to: 'a', edited: 'by hand' }) });
+    await clock.advance(900);
+    expect(calls).toEqual([0, 1000]); // not yet: delayed
+    await clock.advance(200);
+    expect(calls).toEqual([0, 1000, 4500]); // emitted at 3500 ms, enqueued 1 s later
+    await controller.stop();
+    await primary.stop();
+    await watched.stop();
+  });
+
+  it('a resync reconciles every primary once; replays of watched objects do not repeat it', async () => {
+    const clock = new FakeClock();
+    const primary = new Informer<KubeObject>({
+      type: coreTypes.configMap,
+      client: staticClient([{ metadata: { namespace: 'ns', name: 'a' } }]),
+      log,
+      clock,
+      resyncMs: 100_000,
+    });
+    const watched = new Informer<KubeObject>({
+      type: coreTypes.secret,
+      client: staticClient([{ metadata: { namespace: 'ns', name: 's' } }]),
+      log,
+      clock,
+      resyncMs: 30_000,
+    });
+    const calls: number[] = [];
+    const controller = new Controller(
+      {
+        name: 'resync',
+        for: primary,
+        watches: [{ informer: watched, map: () => [{ namespace: 'ns', name: 'a' }] }],
+        reconciler: {
+          async reconcile(): Promise<ReconcileResult> {
+            calls.push(clock.now() - t0);
+            return {};
+          },
+        },
+      },
+      { log, metrics: createRuntimeMetrics(), clock },
+    );
+    const t0 = clock.now();
+    primary.start();
+    watched.start();
+    await controller.start();
+    await clock.advance(95_000);
+    expect(calls).toEqual([0]); // the watched kind replayed three times: nothing
+    await clock.advance(10_000);
+    expect(calls).toEqual([0, 100_000]); // the primary's own resync
+    await controller.stop();
+    await primary.stop();
+    await watched.stop();
   });
 });

@@ -3,6 +3,9 @@
 //  - `owns`: child kinds; a child enqueues its controlling owner (ownerReference with controller=true of the
 //    primary kind) or, with `ownerLabel`, the owner named by that label in the child's namespace.
 //  - `watches`: any kind with a mapping function (e.g. an AgentVersion → the armies that reference it).
+//  - `predicate` (owns, watches): drops updates the reconciler does not read; resyncs replay only the
+//    primary kind (every primary is reconciled; children and watched objects would only repeat that);
+//    `delayMs` (watches): enqueue that much later, so a burst of events becomes one reconcile.
 // Reconcile outcome: thrown error → per-key exponential backoff; `{ requeueAfterMs }` → run again after
 // that delay (earliest wins); `{ requeue: true }` → backoff requeue without error; `{}` → forget.
 import { randomUUID } from 'node:crypto';
@@ -10,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import type { Clock } from './clock.js';
 import type { Informer } from './informer.js';
+import type { UpdatePredicate } from './predicates.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { type KubeObject, objectKey, type Request, splitKey } from './resource.js';
 import { WorkQueue } from './work-queue.js';
@@ -38,11 +42,17 @@ export interface OwnsSpec {
   informer: Informer<KubeObject>;
   /** Map children by this label (owner name, same namespace) instead of by ownerReferences. */
   ownerLabel?: string;
+  /** Enqueue on an update only when this returns true (adds, deletes and resyncs always enqueue). */
+  predicate?: UpdatePredicate;
 }
 
 export interface WatchSpec {
   informer: Informer<KubeObject>;
   map: (obj: KubeObject) => Request[];
+  /** Enqueue on an update only when this returns true (adds, deletes and resyncs always enqueue). */
+  predicate?: UpdatePredicate;
+  /** Enqueue the mapped keys this much later (a key already waiting keeps its earlier time). */
+  delayMs?: number;
 }
 
 export interface ControllerSpec {
@@ -124,17 +134,23 @@ export class Controller {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const enqueue = (reqs: Request[]) => {
-      for (const r of reqs) this.queue.add(objectKey(r.namespace, r.name));
+    const enqueueAfter = (delayMs: number) => (reqs: Request[]) => {
+      for (const r of reqs) {
+        const key = objectKey(r.namespace, r.name);
+        if (delayMs > 0) this.queue.addAfter(key, delayMs);
+        else this.queue.add(key);
+      }
     };
+    const enqueue = enqueueAfter(0);
     const self = (o: KubeObject): Request[] => [
       { namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' },
     ];
-    this.subscribe(this.spec.for, self, enqueue);
+    this.subscribe(this.spec.for, self, enqueue, { replays: true });
     const primary = { group: this.spec.for.type.group, kind: this.spec.for.type.kind };
     for (const o of this.spec.owns ?? [])
-      this.subscribe(o.informer, (c) => ownerRequests(c, primary, o.ownerLabel), enqueue);
-    for (const w of this.spec.watches ?? []) this.subscribe(w.informer, w.map, enqueue);
+      this.subscribe(o.informer, (c) => ownerRequests(c, primary, o.ownerLabel), enqueue, o);
+    for (const w of this.spec.watches ?? [])
+      this.subscribe(w.informer, w.map, enqueueAfter(w.delayMs ?? 0), w);
     const caches = new Set([...this.informers(), ...(this.deps.caches?.() ?? [])]);
     const synced = await Promise.all([...caches].map((i) => i.waitForSync(this.abort.signal)));
     if (!synced.every(Boolean)) return;
@@ -164,11 +180,20 @@ export class Controller {
     informer: Informer<KubeObject>,
     map: (o: KubeObject) => Request[],
     enqueue: (r: Request[]) => void,
+    opts: { predicate?: UpdatePredicate; replays?: boolean },
   ): void {
     this.unsubscribe.push(
       informer.addHandler({
         onAdd: (o) => enqueue(map(o)),
         onUpdate: (old, o) => {
+          // A resync replays a cached object as an update of itself. The primary kind's replay reconciles
+          // every primary (level triggering, never filtered); a child's or watched object's replay would
+          // only reconcile the same primaries once more.
+          if (old === o) {
+            if (opts.replays) enqueue(map(o));
+            return;
+          }
+          if (opts.predicate && !opts.predicate(old, o)) return;
           enqueue(map(o));
           if (old !== o) enqueue(map(old));
         },

@@ -72,6 +72,7 @@ export class EventRecorder {
           body: { count: entry.count, lastTimestamp: rfc3339(now) },
           contentType: 'application/merge-patch+json',
           write: { verb: 'patch', kind: 'Event' },
+          discardResponse: true,
         });
       } catch (err) {
         if (!isApiError(err, 404)) throw err;
@@ -136,6 +137,7 @@ export class EventRecorder {
         reportingInstance: this.instance,
       },
       write: { verb: 'create', kind: 'Event' },
+      discardResponse: true,
     });
   }
 }

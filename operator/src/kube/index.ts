@@ -6,7 +6,8 @@
  * Writing a controller
  * --------------------
  *   const mgr = new Manager({ config });                       // config from loadConfig()
- *   const armies = mgr.informer<AgentArmy>(agentArmyType);     // shared, cached, resynced informers
+ *   const armies = mgr.informer<AgentArmy>(agentArmyType);     // shared, cached informers; a controller's
+ *                                                              // `for` kind is replayed every resync period
  *   const deployments = mgr.informer(coreTypes.deployment);    // every informer indexes `ownerUid`
  *   const versions = mgr.informer<AgentVersion>(agentVersionType);
  *   mgr.addController({
@@ -14,6 +15,8 @@
  *     for: armies,                                             // primary kind → key namespace/name
  *     owns: [{ informer: deployments }],                       // child → its controller ownerReference
  *     watches: [{ informer: versions, map: (v) => armiesUsing(v) }],
+ *     // owns/watches may add `predicate: specOrMetadataChanged` (drop status-only updates of a child
+ *     // the reconciler never reads the status of) and watches `delayMs` (coalesce a burst into one run).
  *     concurrency: config.concurrency,
  *     reconciler: { reconcile: async (req, ctx) => { ... return {}; } },
  *   });
@@ -36,7 +39,9 @@
  *    `{ requeueAfterMs }` → run again later (earliest wins); `{ requeue: true }` → backoff without error.
  *  - `ctx.log` is a pino child with controller, kind, namespace, name, reconcileID; `ctx.signal` aborts
  *    on shutdown or lost leadership: stop writing and return.
- * Never mutate objects from a store; clone before changing them.
+ * Never mutate objects from a store; clone before changing them. Because of that, a value derived from a
+ * cached object can be memoized on the object itself: `memoByObject(parse)` (memo.ts) parses each cached
+ * AgentVersion once, not once per reconcile that reads it.
  *
  * Every write is counted in `agentarmy_api_writes_total{verb,kind}` (see countWrites) — assert zero at
  * steady state by excluding kind `Lease` (renewals) and `Event`.
@@ -67,6 +72,8 @@ export { type EventHandler, Informer, type InformerOptions } from './informer.js
 export { deepEqual, isSubset, mergePatch } from './json-diff.js';
 export { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
 export { type InformerRequest, Manager, type ManagerOptions } from './manager.js';
+export { memoByObject } from './memo.js';
+export { specOrMetadataChanged, type UpdatePredicate } from './predicates.js';
 export {
   apiVersionOf,
   coreTypes,

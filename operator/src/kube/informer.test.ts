@@ -155,6 +155,22 @@ describe('Informer', () => {
     expect(events.filter((e) => e.startsWith('update'))).toHaveLength(4);
   });
 
+  it('setResyncPeriod turns the replay on before start and refuses once started', async () => {
+    const clock = new FakeClock();
+    const api = new FakeApi();
+    api.lists = [[cm('a', '1')]];
+    const informer = new Informer<KubeObject>({ type: coreTypes.configMap, client: api, log, clock });
+    expect(informer.resyncPeriodMs).toBe(0);
+    informer.setResyncPeriod(30_000);
+    const events = recorder(informer);
+    informer.start();
+    await informer.waitForSync();
+    await clock.advance(60_000);
+    expect(events.filter((e) => e.startsWith('update'))).toEqual(['update a 1->1', 'update a 1->1']);
+    expect(() => informer.setResyncPeriod(0)).toThrow(/before start/);
+    await informer.stop();
+  });
+
   it('hasSynced waits for every watched namespace and stop() ends all loops without error', async () => {
     const api = new FakeApi();
     api.lists = [[cm('a', '1')], []];

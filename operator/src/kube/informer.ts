@@ -78,9 +78,11 @@ export class Informer<T extends KubeObject> {
   private abort: AbortController | undefined;
   private loops: Promise<void>[] = [];
   private syncWaiters: Array<() => void> = [];
+  private resyncMs: number;
 
   constructor(private readonly opts: InformerOptions<T>) {
     this.type = opts.type;
+    this.resyncMs = opts.resyncMs ?? 0;
     this.cache = new Store<T>(opts.indexers ?? {});
     this.scopes =
       opts.type.namespaced && opts.namespaces?.length ? [...new Set(opts.namespaces)] : [undefined];
@@ -126,6 +128,20 @@ export class Informer<T extends KubeObject> {
     return this.abort !== undefined;
   }
 
+  /** How often the cache is replayed to handlers; 0 = never. */
+  get resyncPeriodMs(): number {
+    return this.resyncMs;
+  }
+
+  /**
+   * Sets the resync period (0 disables) before `start()`. The manager gives one only to the primary kinds
+   * of its controllers: replaying children would reconcile each owner once more per child kind.
+   */
+  setResyncPeriod(ms: number): void {
+    if (this.abort) throw new Error('setResyncPeriod must be called before start()');
+    this.resyncMs = ms;
+  }
+
   start(): void {
     if (this.abort) return;
     const abort = new AbortController();
@@ -133,7 +149,7 @@ export class Informer<T extends KubeObject> {
     setMaxListeners(0, abort.signal);
     this.abort = abort;
     this.loops = this.scopes.map((scope) => this.reflect(scope, abort.signal));
-    if (this.opts.resyncMs && this.opts.resyncMs > 0) this.scheduleResync(this.opts.resyncMs, abort.signal);
+    if (this.resyncMs > 0) this.scheduleResync(this.resyncMs, abort.signal);
   }
 
   /** Stops all watches; resolves when every loop has exited. The cache keeps its last state. */
@@ -190,6 +206,7 @@ export class Informer<T extends KubeObject> {
         method: 'GET',
         path: resourcePath(this.type, scope),
         query: { limit: this.opts.pageSize ?? 500, continue: cont, labelSelector: this.selector() },
+        omitManagedFields: this.omitManagedFields(),
       });
       items.push(...(page.items ?? []));
       cont = page.metadata?.continue || undefined;
@@ -257,6 +274,7 @@ export class Informer<T extends KubeObject> {
         onEvent,
         signal: watchAbort.signal,
         idleTimeoutMs: (timeoutSeconds + 60) * 1000,
+        omitManagedFields: this.omitManagedFields(),
       });
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -281,6 +299,11 @@ export class Informer<T extends KubeObject> {
     obj.apiVersion ??= apiVersionOf(this.type);
     obj.kind ??= this.type.kind;
     return obj;
+  }
+
+  /** With the default transform managedFields are dropped anyway: skip them before parsing instead. */
+  private omitManagedFields(): boolean {
+    return this.opts.transform === undefined;
   }
 
   private selector(): string | undefined {

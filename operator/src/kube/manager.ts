@@ -74,7 +74,6 @@ export class Manager {
       client: this.client,
       log: this.log,
       namespaces: this.config.namespaces,
-      resyncMs: this.config.resyncPeriodMs,
       indexers: { [ownerUidIndex]: byOwnerUid, ...req.indexers },
       ...(req.labelSelector ? { labelSelector: req.labelSelector } : {}),
     });
@@ -112,6 +111,9 @@ export class Manager {
       });
       this.log.info({ port: this.http.port }, 'serving /metrics, /healthz, /readyz');
     }
+    // Periodic resync replays only the controllers' primary kinds: an owner's reconcile reads all its
+    // children, so replaying the children too would reconcile each army once more per child kind.
+    for (const spec of this.specs) spec.for.setResyncPeriod(this.config.resyncPeriodMs);
     for (const informer of this.informers.values()) informer.start();
     if (!this.config.leaderElect) {
       this.startControllers();

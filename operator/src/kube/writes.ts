@@ -2,7 +2,7 @@
 // references for garbage collection, pruning of children no longer desired, and a status patch that is
 // sent at most once and only when the status really changed. All writes go through KubeClient and are
 // therefore counted in `agentarmy_api_writes_total`.
-import { isApiError, type KubeClient } from './api-client.js';
+import { isApiError, type KubeClient, type RequestOptions } from './api-client.js';
 import { deepEqual, isSubset, mergePatch } from './json-diff.js';
 import { type KubeObject, type OwnerReference, type ResourceType, resourcePath } from './resource.js';
 
@@ -28,16 +28,20 @@ export async function apply<T extends KubeObject>(
   type: ResourceType,
   obj: T,
 ): Promise<T> {
+  return client.request<T>(applyRequest(type, obj));
+}
+
+function applyRequest(type: ResourceType, obj: KubeObject): RequestOptions {
   const name = obj.metadata?.name;
   if (!name) throw new Error(`apply ${type.kind}: metadata.name is required`);
-  return client.request<T>({
+  return {
     method: 'PATCH',
     path: resourcePath(type, obj.metadata?.namespace, name),
     query: { fieldManager, force: true },
     body: obj,
     contentType: 'application/apply-patch+yaml',
     write: { verb: 'apply', kind: type.kind },
-  });
+  };
 }
 
 /**
@@ -52,7 +56,8 @@ export async function applyIfChanged<T extends KubeObject>(
   observed: KubeObject | undefined,
 ): Promise<boolean> {
   if (observed && isSubset(stripTypeMeta(desired), observed)) return false;
-  await apply(client, type, desired);
+  // The stored object comes back through the informer; this answer is not read.
+  await client.request({ ...applyRequest(type, desired), discardResponse: true });
   return true;
 }
 
@@ -81,6 +86,7 @@ export async function deleteObject(
         ...(uid ? { preconditions: { uid } } : {}),
       },
       write: { verb: 'delete', kind: type.kind },
+      discardResponse: true,
     });
     return true;
   } catch (err) {
@@ -129,6 +135,7 @@ export async function patchStatus<S>(
     body: { status: mergePatch(observed.status ?? {}, status) },
     contentType: 'application/merge-patch+json',
     write: { verb: 'patch', kind: type.kind },
+    discardResponse: true,
   });
   return true;
 }

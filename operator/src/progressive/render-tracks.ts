@@ -3,7 +3,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Agent, AgentArmySpec, AgentVersion } from '../api/v1alpha1/index.js';
 import { type AgentRef, childName, type Track } from '../controllers/agent-army/labels.js';
-import { configHash, renderAgentFile, renderConfigMap } from '../controllers/agent-army/render-config.js';
+import { renderAgentConfig, renderConfigMap } from '../controllers/agent-army/render-config.js';
 import { renderDeployment } from '../controllers/agent-army/render-deployment.js';
 import { renderService } from '../controllers/agent-army/render-service.js';
 import type { BlueGreenPlan, Color } from './blue-green-types.js';
@@ -36,7 +36,7 @@ function checkVersion(
 }
 
 function track(ctx: TrackContext, t: Track, v: ResolvedVersion, replicas: number): KubernetesObject[] {
-  const agentFile = renderAgentFile(v.av, v.prompt);
+  const { file: agentFile, hash } = renderAgentConfig(v.av, v.prompt);
   const { namespace, ref } = ctx;
   return [
     renderConfigMap({ namespace, ref, track: t, av: v.av, agentFile }),
@@ -48,7 +48,7 @@ function track(ctx: TrackContext, t: Track, v: ResolvedVersion, replicas: number
       agent: ctx.agent,
       defaults: ctx.defaults,
       serviceAccountName: ctx.serviceAccountName,
-      configHash: configHash(agentFile),
+      configHash: hash,
       replicas,
     }),
   ];

@@ -4,6 +4,7 @@
 import type { AgentArmy } from '../../api/v1alpha1/index.js';
 import type { ControllerSpec } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
+import { specOrMetadataChanged } from '../../kube/predicates.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
 import { LABEL, MANAGER } from './labels.js';
@@ -46,12 +47,14 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
     name: 'agentarmy',
     for: informers.armies,
     owns: [
-      informers.deployments,
-      informers.configMaps,
-      informers.services,
-      informers.hpas,
-      informers.pdbs,
-    ].map((informer) => ({ informer })),
+      // Deployment status is what the army reports; the other children's status (an HPA's metrics every
+      // 15 s, a PDB's healthy count) is never read, so only their spec and metadata wake the army.
+      { informer: informers.deployments },
+      ...[informers.configMaps, informers.services, informers.hpas, informers.pdbs].map((informer) => ({
+        informer,
+        predicate: specOrMetadataChanged,
+      })),
+    ],
     watches: [
       {
         informer: informers.versions,

@@ -1,18 +1,12 @@
 // observe: everything the AgentArmy decision needs, read from the informer caches (plus a GET for each
 // prompt ConfigMap an AgentVersion references, which the operator does not cache). Nothing is written.
 import type { V1Pod } from '@kubernetes/client-node';
-import {
-  type AgentArmy,
-  type AgentVersion,
-  type CanaryRelease,
-  safeParseAgentArmy,
-  safeParseAgentVersion,
-  safeParseCanaryRelease,
-} from '../../api/v1alpha1/index.js';
+import type { AgentArmy, AgentVersion, CanaryRelease } from '../../api/v1alpha1/index.js';
 import { isApiError, type KubeClient } from '../../kube/api-client.js';
 import type { Informer } from '../../kube/informer.js';
 import { coreTypes, type KubeObject, resourcePath } from '../../kube/resource.js';
 import { ownerUidIndex } from '../../kube/store.js';
+import { parseCachedArmy, parseCachedRelease, parseCachedVersion } from '../cached-parse.js';
 import { LABEL } from './labels.js';
 import { type ObservedArmy, type ObservedChildren, promptKey } from './observed.js';
 
@@ -79,14 +73,14 @@ export async function observeArmy(
 ): Promise<Observation> {
   const raw = inf.armies.store.get(namespace, name);
   if (!raw || raw.metadata?.deletionTimestamp) return { kind: 'gone' };
-  const parsed = safeParseAgentArmy(raw);
+  const parsed = parseCachedArmy(raw);
   if (!parsed.ok) return { kind: 'invalid', raw, problems: parsed.error.message };
   const army: AgentArmy = parsed.value;
 
   const versions = new Map<string, AgentVersion>();
   const invalidVersions = new Map<string, string>();
   for (const obj of inf.versions.store.list({ namespace })) {
-    const v = safeParseAgentVersion(obj);
+    const v = parseCachedVersion(obj);
     const vName = obj.metadata?.name ?? '';
     if (v.ok) versions.set(vName, v.value);
     else invalidVersions.set(vName, v.error.message);
@@ -95,7 +89,7 @@ export async function observeArmy(
   const releases = new Map<string, CanaryRelease>();
   const invalidReleases = new Map<string, string>();
   for (const obj of inf.releases.store.list({ namespace })) {
-    const r = safeParseCanaryRelease(obj);
+    const r = parseCachedRelease(obj);
     if (r.ok) releases.set(obj.metadata?.name ?? '', r.value);
     else invalidReleases.set(obj.metadata?.name ?? '', r.error.message);
   }

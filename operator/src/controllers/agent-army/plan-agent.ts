@@ -8,7 +8,7 @@ import { type AgentRef, ANNOTATION } from './labels.js';
 import { type ObservedArmy, promptKey } from './observed.js';
 import { planBlueGreenAgent } from './plan-blue-green-agent.js';
 import { planCanaryAgent } from './plan-canary-agent.js';
-import { configHash, renderAgentFile, renderConfigMap } from './render-config.js';
+import { renderAgentConfig, renderConfigMap } from './render-config.js';
 import { renderDeployment } from './render-deployment.js';
 import { minimumReplicas, renderHpa, renderPdb, renderService } from './render-service.js';
 import { checkUpgrade } from './upgrade-guard.js';
@@ -175,7 +175,7 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
     };
   }
   const { av, prompt } = choice.resolved;
-  const agentFile = renderAgentFile(av, prompt);
+  const { file: agentFile, hash } = renderAgentConfig(av, prompt);
   const track = 'stable' as const;
   const hpa = agent.autoscaling
     ? renderHpa({ namespace, ref, track, autoscaling: agent.autoscaling })
@@ -191,7 +191,7 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
       agent,
       defaults: army.spec.defaults,
       serviceAccountName: army.spec.serviceAccountName,
-      configHash: configHash(agentFile),
+      configHash: hash,
       replicas: agent.autoscaling ? undefined : agent.replicas,
     }),
     renderService({ namespace, ref }),

@@ -101,6 +101,7 @@ export class AgentArmyReconciler implements Reconciler {
       const agent = obj.metadata?.labels?.[LABEL.agent] ?? '';
       byAgent.set(agent, [...(byAgent.get(agent) ?? []), obj]);
     }
+    const applied: string[] = [];
     const applyAgent = async (objects: KubernetesObject[]) => {
       for (const obj of objects) {
         const child = CHILD_TYPES[obj.kind ?? ''];
@@ -108,10 +109,7 @@ export class AgentArmyReconciler implements Reconciler {
         const desired = { ...obj, metadata: { ...obj.metadata, ownerReferences: [ownerRef] } } as KubeObject;
         const live = children[child.key].get(obj.metadata?.name ?? '') as KubeObject | undefined;
         if (!(await applyIfChanged(this.deps.client, child.type, desired, live))) continue;
-        ctx.log.info(
-          { child: `${obj.kind}/${obj.metadata?.name}`, created: live === undefined },
-          'applied child',
-        );
+        applied.push(`${obj.kind}/${obj.metadata?.name}${live === undefined ? ' (created)' : ''}`);
         // An Event when a Deployment moves to another version; creation and scaling are not news.
         const from = live?.metadata?.labels?.[LABEL.version];
         const to = obj.metadata?.labels?.[LABEL.version];
@@ -126,6 +124,8 @@ export class AgentArmyReconciler implements Reconciler {
       }
     };
     await Promise.all([...byAgent.values()].map(applyAgent));
+    // One line per reconcile, not per child: creating an army of three agents writes twelve children.
+    if (applied.length > 0) ctx.log.info({ children: applied }, 'applied children');
   }
 
   /** Deletes owned children that are not desired, except those of agents that must be left alone. */

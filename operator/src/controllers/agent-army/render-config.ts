@@ -10,6 +10,25 @@ import { type AgentRef, agentLabels, childName, type Track } from './labels.js';
 export const CONFIG_FILE_KEY = 'agent.yaml';
 export const CONFIG_MOUNT_PATH = '/etc/agent';
 
+/** Rendered files and their hashes per parsed AgentVersion (parses are memoized per cached object). */
+const rendered = new WeakMap<AgentVersion, { prompt: string | undefined; file: string; hash: string }>();
+
+/**
+ * The agent file agent-runtime loads (see docs/runtime.md) and its hash. `prompt` is resolved by observe.
+ * Every reconcile of an army renders each of its agents; the YAML is made once per version and prompt.
+ */
+export function renderAgentConfig(
+  av: AgentVersion,
+  prompt: string | undefined,
+): { file: string; hash: string } {
+  const hit = rendered.get(av);
+  if (hit && hit.prompt === prompt) return hit;
+  const file = renderAgentFile(av, prompt);
+  const entry = { prompt, file, hash: configHash(file) };
+  rendered.set(av, entry);
+  return entry;
+}
+
 /** The agent file agent-runtime loads (see docs/runtime.md). `prompt` is resolved by observe. */
 export function renderAgentFile(av: AgentVersion, prompt: string | undefined): string {
   const { model, tools } = av.spec;

@@ -1,16 +1,21 @@
 // The AgentVersion controller: Ready when the referenced Secret key and prompt ConfigMap key exist, and
 // usedBy from the armies of its namespace. Secrets are read with a GET (never cached, never logged: only
 // their key names are used); a version that is not Ready is checked again periodically.
-import { safeParseAgentArmy, safeParseAgentVersion } from '../../api/v1alpha1/index.js';
 import { isApiError, type KubeClient } from '../../kube/api-client.js';
 import type { ControllerSpec, ReconcileResult } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject, type ResourceType, resourcePath } from '../../kube/resource.js';
 import { patchStatus } from '../../kube/writes.js';
+import { parseCachedVersion } from '../cached-parse.js';
 import { agentArmyType, agentVersionType } from '../resource-types.js';
-import { type ArmyUsage, decideVersionStatus } from './decide.js';
+import { type ArmyUsage, decideVersionStatus, usageChanged, versionsNamedBy } from './decide.js';
 
 export const NOT_READY_RECHECK_MS = 15_000;
+/**
+ * usedBy follows army changes this much later: creating 333 armies at once would otherwise reconcile each
+ * of their versions (a Secret GET and a status patch each) once per army instead of about once a second.
+ */
+export const USED_BY_DELAY_MS = 1_000;
 
 async function keysOf(
   client: Pick<KubeClient, 'request'>,
@@ -39,14 +44,12 @@ export function agentVersionController(mgr: Manager): ControllerSpec {
     watches: [
       {
         informer: armies,
-        // An army change can change usedBy of the versions it names (desired or running).
-        map: (a: KubeObject) => {
-          const parsed = safeParseAgentArmy(a);
-          if (!parsed.ok) return [];
-          const names = new Set(parsed.value.spec.agents.map((x) => x.version));
-          for (const s of parsed.value.status?.agents ?? []) if (s.stableVersion) names.add(s.stableVersion);
-          return [...names].map((name) => ({ namespace: a.metadata?.namespace ?? '', name }));
-        },
+        // An army change can change usedBy of the versions it names (desired or running); read from the
+        // raw cached army, as usedBy itself is, so no army is parsed for it.
+        map: (a: KubeObject) =>
+          versionsNamedBy(a as ArmyUsage).map((name) => ({ namespace: a.metadata?.namespace ?? '', name })),
+        predicate: (oldArmy, newArmy) => usageChanged(oldArmy as ArmyUsage, newArmy as ArmyUsage),
+        delayMs: USED_BY_DELAY_MS,
       },
     ],
     concurrency: mgr.config.concurrency,
@@ -54,7 +57,7 @@ export function agentVersionController(mgr: Manager): ControllerSpec {
       async reconcile(req, ctx): Promise<ReconcileResult> {
         const raw = versions.store.get(req.namespace, req.name);
         if (!raw) return {};
-        const parsed = safeParseAgentVersion(raw);
+        const parsed = parseCachedVersion(raw);
         if (!parsed.ok) {
           ctx.log.warn({ problems: parsed.error.message }, 'invalid AgentVersion');
           await mgr.events.event(raw, 'Warning', 'InvalidSpec', parsed.error.message.slice(0, 1000));

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { army, version } from '../agent-army/fixtures.test-util.js';
-import { decideVersionStatus, MAX_USED_BY, missingReferences, usedBy } from './decide.js';
+import {
+  decideVersionStatus,
+  MAX_USED_BY,
+  missingReferences,
+  usageChanged,
+  usedBy,
+  versionsNamedBy,
+} from './decide.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
 const inline = version('orch-v1', '1.0.0');
@@ -86,5 +93,57 @@ describe('usedBy', () => {
     ]);
     expect(usedBy('orch-v2', [a, b])).toEqual([{ army: 'support', agent: 'orchestrator' }]);
     expect(usedBy('unused', [a, b])).toEqual([]);
+  });
+});
+
+describe('which army updates reach the AgentVersion controller', () => {
+  const a = (agents: [string, string][], stable: [string, string][] = [], phase = 'Progressing') => ({
+    metadata: { name: 'army' },
+    spec: { agents: agents.map(([name, version]) => ({ name, version })) },
+    status: { phase, agents: stable.map(([name, stableVersion]) => ({ name, stableVersion })) },
+  });
+
+  it('names the desired and the still-running versions of an army, once each', () => {
+    expect(
+      versionsNamedBy(
+        a(
+          [
+            ['p', 'p-v2'],
+            ['w', 'w-v1'],
+          ],
+          [
+            ['p', 'p-v1'],
+            ['w', 'w-v1'],
+          ],
+        ),
+      ).sort(),
+    ).toEqual(['p-v1', 'p-v2', 'w-v1']);
+  });
+
+  it.each([
+    [
+      'a phase or message change',
+      a([['p', 'v1']], [['p', 'v1']]),
+      a([['p', 'v1']], [['p', 'v1']], 'Ready'),
+      false,
+    ],
+    ['a new desired version', a([['p', 'v1']], [['p', 'v1']]), a([['p', 'v2']], [['p', 'v1']]), true],
+    [
+      'a rollout that completed (stable version moved)',
+      a([['p', 'v2']], [['p', 'v1']]),
+      a([['p', 'v2']], [['p', 'v2']]),
+      true,
+    ],
+    [
+      'an agent added',
+      a([['p', 'v1']]),
+      a([
+        ['p', 'v1'],
+        ['w', 'v1'],
+      ]),
+      true,
+    ],
+  ])('%s → %s', (_what, before, after, expected) => {
+    expect(usageChanged(before, after)).toBe(expected);
   });
 });

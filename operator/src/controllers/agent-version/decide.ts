@@ -42,6 +42,24 @@ export type ArmyUsage = {
   status?: { agents?: { name: string; stableVersion?: string }[] };
 };
 
+/** The versions an army names: desired by its agents, or still running as an agent's stable version. */
+export function versionsNamedBy(army: ArmyUsage): string[] {
+  const names = new Set((army.spec?.agents ?? []).map((a) => a.version));
+  for (const s of army.status?.agents ?? []) if (s.stableVersion) names.add(s.stableVersion);
+  return [...names];
+}
+
+/** What of an army usedBy depends on, as one comparable string (agent → desired and stable version). */
+function usageOf(army: ArmyUsage): string {
+  const stable = new Map((army.status?.agents ?? []).map((s) => [s.name, s.stableVersion ?? '']));
+  return JSON.stringify((army.spec?.agents ?? []).map((a) => [a.name, a.version, stable.get(a.name) ?? '']));
+}
+
+/** True when an army update can change the usedBy of some version (not for a status message or phase). */
+export function usageChanged(oldArmy: ArmyUsage, newArmy: ArmyUsage): boolean {
+  return usageOf(oldArmy) !== usageOf(newArmy);
+}
+
 export function usedBy(
   name: string,
   armies: readonly ArmyUsage[],

@@ -1,13 +1,7 @@
 // observe for a CanaryRelease: the release, its target army agent (desired version through the semver
 // guard, stable version), the agent's stable and canary Deployments and canary pods — from the caches.
 import type { V1Pod } from '@kubernetes/client-node';
-import {
-  type AgentArmy,
-  type CanaryRelease,
-  safeParseAgentArmy,
-  safeParseAgentVersion,
-  safeParseCanaryRelease,
-} from '../../api/v1alpha1/index.js';
+import type { AgentArmy, CanaryRelease } from '../../api/v1alpha1/index.js';
 import type { Informer } from '../../kube/informer.js';
 import type { KubeObject } from '../../kube/resource.js';
 import type { CanaryObserved } from '../../progressive/canary-types.js';
@@ -16,6 +10,7 @@ import { childName, LABEL } from '../agent-army/labels.js';
 import { rolloutComplete, runningVersionName } from '../agent-army/plan-agent.js';
 import { minimumReplicas } from '../agent-army/render-service.js';
 import { releaseDesiredVersion } from '../agent-army/upgrade-guard.js';
+import { parseCachedArmy, parseCachedRelease, parseCachedVersion } from '../cached-parse.js';
 
 export interface ReleaseInformers {
   releases: Informer<KubeObject>;
@@ -40,7 +35,7 @@ export type ReleaseObservation =
 export function observeRelease(inf: ReleaseInformers, namespace: string, name: string): ReleaseObservation {
   const raw = inf.releases.store.get(namespace, name);
   if (!raw || raw.metadata?.deletionTimestamp) return { kind: 'gone' };
-  const parsed = safeParseCanaryRelease(raw);
+  const parsed = parseCachedRelease(raw);
   if (!parsed.ok) return { kind: 'invalid', raw, problems: parsed.error.message };
   const release = parsed.value;
   const { army: armyName, agent: agentName } = release.spec.targetRef;
@@ -48,7 +43,7 @@ export function observeRelease(inf: ReleaseInformers, namespace: string, name: s
 
   const armyRaw = inf.armies.store.get(namespace, armyName);
   if (!armyRaw) return noTarget(`spec.targetRef.army: AgentArmy ${armyName} not found`);
-  const armyParsed = safeParseAgentArmy(armyRaw);
+  const armyParsed = parseCachedArmy(armyRaw);
   if (!armyParsed.ok) return noTarget(`spec.targetRef.army: AgentArmy ${armyName} is invalid`);
   const army = armyParsed.value;
   const agent = army.spec.agents.find((a) => a.name === agentName);
@@ -61,7 +56,7 @@ export function observeRelease(inf: ReleaseInformers, namespace: string, name: s
 
   const version = (n: string | undefined) => {
     const obj = n ? inf.versions.store.get(namespace, n) : undefined;
-    const r = obj ? safeParseAgentVersion(obj) : undefined;
+    const r = obj ? parseCachedVersion(obj) : undefined;
     return r?.ok ? r.value : undefined;
   };
   const ref = { army: armyName, agent: agentName };
