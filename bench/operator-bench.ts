@@ -10,7 +10,9 @@
 //      --cpu-prof-dir=/tmp/prof"), BENCH_PLAIN_NODE ("1": one more round at the first concurrency without the
 //      image's node flags, to show what they buy), BENCH_NODE_VARIANTS ("|"-separated node flag sets, e.g.
 //      "--max-semi-space-size=1|--optimize-for-size": one more round at the first concurrency for each,
-//      run with those flags instead of the image's), BENCH_FLOOR ("1": also a round with no operator that
+//      run with those flags instead of the image's), BENCH_BASELINE_REV (a git revision: one more round at the
+//      first concurrency with the operator built from that revision and its image's node flags — before
+//      and after in one run), BENCH_FLOOR ("1": also a round with no operator that
 //      applies the same rendered children directly — the control plane's own floor).
 // Writes bench/results/operator.json (also on failure, with the error) and prints a table. The cluster
 // and the operator are always cleaned up, also on a timeout or Ctrl-C.
@@ -26,6 +28,7 @@ import {
   imageNodeFlags,
   type OperatorBuild,
   type OperatorProcess,
+  sourcesAt,
 } from './lib/operator-process.js';
 import { type RoundResult, runRound } from './lib/round.js';
 import { evaluate, peer, printTable, targets } from './lib/verdict.js';
@@ -44,6 +47,10 @@ const env = z
     BENCH_BUDGET_SECONDS: z.coerce.number().min(60).max(3600).default(1200),
     BENCH_FLOOR: z.enum(['0', '1']).default('1'),
     BENCH_PLAIN_NODE: z.enum(['0', '1']).default('1'),
+    BENCH_BASELINE_REV: z
+      .string()
+      .regex(/^[\w./-]*$/, 'must be a git revision (hash, tag or branch)')
+      .default(''),
     BENCH_NODE_VARIANTS: z
       .string()
       .default('')
@@ -103,9 +110,21 @@ const plan = [
         nodeArgs: [...flags, ...cfg.BENCH_NODE_ARGS],
       }))
     : []),
+  ...(cfg.BENCH_BASELINE_REV && cfg.BENCH_CONCURRENCY.length > 0
+    ? [
+        {
+          concurrency: cfg.BENCH_CONCURRENCY[0] as number,
+          label: `c=${cfg.BENCH_CONCURRENCY[0]} baseline ${cfg.BENCH_BASELINE_REV}`,
+          // Filled in from the baseline revision's own Dockerfile once its sources are read.
+          nodeArgs: [] as string[],
+          baseline: true,
+        },
+      ]
+    : []),
 ];
 let operator: OperatorProcess | undefined;
 let build: OperatorBuild | undefined;
+let baseline: { build: OperatorBuild; cleanup(): void } | undefined;
 
 let cleaningUp = false;
 
@@ -117,6 +136,7 @@ function emergencyCleanup(reason: string, code: number): void {
   operator?.killNow();
   cluster.downSync();
   build?.cleanup();
+  baseline?.cleanup();
   process.exit(code);
 }
 process.on('SIGINT', () => emergencyCleanup('interrupted', 130));
@@ -182,7 +202,8 @@ function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[],
         extraNodeArgs: cfg.BENCH_NODE_ARGS,
       },
       rounds: plan.map((p) => ({ label: p.label, concurrency: p.concurrency, nodeArgs: p.nodeArgs })),
-      note: 'resync shortened from the default 10m so the steady window replays every army through its reconciler; the steady window is measured in the first round only; peak RSS is the max of VmHWM and VmRSS sampled every 250 ms; CPU is utime+stime of the operator process from its start',
+      ...(cfg.BENCH_BASELINE_REV ? { baselineRevision: cfg.BENCH_BASELINE_REV } : {}),
+      note: 'resync shortened from the default 10m so the steady window replays every army through its reconciler; the steady window is measured in the first round and the baseline round; peak RSS is the max of VmHWM and VmRSS sampled every 250 ms; CPU is utime+stime of the operator process from its start',
     },
     peer,
     targets,
@@ -204,10 +225,28 @@ async function main(): Promise<number> {
   const failed: FailedRound[] = [];
   try {
     build = await buildOperator(cfg.BENCH_OPERATOR_RUN);
+    if (cfg.BENCH_BASELINE_REV) {
+      const src = await sourcesAt(cfg.BENCH_BASELINE_REV);
+      const baselineBuild = await buildOperator('dist', src.root);
+      baseline = {
+        build: baselineBuild,
+        cleanup: () => {
+          baselineBuild.cleanup();
+          src.cleanup();
+        },
+      };
+      const flags = imageNodeFlags(join(src.root, 'operator/Dockerfile'));
+      for (const p of plan) if ('baseline' in p) p.nodeArgs = [...flags, ...cfg.BENCH_NODE_ARGS];
+      console.error(
+        `[bench] baseline ${cfg.BENCH_BASELINE_REV} built; its image's node flags: ${flags.join(' ') || 'none'}`,
+      );
+    }
     console.error(`[bench] operator built (${build.mode}) in ${build.buildSeconds.toFixed(1)} s`);
-    for (const [i, { concurrency, label, nodeArgs }] of plan.entries()) {
-      // Steady state does not depend on the worker count: measured once, in the first round.
-      const steadySeconds = i === 0 ? cfg.BENCH_STEADY_SECONDS : 0;
+    for (const [i, entry] of plan.entries()) {
+      const { concurrency, label, nodeArgs } = entry;
+      const roundBuild = 'baseline' in entry && baseline ? baseline.build : build;
+      // Steady state does not depend on the worker count: measured in the first round (and the baseline's).
+      const steadySeconds = i === 0 || 'baseline' in entry ? cfg.BENCH_STEADY_SECONDS : 0;
       // Do not start a round that cannot finish in the budget: allow 1.2× what the last one needed.
       const last = rounds.at(-1);
       const needS = last ? (last.clusterUpS + last.operatorStartupS + last.timeToAllReadyS + 30) * 1.2 : 90;
@@ -218,7 +257,7 @@ async function main(): Promise<number> {
       try {
         const round = await runRound({
           cluster,
-          build,
+          build: roundBuild,
           workload,
           concurrency,
           label,
@@ -268,6 +307,7 @@ async function main(): Promise<number> {
     operator?.killNow();
     await cluster.down();
     build?.cleanup();
+    baseline?.cleanup();
   }
 }
 

@@ -51,8 +51,41 @@ export interface OperatorBuild {
   cleanup(): void;
 }
 
+/**
+ * The operator sources of another git revision (its operator/ and tsconfig.json, from `git archive`) in a
+ * temporary directory that resolves packages from this checkout, for a baseline round side by side.
+ */
+export async function sourcesAt(rev: string): Promise<{ root: string; cleanup(): void }> {
+  const root = mkdtempSync(join(tmpdir(), 'agent-army-baseline-'));
+  const cleanup = () => rmSync(root, { recursive: true, force: true });
+  const fail = (why: string): never => {
+    cleanup();
+    throw new Error(`cannot read the operator at revision ${rev}: ${why}`);
+  };
+  // operator/ and the root tsconfig files it extends, as they were at that revision.
+  const ls = await run('git', ['-C', repoRoot, 'ls-tree', '--name-only', rev], { timeoutMs: 30_000 });
+  if (ls.code !== 0) fail(ls.stderr.trim());
+  const paths = ['operator', ...ls.stdout.split('\n').filter((f) => /^tsconfig.*\.json$/.test(f))];
+  const r = await run(
+    'bash',
+    [
+      '-c',
+      'set -o pipefail; repo=$1 rev=$2 dir=$3; shift 3; git -C "$repo" archive "$rev" "$@" | tar -x -C "$dir"',
+      'bash',
+      repoRoot,
+      rev,
+      root,
+      ...paths,
+    ],
+    { timeoutMs: 60_000 },
+  );
+  if (r.code !== 0 || !existsSync(join(root, 'operator/tsconfig.json'))) fail(r.stderr.trim());
+  symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
+  return { root, cleanup };
+}
+
 /** Compiles operator/src (dist mode) into a temporary directory that resolves packages from the repo. */
-export async function buildOperator(mode: RunMode): Promise<OperatorBuild> {
+export async function buildOperator(mode: RunMode, sourceRoot = repoRoot): Promise<OperatorBuild> {
   if (mode === 'tsx') {
     return { mode, entry: join(repoRoot, 'operator/src/main.ts'), buildSeconds: 0, cleanup: () => {} };
   }
@@ -64,7 +97,7 @@ export async function buildOperator(mode: RunMode): Promise<OperatorBuild> {
   const tsc = join(repoRoot, 'node_modules/.bin/tsc');
   const r = await run(
     tsc,
-    ['-p', join(repoRoot, 'operator/tsconfig.json'), '--outDir', join(dir, 'dist'), '--sourceMap', 'false'],
+    ['-p', join(sourceRoot, 'operator/tsconfig.json'), '--outDir', join(dir, 'dist'), '--sourceMap', 'false'],
     { timeoutMs: 300_000 },
   );
   const entry = join(dir, 'dist/main.js');
