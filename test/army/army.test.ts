@@ -4,7 +4,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
-import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
+import {
+  agentVersionController,
+  USED_BY_DELAY_MS,
+} from '../../operator/src/controllers/agent-version/controller.js';
 import { Manager } from '../../operator/src/kube/manager.js';
 import { countWrites } from '../../operator/src/observability/metrics.js';
 import { testConfig } from '../kube/support.js';
@@ -249,6 +252,15 @@ describe('AgentArmy controller (real API server, KWOK pods)', () => {
 
   it('makes zero writes after a restart at steady state', async () => {
     await armyWhere('Ready', (x) => x.status?.phase === 'Ready');
+    // Steady state: the first operator has stopped writing (AgentVersion usedBy follows an army change
+    // USED_BY_DELAY_MS later), so a write after the restart would be one the operator did not need.
+    let before = -1;
+    for (;;) {
+      const n = await countWrites(mgr!.metrics);
+      if (n === before) break;
+      before = n;
+      await new Promise((r) => setTimeout(r, 2 * USED_BY_DELAY_MS + 500));
+    }
     await mgr?.stop();
     mgr = startManager();
     // Every army and version is reconciled once after the caches sync; then wait a little longer.
