@@ -3,7 +3,7 @@ import { createLogger } from '../observability/logger.js';
 import { createRuntimeMetrics } from '../observability/metrics.js';
 import type { WatchOptions } from './api-client.js';
 import { FakeClock, flushMicrotasks } from './clock.js';
-import { Controller, ownerRequests, type ReconcileResult } from './controller.js';
+import { Controller, ownerRequests, type ReconcileResult, type WatchSpec } from './controller.js';
 import { Informer, type ListWatchClient } from './informer.js';
 import { specOrMetadataChanged } from './predicates.js';
 import { ItemExponentialRateLimiter } from './rate-limiter.js';
@@ -55,6 +55,43 @@ function staticClient(items: KubeObject[]): ListWatchClient {
     watch: (o: WatchOptions) =>
       new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve())),
   };
+}
+
+/**
+ * Starts a controller over `primary` (with `watched` feeding it through `watch`) whose reconciler records
+ * when it ran, in fake milliseconds since the start; `stop` ends the controller and both informers.
+ */
+async function startRecording(
+  clock: FakeClock,
+  primary: Informer<KubeObject>,
+  watched: Informer<KubeObject>,
+  watch: Omit<WatchSpec, 'informer'>,
+) {
+  const calls: number[] = [];
+  const t0 = clock.now();
+  const controller = new Controller(
+    {
+      name: 'recording',
+      for: primary,
+      watches: [{ informer: watched, ...watch }],
+      reconciler: {
+        async reconcile(): Promise<ReconcileResult> {
+          calls.push(clock.now() - t0);
+          return {};
+        },
+      },
+    },
+    { log, metrics: createRuntimeMetrics(), clock },
+  );
+  primary.start();
+  watched.start();
+  await controller.start();
+  const stop = async () => {
+    await controller.stop();
+    await primary.stop();
+    await watched.stop();
+  };
+  return { calls, stop };
 }
 
 describe('Controller', () => {
@@ -198,32 +235,11 @@ describe('Controller', () => {
       log,
       clock,
     });
-    const calls: number[] = [];
-    const controller = new Controller(
-      {
-        name: 'predicates',
-        for: primary,
-        watches: [
-          {
-            informer: watched,
-            map: (o) => [{ namespace: 'ns', name: o.metadata?.labels?.to ?? '' }],
-            predicate: specOrMetadataChanged,
-            delayMs: 1000,
-          },
-        ],
-        reconciler: {
-          async reconcile(): Promise<ReconcileResult> {
-            calls.push(clock.now() - t0);
-            return {};
-          },
-        },
-      },
-      { log, metrics: createRuntimeMetrics(), clock },
-    );
-    const t0 = clock.now();
-    primary.start();
-    watched.start();
-    await controller.start();
+    const { calls, stop } = await startRecording(clock, primary, watched, {
+      map: (o) => [{ namespace: 'ns', name: o.metadata?.labels?.to ?? '' }],
+      predicate: specOrMetadataChanged,
+      delayMs: 1000,
+    });
     await clock.advance(1500);
     // The primary add at once; the watched object's add 1 s later.
     expect(calls).toEqual([0, 1000]);
@@ -241,9 +257,7 @@ describe('Controller', () => {
     expect(calls).toEqual([0, 1000]); // not yet: delayed
     await clock.advance(200);
     expect(calls).toEqual([0, 1000, 4500]); // emitted at 3500 ms, enqueued 1 s later
-    await controller.stop();
-    await primary.stop();
-    await watched.stop();
+    await stop();
   });
 
   it('a resync reconciles every primary once; replays of watched objects do not repeat it', async () => {
@@ -262,31 +276,13 @@ describe('Controller', () => {
       clock,
       resyncMs: 30_000,
     });
-    const calls: number[] = [];
-    const controller = new Controller(
-      {
-        name: 'resync',
-        for: primary,
-        watches: [{ informer: watched, map: () => [{ namespace: 'ns', name: 'a' }] }],
-        reconciler: {
-          async reconcile(): Promise<ReconcileResult> {
-            calls.push(clock.now() - t0);
-            return {};
-          },
-        },
-      },
-      { log, metrics: createRuntimeMetrics(), clock },
-    );
-    const t0 = clock.now();
-    primary.start();
-    watched.start();
-    await controller.start();
+    const { calls, stop } = await startRecording(clock, primary, watched, {
+      map: () => [{ namespace: 'ns', name: 'a' }],
+    });
     await clock.advance(95_000);
     expect(calls).toEqual([0]); // the watched kind replayed three times: nothing
     await clock.advance(10_000);
     expect(calls).toEqual([0, 100_000]); // the primary's own resync
-    await controller.stop();
-    await primary.stop();
-    await watched.stop();
+    await stop();
   });
 });
