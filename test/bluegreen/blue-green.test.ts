@@ -7,25 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
 import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
 import { Manager } from '../../operator/src/kube/manager.js';
-import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
-import { agentVersion, secret } from '../army/fixtures.js';
+import { agentVersion } from '../army/fixtures.js';
 import { testConfig } from '../kube/support.js';
-import {
-  applyManifest,
-  eventually,
-  getObject,
-  kubectl,
-  kubectlOk,
-  repoRoot,
-  uniqueNamespace,
-} from '../support/cluster.js';
-import { waitForRates } from '../support/delivery.js';
-import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
+import { applyManifest, eventually, getObject, kubectlOk, uniqueNamespace } from '../support/cluster.js';
+import { type DeliveryWorld, simulatedTrack, startDeliveryWorld } from '../support/delivery.js';
 
 const ns = uniqueNamespace('bluegreen');
 let mgr: Manager | undefined;
-let prom: RunningPrometheus | undefined;
-let target: MetricsTarget | undefined;
+let world: DeliveryWorld | undefined;
 
 type AgentStatus = {
   phase: string;
@@ -105,28 +94,14 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 }
 
 beforeAll(async () => {
-  const track = (version: string, t: string, error: number) => ({
-    namespace: ns,
-    agent: 'orchestrator',
-    version,
-    track: t,
-    rps: 20,
-    shares: { error },
-    latency: 0.2,
-    costPerSuccess: 0.001,
-  });
+  const track = (version: string, t: string, error: number) => simulatedTrack(ns, version, t, error);
   // What each color's runtime pods would export: 1.1.0 (green) is healthy, 1.2.0 (blue) fails 30%.
-  target = await startMetricsTarget([
-    track('1.0.0', 'blue', 0.01),
-    track('1.1.0', 'green', 0.01),
-    track('1.2.0', 'blue', 0.3),
-  ]);
-  prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
-  prometheusUrl = prom.url;
-  await waitForRates(prom, ns, 3, '15s');
-  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
-  await kubectlOk(['create', 'namespace', ns]);
-  await apply(secret(ns));
+  world = await startDeliveryWorld(
+    ns,
+    [track('1.0.0', 'blue', 0.01), track('1.1.0', 'green', 0.01), track('1.2.0', 'blue', 0.3)],
+    '15s',
+  );
+  prometheusUrl = world.prom.url;
   for (const [name, v] of [
     ['orch-v1', '1.0.0'],
     ['orch-v2', '1.1.0'],
@@ -141,9 +116,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mgr?.stop();
-  await prom?.stop();
-  await target?.close();
-  await kubectl(['delete', 'namespace', ns, '--wait=false']);
+  await world?.close();
 });
 
 describe('blue-green (real Prometheus)', () => {

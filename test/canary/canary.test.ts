@@ -5,24 +5,19 @@
 // promotes a good one through 10% → 50% → 100%.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../operator/src/kube/manager.js';
-import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
-import { agentVersion, secret } from '../army/fixtures.js';
+import { agentVersion } from '../army/fixtures.js';
+import { applyManifest, eventually, getObject, kubectlOk, uniqueNamespace } from '../support/cluster.js';
 import {
-  applyManifest,
-  eventually,
-  getObject,
-  kubectl,
-  kubectlOk,
-  repoRoot,
-  uniqueNamespace,
-} from '../support/cluster.js';
-import { canaryArmy, simulatedTrack, startOperatorInProcess, waitForRates } from '../support/delivery.js';
-import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
+  canaryArmy,
+  type DeliveryWorld,
+  simulatedTrack,
+  startDeliveryWorld,
+  startOperatorInProcess,
+} from '../support/delivery.js';
 
 const ns = uniqueNamespace('canary');
 let mgr: Manager | undefined;
-let prom: RunningPrometheus | undefined;
-let target: MetricsTarget | undefined;
+let world: DeliveryWorld | undefined;
 
 type Release = {
   status?: {
@@ -74,16 +69,12 @@ async function releaseUntil(
 beforeAll(async () => {
   const track = (version: string, t: string, error: number) => simulatedTrack(ns, version, t, error);
   // Prometheus scrapes what the runtime processes of each track would export.
-  target = await startMetricsTarget([
-    track('1.0.0', 'stable', 0.01),
-    track('1.1.0', 'canary', 0.3),
-    track('1.2.0', 'canary', 0.01),
-  ]);
-  prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
-  await waitForRates(prom, ns, 3, '15s');
-  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
-  await kubectlOk(['create', 'namespace', ns]);
-  await apply(secret(ns));
+  world = await startDeliveryWorld(
+    ns,
+    [track('1.0.0', 'stable', 0.01), track('1.1.0', 'canary', 0.3), track('1.2.0', 'canary', 0.01)],
+    '15s',
+  );
+  const { prom } = world;
   await apply(agentVersion(ns, 'orch-v1', '1.0.0'));
   await apply(
     agentVersion(ns, 'orch-v11', '1.1.0', {
@@ -114,9 +105,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mgr?.stop();
-  await prom?.stop();
-  await target?.close();
-  await kubectl(['delete', 'namespace', ns, '--wait=false']);
+  await world?.close();
 });
 
 describe('canary release (real Prometheus)', () => {

@@ -3,24 +3,19 @@
 // consecutiveErrorAction says (here Pause: it holds at its weight for a human, with a Warning Event).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../operator/src/kube/manager.js';
-import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
-import { agentVersion, secret } from '../army/fixtures.js';
+import { agentVersion } from '../army/fixtures.js';
+import { applyManifest, eventually, getObject, kubectlOk, uniqueNamespace } from '../support/cluster.js';
 import {
-  applyManifest,
-  eventually,
-  getObject,
-  kubectl,
-  kubectlOk,
-  repoRoot,
-  uniqueNamespace,
-} from '../support/cluster.js';
-import { canaryArmy, simulatedTrack, startOperatorInProcess, waitForRates } from '../support/delivery.js';
-import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
+  canaryArmy,
+  type DeliveryWorld,
+  simulatedTrack,
+  startDeliveryWorld,
+  startOperatorInProcess,
+} from '../support/delivery.js';
 
 const ns = uniqueNamespace('prom-outage');
 let mgr: Manager | undefined;
-let prom: RunningPrometheus | undefined;
-let target: MetricsTarget | undefined;
+let world: DeliveryWorld | undefined;
 
 type Run = { phase: string; successful: number; errors: number; measurements: { result: string }[] };
 type Release = {
@@ -31,15 +26,12 @@ const apply = applyManifest;
 const army = (version: string) => canaryArmy(ns, version);
 
 beforeAll(async () => {
-  target = await startMetricsTarget([
-    simulatedTrack(ns, '1.0.0', 'stable', 0.01),
-    simulatedTrack(ns, '1.1.0', 'canary', 0.01),
-  ]);
-  prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
-  await waitForRates(prom, ns, 2, '10s');
-  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
-  await kubectlOk(['create', 'namespace', ns]);
-  await apply(secret(ns));
+  world = await startDeliveryWorld(
+    ns,
+    [simulatedTrack(ns, '1.0.0', 'stable', 0.01), simulatedTrack(ns, '1.1.0', 'canary', 0.01)],
+    '10s',
+  );
+  const { prom } = world;
   await apply(agentVersion(ns, 'orch-v1', '1.0.0'));
   await apply(agentVersion(ns, 'orch-v11', '1.1.0'));
   await apply({
@@ -68,9 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mgr?.stop();
-  await prom?.stop();
-  await target?.close();
-  await kubectl(['delete', 'namespace', ns, '--wait=false']);
+  await world?.close();
 });
 
 describe('Prometheus stops in the middle of an analysis', () => {
@@ -83,7 +73,7 @@ describe('Prometheus stops in the middle of an analysis', () => {
       async () => ((await release())?.status?.analysisRuns?.at(-1)?.successful ?? 0) >= 1 || undefined,
       { timeoutMs: 90_000, intervalMs: 200 },
     );
-    await prom?.stop();
+    await world?.prom.stop();
     const paused = await eventually(
       'the release to pause on analysis errors',
       async () => {

@@ -4,25 +4,20 @@
 // was: no step completed twice (StepCompleted Events), weights that never go back, the same end state as
 // without kills, and a rollback decided just before a kill carried out exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MetricsTarget, startMetricsTarget } from '../analysis/metrics-target.js';
-import { agentVersion, secret } from '../army/fixtures.js';
+import { agentVersion } from '../army/fixtures.js';
 import {
   applyManifest,
   eventually,
   getObject,
   kubeconfigPath,
-  kubectl,
   kubectlOk,
-  repoRoot,
   uniqueNamespace,
 } from '../support/cluster.js';
-import { canaryArmy, simulatedTrack, waitForRates } from '../support/delivery.js';
+import { canaryArmy, type DeliveryWorld, simulatedTrack, startDeliveryWorld } from '../support/delivery.js';
 import { freePort, type ServiceProcess, spawnService } from '../support/processes.js';
-import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
 const ns = uniqueNamespace('canary-restart');
-let prom: RunningPrometheus | undefined;
-let target: MetricsTarget | undefined;
+let world: DeliveryWorld | undefined;
 let operator: ServiceProcess | undefined;
 let kills = 0;
 
@@ -99,18 +94,14 @@ const eventMessages = async (reason: string) =>
 
 beforeAll(async () => {
   const track = (version: string, t: string, error: number) => simulatedTrack(ns, version, t, error);
-  target = await startMetricsTarget([
-    track('1.0.0', 'stable', 0.01),
-    track('1.1.0', 'canary', 0.01),
-    track('1.2.0', 'canary', 0.3),
-  ]);
-  prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
-  // Without two samples of every series a measurement is Inconclusive and the release pauses, which
-  // would be correct but is not what this test is about.
-  await waitForRates(prom, ns, 3, '10s');
-  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
-  await kubectlOk(['create', 'namespace', ns]);
-  await apply(secret(ns));
+  // startDeliveryWorld waits for a rate of every series: without two samples a measurement is
+  // Inconclusive and the release pauses, which would be correct but is not what this test is about.
+  world = await startDeliveryWorld(
+    ns,
+    [track('1.0.0', 'stable', 0.01), track('1.1.0', 'canary', 0.01), track('1.2.0', 'canary', 0.3)],
+    '10s',
+  );
+  const { prom } = world;
   await apply(agentVersion(ns, 'orch-v1', '1.0.0'));
   await apply(agentVersion(ns, 'orch-v11', '1.1.0'));
   await apply(agentVersion(ns, 'orch-v12', '1.2.0'));
@@ -145,9 +136,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop('SIGKILL').catch(() => undefined);
-  await prom?.stop();
-  await target?.close();
-  if (!process.env.KEEP_NS) await kubectl(['delete', 'namespace', ns, '--wait=false']);
+  await world?.close({ keepNamespace: Boolean(process.env.KEEP_NS) });
 });
 
 describe('canary release with the operator SIGKILLed after every transition', () => {

@@ -1,13 +1,15 @@
 // Shared pieces of the progressive-delivery tests and benchmarks: the operator's three controllers in
-// this process, an army whose one agent is a Canary, and a simulated track of agent-runtime metrics.
+// this process, an army whose one agent is a Canary, a simulated track of agent-runtime metrics, and the
+// world those tests stand on (metrics target, real Prometheus, CRDs, namespace and Secret).
 import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
 import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
 import { canaryReleaseController } from '../../operator/src/controllers/canary-release/controller.js';
 import { Manager } from '../../operator/src/kube/manager.js';
-import type { SimulatedTrack } from '../analysis/metrics-target.js';
+import { type MetricsTarget, type SimulatedTrack, startMetricsTarget } from '../analysis/metrics-target.js';
+import { secret } from '../army/fixtures.js';
 import { testConfig } from '../kube/support.js';
-import { eventually } from './cluster.js';
-import type { RunningPrometheus } from './prometheus.js';
+import { applyManifest, eventually, kubectl, kubectlOk, repoRoot } from './cluster.js';
+import { type RunningPrometheus, startPrometheus } from './prometheus.js';
 
 /** A Manager running the AgentArmy, AgentVersion and CanaryRelease controllers for `namespaces`. */
 export function startOperatorInProcess(namespaces: string[]): Manager {
@@ -72,4 +74,41 @@ export function waitForRates(prom: RunningPrometheus, namespace: string, series:
     },
     { timeoutMs: 60_000, intervalMs: 500 },
   );
+}
+
+export interface DeliveryWorld {
+  target: MetricsTarget;
+  prom: RunningPrometheus;
+  /** Stops Prometheus and the metrics target and deletes the namespace (unless `keepNamespace`). */
+  close(opts?: { keepNamespace?: boolean }): Promise<void>;
+}
+
+/**
+ * What a progressive-delivery test stands on: a metrics target exporting `tracks` (the pods of
+ * `namespace`), a real Prometheus scraping it with a rate for every track over `rateWindow`, the CRDs,
+ * and the namespace with its `llm` Secret. AgentVersions and releases are the test's own.
+ */
+export async function startDeliveryWorld(
+  namespace: string,
+  tracks: SimulatedTrack[],
+  rateWindow: string,
+): Promise<DeliveryWorld> {
+  const target = await startMetricsTarget(tracks);
+  let prom: RunningPrometheus | undefined;
+  const close = async (opts: { keepNamespace?: boolean } = {}) => {
+    await prom?.stop();
+    await target.close();
+    if (!opts.keepNamespace) await kubectl(['delete', 'namespace', namespace, '--wait=false']);
+  };
+  try {
+    prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);
+    await waitForRates(prom, namespace, tracks.length, rateWindow);
+    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', `${repoRoot}/crds`]);
+    await kubectlOk(['create', 'namespace', namespace]);
+    await applyManifest(secret(namespace));
+    return { target, prom, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
