@@ -19,7 +19,7 @@ import {
   kubectlOk,
   repoRoot,
 } from '../test/support/cluster.js';
-import { canaryArmy, startOperatorInProcess } from '../test/support/delivery.js';
+import { canaryArmy, canaryRelease, startOperatorInProcess } from '../test/support/delivery.js';
 import { startPrometheus } from '../test/support/prometheus.js';
 import { startFlipTarget } from './lib/flip-target.js';
 
@@ -68,12 +68,8 @@ async function main() {
         errorShare: 0.01,
       });
       const canary = target.add({ namespace: ns, version: '1.1.0', track: 'canary', rps: 20, errorShare: 0 });
-      await apply({
-        apiVersion: 'agentarmy.dev/v1alpha1',
-        kind: 'CanaryRelease',
-        metadata: { name: 'orchestrator', namespace: ns },
-        spec: {
-          targetRef: { army: 'support', agent: 'orchestrator' },
+      await apply(
+        canaryRelease(ns, {
           steps: [{ setWeight: 10 }, { analysis: {} }, { setWeight: 100 }],
           analysis: {
             provider: { prometheus: { address: prom.url, timeout: '5s' } },
@@ -85,8 +81,8 @@ async function main() {
             // The first ticks may come before Prometheus has a rate; only the flip is measured.
             inconclusiveLimit: 1000,
           },
-        },
-      });
+        }),
+      );
       await eventually(
         'Prometheus to have a rate for the canary',
         async () => {

@@ -9,6 +9,7 @@ import { agentVersion } from '../army/fixtures.js';
 import { applyManifest, eventually, getObject, kubectlOk, uniqueNamespace } from '../support/cluster.js';
 import {
   canaryArmy,
+  canaryRelease,
   type DeliveryWorld,
   simulatedTrack,
   startDeliveryWorld,
@@ -82,12 +83,8 @@ beforeAll(async () => {
     }),
   );
   await apply(agentVersion(ns, 'orch-v12', '1.2.0'));
-  await apply({
-    apiVersion: 'agentarmy.dev/v1alpha1',
-    kind: 'CanaryRelease',
-    metadata: { name: 'orchestrator', namespace: ns },
-    spec: {
-      targetRef: { army: 'support', agent: 'orchestrator' },
+  await apply(
+    canaryRelease(ns, {
       steps: [{ setWeight: 10 }, { analysis: {} }, { setWeight: 50 }, { analysis: {} }, { setWeight: 100 }],
       analysis: {
         provider: { prometheus: { address: prom.url, timeout: '5s' } },
@@ -98,8 +95,8 @@ beforeAll(async () => {
         maxErrorRate: 0.05,
       },
       progressDeadlineSeconds: 60,
-    },
-  });
+    }),
+  );
   mgr = startOperatorInProcess([ns]);
 }, 120_000);
 

@@ -7,6 +7,7 @@ import { agentVersion } from '../army/fixtures.js';
 import { applyManifest, eventually, getObject, kubectlOk, uniqueNamespace } from '../support/cluster.js';
 import {
   canaryArmy,
+  canaryRelease,
   type DeliveryWorld,
   simulatedTrack,
   startDeliveryWorld,
@@ -34,12 +35,8 @@ beforeAll(async () => {
   const { prom } = world;
   await apply(agentVersion(ns, 'orch-v1', '1.0.0'));
   await apply(agentVersion(ns, 'orch-v11', '1.1.0'));
-  await apply({
-    apiVersion: 'agentarmy.dev/v1alpha1',
-    kind: 'CanaryRelease',
-    metadata: { name: 'orchestrator', namespace: ns },
-    spec: {
-      targetRef: { army: 'support', agent: 'orchestrator' },
+  await apply(
+    canaryRelease(ns, {
       steps: [{ setWeight: 25 }, { analysis: {} }, { setWeight: 100 }],
       analysis: {
         provider: { prometheus: { address: prom.url, timeout: '2s' } },
@@ -53,8 +50,8 @@ beforeAll(async () => {
         consecutiveErrorLimit: 2,
         consecutiveErrorAction: 'Pause',
       },
-    },
-  });
+    }),
+  );
   mgr = startOperatorInProcess([ns]);
 }, 120_000);
 

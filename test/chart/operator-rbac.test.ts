@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { runHealth } from '../argocd/lua.js';
 import { agentVersion, army, secret } from '../army/fixtures.js';
 import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
-import { freePort, type ServiceProcess, spawnService } from '../support/processes.js';
+import { type ServiceProcess, spawnOperator } from '../support/processes.js';
 import { canI, chartDir, helm, helmOk, serviceAccountKubeconfig } from './helm.js';
 
 const ns = uniqueNamespace('chart-op');
@@ -71,23 +71,21 @@ beforeAll(async () => {
   const dep = JSON.parse(await kubectlOk(['get', 'deployment', 'agent-army', '-n', ns, '-o', 'json'])) as {
     spec: { template: { spec: { containers: { args: string[] }[] } } };
   };
-  const port = await freePort();
   const args = (dep.spec.template.spec.containers[0]?.args ?? []).filter((a) => !a.startsWith('--metrics-'));
   saKubeconfig = await serviceAccountKubeconfig(ns, 'agent-army');
-  operator = await spawnService({
-    name: 'operator (chart ServiceAccount)',
-    entry: 'operator/src/main.ts',
-    args: [
-      `--kubeconfig=${saKubeconfig}`,
-      ...args,
-      `--metrics-port=${port}`,
-      '--metrics-bind-address=127.0.0.1',
-    ],
-    env: { POD_NAME: identity, POD_NAMESPACE: ns, KUBECONFIG: undefined, KUBERNETES_SERVICE_HOST: undefined },
-    port,
-    readyPath: '/readyz',
-    timeoutMs: 60_000,
-  });
+  operator = await spawnOperator(
+    'operator (chart ServiceAccount)',
+    [`--kubeconfig=${saKubeconfig}`, ...args],
+    {
+      env: {
+        POD_NAME: identity,
+        POD_NAMESPACE: ns,
+        KUBECONFIG: undefined,
+        KUBERNETES_SERVICE_HOST: undefined,
+      },
+      readyPath: '/readyz',
+    },
+  );
 });
 
 afterAll(async () => {

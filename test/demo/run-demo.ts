@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { eventually, kubeconfigPath, kubectlOk, repoRoot } from '../support/cluster.js';
-import { freePort, type ServiceProcess, spawnFakeOpenAI, spawnService } from '../support/processes.js';
+import { freePort, type ServiceProcess, spawnFakeOpenAI, spawnOperator } from '../support/processes.js';
 import { startPrometheus } from '../support/prometheus.js';
 import { LoadGenerator } from './load.js';
 import { releaseDoc, versionDoc } from './manifests.js';
@@ -69,21 +69,12 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
       `Prometheus ${prom.url} scrapes the stable (:${ports.stable}) and canary (:${ports.canary}) runtimes`,
     );
 
-    const opPort = await freePort();
-    const operator: ServiceProcess = await spawnService({
-      name: 'operator',
-      entry: 'operator/src/main.ts',
-      args: [
-        `--kubeconfig=${kubeconfigPath}`,
-        `--namespaces=${ns}`,
-        '--leader-elect=false',
-        `--metrics-port=${opPort}`,
-        '--metrics-bind-address=127.0.0.1',
-        '--log-level=warn',
-      ],
-      port: opPort,
-      timeoutMs: 60_000,
-    });
+    const operator: ServiceProcess = await spawnOperator('operator', [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--namespaces=${ns}`,
+      '--leader-elect=false',
+      '--log-level=warn',
+    ]);
     stops.push(() => operator.stop().then(() => undefined));
     say(`operator running (metrics ${operator.url}/metrics)`);
 

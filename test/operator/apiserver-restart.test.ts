@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentVersion, army, secret } from '../army/fixtures.js';
 import { binary, eventually, repoRoot, run } from '../support/cluster.js';
-import { freePort, type ServiceProcess, spawnService } from '../support/processes.js';
+import { type ServiceProcess, spawnOperator } from '../support/processes.js';
 
 const name = `restart-${process.pid}`;
 const env = { CLUSTER_NAME: name, CLUSTER_NODES: '1' };
@@ -52,20 +52,11 @@ afterAll(async () => {
 
 describe('apiserver restart', () => {
   it('the operator reconnects its watches and reconciles changes made after the restart', async () => {
-    const port = await freePort();
-    operator = await spawnService({
-      name: 'operator',
-      entry: 'operator/src/main.ts',
-      args: [
-        `--kubeconfig=${kubeconfig}`,
-        '--leader-elect=false',
-        `--metrics-port=${port}`,
-        '--metrics-bind-address=127.0.0.1',
-        '--log-level=warn',
-      ],
-      port,
-      timeoutMs: 60_000,
-    });
+    operator = await spawnOperator('operator', [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      '--log-level=warn',
+    ]);
     expect(
       (await k(['apply', '-f', '-'], army(ns, [{ name: 'orchestrator', version: 'orch-v1' }]))).code,
     ).toBe(0);

@@ -13,8 +13,14 @@ import {
   kubectlOk,
   uniqueNamespace,
 } from '../support/cluster.js';
-import { canaryArmy, type DeliveryWorld, simulatedTrack, startDeliveryWorld } from '../support/delivery.js';
-import { freePort, type ServiceProcess, spawnService } from '../support/processes.js';
+import {
+  canaryArmy,
+  canaryRelease,
+  type DeliveryWorld,
+  simulatedTrack,
+  startDeliveryWorld,
+} from '../support/delivery.js';
+import { type ServiceProcess, spawnOperator } from '../support/processes.js';
 
 const ns = uniqueNamespace('canary-restart');
 let world: DeliveryWorld | undefined;
@@ -29,22 +35,13 @@ const get = <T>(what: string) => getObject<T>(ns, what);
 const apply = applyManifest;
 const army = (version: string) => canaryArmy(ns, version);
 
-async function startOperator(): Promise<ServiceProcess> {
-  const port = await freePort();
-  return spawnService({
-    name: `operator-${kills}`,
-    entry: 'operator/src/main.ts',
-    args: [
-      `--kubeconfig=${kubeconfigPath}`,
-      `--namespaces=${ns}`,
-      '--leader-elect=false',
-      `--metrics-port=${port}`,
-      '--metrics-bind-address=127.0.0.1',
-      '--log-level=warn',
-    ],
-    port,
-    timeoutMs: 60_000,
-  });
+function startOperator(): Promise<ServiceProcess> {
+  return spawnOperator(`operator-${kills}`, [
+    `--kubeconfig=${kubeconfigPath}`,
+    `--namespaces=${ns}`,
+    '--leader-elect=false',
+    '--log-level=warn',
+  ]);
 }
 
 /** SIGKILLs the operator and starts a new one. */
@@ -105,12 +102,8 @@ beforeAll(async () => {
   await apply(agentVersion(ns, 'orch-v1', '1.0.0'));
   await apply(agentVersion(ns, 'orch-v11', '1.1.0'));
   await apply(agentVersion(ns, 'orch-v12', '1.2.0'));
-  await apply({
-    apiVersion: 'agentarmy.dev/v1alpha1',
-    kind: 'CanaryRelease',
-    metadata: { name: 'orchestrator', namespace: ns },
-    spec: {
-      targetRef: { army: 'support', agent: 'orchestrator' },
+  await apply(
+    canaryRelease(ns, {
       steps: [
         { setWeight: 25 },
         { pause: { duration: '2s' } },
@@ -127,8 +120,8 @@ beforeAll(async () => {
         minSampleSize: 5,
         maxErrorRate: 0.05,
       },
-    },
-  });
+    }),
+  );
   operator = await startOperator();
   await apply(army('orch-v1'));
   await kubectlOk(['wait', 'agentarmy/support', '-n', ns, '--for=condition=Ready', '--timeout=60s']);

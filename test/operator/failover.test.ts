@@ -11,31 +11,22 @@ import {
   repoRoot,
   uniqueNamespace,
 } from '../support/cluster.js';
-import { freePort, type ServiceProcess, spawnService } from '../support/processes.js';
+import { type ServiceProcess, spawnOperator } from '../support/processes.js';
 
 const ns = uniqueNamespace('failover');
 const procs: ServiceProcess[] = [];
 
 async function startOperator(identity: string): Promise<ServiceProcess> {
-  const port = await freePort();
-  const p = await spawnService({
-    name: identity,
-    entry: 'operator/src/main.ts',
-    args: [
-      `--kubeconfig=${kubeconfigPath}`,
-      `--namespaces=${ns}`,
-      `--leader-election-namespace=${ns}`,
-      `--identity=${identity}`,
-      '--lease-duration=4s',
-      '--renew-deadline=3s',
-      '--retry-period=500ms',
-      `--metrics-port=${port}`,
-      '--metrics-bind-address=127.0.0.1',
-      '--log-level=warn',
-    ],
-    port,
-    timeoutMs: 60_000,
-  });
+  const p = await spawnOperator(identity, [
+    `--kubeconfig=${kubeconfigPath}`,
+    `--namespaces=${ns}`,
+    `--leader-election-namespace=${ns}`,
+    `--identity=${identity}`,
+    '--lease-duration=4s',
+    '--renew-deadline=3s',
+    '--retry-period=500ms',
+    '--log-level=warn',
+  ]);
   procs.push(p);
   return p;
 }

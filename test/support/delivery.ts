@@ -39,6 +39,16 @@ export function canaryArmy(namespace: string, version: string, replicas = 4) {
   };
 }
 
+/** CanaryRelease `orchestrator` targeting agent `orchestrator` of army `support` (see canaryArmy). */
+export function canaryRelease(namespace: string, spec: Record<string, unknown>) {
+  return {
+    apiVersion: 'agentarmy.dev/v1alpha1',
+    kind: 'CanaryRelease',
+    metadata: { name: 'orchestrator', namespace },
+    spec: { targetRef: { army: 'support', agent: 'orchestrator' }, ...spec },
+  };
+}
+
 /** The metrics one track of `orchestrator` would export: 20 req/s, 200 ms answers, $0.001 each. */
 export function simulatedTrack(
   namespace: string,

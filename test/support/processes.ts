@@ -184,6 +184,26 @@ export async function spawnService(opts: SpawnOptions): Promise<ServiceProcess> 
   }
 }
 
+/**
+ * Starts the operator as its own process (operator/src/main.ts, like the image) with `args`, its metrics
+ * and health server on a free local port; ready when that port answers.
+ */
+export async function spawnOperator(
+  name: string,
+  args: string[],
+  extra: Partial<SpawnOptions> = {},
+): Promise<ServiceProcess> {
+  const port = await freePort();
+  return spawnService({
+    name,
+    entry: 'operator/src/main.ts',
+    args: [...args, `--metrics-port=${port}`, '--metrics-bind-address=127.0.0.1'],
+    port,
+    timeoutMs: 60_000,
+    ...extra,
+  });
+}
+
 /** Starts the fake OpenAI upstream with `config` (an object or a YAML/JSON file path). */
 export function spawnFakeOpenAI(config: unknown, extra: Partial<SpawnOptions> = {}): Promise<ServiceProcess> {
   return spawnService({
