@@ -13,7 +13,9 @@
 //      run with those flags instead of the image's), BENCH_BASELINE_REV (a git revision: one more round at the
 //      first concurrency with the operator built from that revision and its image's node flags — before
 //      and after in one run), BENCH_FLOOR ("1": also a round with no operator that
-//      applies the same rendered children directly — the control plane's own floor).
+//      applies the same rendered children directly — the control plane's own floor),
+//      BENCH_FLOOR_DEPLOYMENTS_ONLY ("1": also a round with no operator that applies only the Deployments —
+//      the floor of any Deployment-based controller on this machine).
 // Writes bench/results/operator.json (also on failure, with the error) and prints a table. The cluster
 // and the operator are always cleaned up, also on a timeout or Ctrl-C.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -46,6 +48,7 @@ const env = z
     BENCH_NODES: z.coerce.number().int().min(1).max(200).default(25),
     BENCH_BUDGET_SECONDS: z.coerce.number().min(60).max(3600).default(1200),
     BENCH_FLOOR: z.enum(['0', '1']).default('1'),
+    BENCH_FLOOR_DEPLOYMENTS_ONLY: z.enum(['0', '1']).default('1'),
     BENCH_PLAIN_NODE: z.enum(['0', '1']).default('1'),
     BENCH_BASELINE_REV: z
       .string()
@@ -153,11 +156,17 @@ interface FailedRound {
 }
 
 let floor: FloorResult | { error: string } | undefined;
+let floorDeploymentsOnly: FloorResult | { error: string } | undefined;
 
 function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[], error?: string) {
   return {
     benchmark: 'operator-scale',
-    status: error || (!rounds.length && !floor) ? 'failed' : failed.length ? 'partial' : 'ok',
+    status:
+      error || (!rounds.length && !floor && !floorDeploymentsOnly)
+        ? 'failed'
+        : failed.length
+          ? 'partial'
+          : 'ok',
     ...(error ? { error } : {}),
     date: new Date(startedAt).toISOString(),
     durationS: Math.round((Date.now() - startedAt) / 1000),
@@ -208,6 +217,7 @@ function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[],
     peer,
     targets,
     floor: floor ?? 'not run (BENCH_FLOOR=0 or no time left)',
+    floorDeploymentsOnly: floorDeploymentsOnly ?? 'not run (BENCH_FLOOR_DEPLOYMENTS_ONLY=0 or no time left)',
     rounds: rounds.map((r) => ({ ...r, verdict: evaluate(r) })),
     skippedRounds: skipped,
     failedRounds: failed,
@@ -286,17 +296,29 @@ async function main(): Promise<number> {
         console.error(`[bench] floor round FAILED: ${floor.error}`);
       }
     }
+    if (cfg.BENCH_FLOOR_DEPLOYMENTS_ONLY === '1' && Date.now() + 300_000 < deadline) {
+      try {
+        floorDeploymentsOnly = await runFloorRound({ cluster, workload, deadline, only: 'Deployment' });
+      } catch (err) {
+        floorDeploymentsOnly = { error: err instanceof Error ? err.message : String(err) };
+        console.error(`[bench] Deployments-only floor round FAILED: ${floorDeploymentsOnly.error}`);
+      }
+    }
     const result = report(rounds, skipped, failed);
     write(result);
     if (floor && 'timeToAllDeploymentsReadyS' in floor)
       console.log(
         `control-plane floor (same children applied directly, no operator): all Deployments Ready in ${floor.timeToAllDeploymentsReadyS} s`,
       );
+    if (floorDeploymentsOnly && 'timeToAllDeploymentsReadyS' in floorDeploymentsOnly)
+      console.log(
+        `control-plane floor of the Deployments alone (no ConfigMaps, Services, PDBs, no operator): all Ready in ${floorDeploymentsOnly.timeToAllDeploymentsReadyS} s`,
+      );
     printTable(result.rounds);
     for (const s of skipped) console.log(`skipped: ${s}`);
     for (const f of failed) console.log(`FAILED: ${f.label}: ${f.error}`);
     console.log(`wrote ${out}`);
-    return failed.length || (!rounds.length && !floor) ? 1 : 0;
+    return failed.length || (!rounds.length && !floor && !floorDeploymentsOnly) ? 1 : 0;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.error(`[bench] operator benchmark FAILED: ${message}`);

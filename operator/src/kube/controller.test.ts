@@ -65,15 +65,19 @@ async function startRecording(
   clock: FakeClock,
   primary: Informer<KubeObject>,
   watched: Informer<KubeObject>,
-  watch: Omit<WatchSpec, 'informer'>,
+  watch: Omit<WatchSpec, 'informer'> | { owned: true; delayMs?: number },
 ) {
   const calls: number[] = [];
   const t0 = clock.now();
+  const relation =
+    'owned' in watch
+      ? { owns: [{ informer: watched, ...(watch.delayMs ? { delayMs: watch.delayMs } : {}) }] }
+      : { watches: [{ informer: watched, ...watch }] };
   const controller = new Controller(
     {
       name: 'recording',
       for: primary,
-      watches: [{ informer: watched, ...watch }],
+      ...relation,
       reconciler: {
         async reconcile(): Promise<ReconcileResult> {
           calls.push(clock.now() - t0);
@@ -257,6 +261,50 @@ describe('Controller', () => {
     expect(calls).toEqual([0, 1000]); // not yet: delayed
     await clock.advance(200);
     expect(calls).toEqual([0, 1000, 4500]); // emitted at 3500 ms, enqueued 1 s later
+    await stop();
+  });
+
+  it('turns a burst of owned-child events into one reconcile of the owner after delayMs', async () => {
+    const clock = new FakeClock();
+    const primary = new Informer<KubeObject>({
+      type: coreTypes.configMap,
+      client: staticClient([{ metadata: { namespace: 'ns', name: 'a', uid: 'uid-a' } }]),
+      log,
+      clock,
+    });
+    let emit: WatchOptions['onEvent'] = () => {};
+    const child = (rv: string, replicas: number) => ({
+      metadata: {
+        namespace: 'ns',
+        name: 'a-child',
+        resourceVersion: rv,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', uid: 'uid-a', controller: true }],
+      },
+      status: { readyReplicas: replicas },
+    });
+    const children = new Informer<KubeObject>({
+      type: coreTypes.deployment,
+      client: {
+        request: async <T>() => ({ metadata: { resourceVersion: '1' }, items: [child('1', 0)] }) as T,
+        watch: (o: WatchOptions) => {
+          emit = o.onEvent;
+          return new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve()));
+        },
+      },
+      log,
+      clock,
+    });
+    const { calls, stop } = await startRecording(clock, primary, children, { owned: true, delayMs: 1000 });
+    await clock.advance(1500);
+    expect(calls).toEqual([0, 1000]); // the primary at once; its cached child's add 1 s later
+    // Three status updates of the child within 300 ms (pods becoming ready one by one): one reconcile.
+    emit({ type: 'MODIFIED', object: child('2', 1) });
+    await clock.advance(150);
+    emit({ type: 'MODIFIED', object: child('3', 2) });
+    await clock.advance(150);
+    emit({ type: 'MODIFIED', object: child('4', 3) });
+    await clock.advance(2000);
+    expect(calls).toEqual([0, 1000, 2500]);
     await stop();
   });
 

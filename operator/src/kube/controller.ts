@@ -5,7 +5,7 @@
 //  - `watches`: any kind with a mapping function (e.g. an AgentVersion → the armies that reference it).
 //  - `predicate` (owns, watches): drops updates the reconciler does not read; resyncs replay only the
 //    primary kind (every primary is reconciled; children and watched objects would only repeat that);
-//    `delayMs` (watches): enqueue that much later, so a burst of events becomes one reconcile.
+//    `delayMs` (owns, watches): enqueue that much later, so a burst of events becomes one reconcile.
 // Reconcile outcome: thrown error → per-key exponential backoff; `{ requeueAfterMs }` → run again after
 // that delay (earliest wins); `{ requeue: true }` → backoff requeue without error; `{}` → forget.
 import { randomUUID } from 'node:crypto';
@@ -44,6 +44,8 @@ export interface OwnsSpec {
   ownerLabel?: string;
   /** Enqueue on an update only when this returns true (adds, deletes and resyncs always enqueue). */
   predicate?: UpdatePredicate;
+  /** Enqueue the owner this much later (a key already waiting keeps its earlier time). */
+  delayMs?: number;
 }
 
 export interface WatchSpec {
@@ -148,7 +150,12 @@ export class Controller {
     this.subscribe(this.spec.for, self, enqueue, { replays: true });
     const primary = { group: this.spec.for.type.group, kind: this.spec.for.type.kind };
     for (const o of this.spec.owns ?? [])
-      this.subscribe(o.informer, (c) => ownerRequests(c, primary, o.ownerLabel), enqueue, o);
+      this.subscribe(
+        o.informer,
+        (c) => ownerRequests(c, primary, o.ownerLabel),
+        enqueueAfter(o.delayMs ?? 0),
+        o,
+      );
     for (const w of this.spec.watches ?? [])
       this.subscribe(w.informer, w.map, enqueueAfter(w.delayMs ?? 0), w);
     const caches = new Set([...this.informers(), ...(this.deps.caches?.() ?? [])]);

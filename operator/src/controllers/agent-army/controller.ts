@@ -10,6 +10,9 @@ import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-
 import { LABEL, MANAGER } from './labels.js';
 import { AgentArmyReconciler } from './reconciler.js';
 
+/** How long a Deployment event waits before it wakes its army (events meanwhile join it). */
+export const DEPLOYMENT_EVENT_DELAY_MS = 1000;
+
 /** Children are cached only when the operator made them, which keeps the caches small. */
 const managed = { labelSelector: { 'app.kubernetes.io/managed-by': MANAGER } };
 
@@ -49,7 +52,9 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
     owns: [
       // Deployment status is what the army reports; the other children's status (an HPA's metrics every
       // 15 s, a PDB's healthy count) is never read, so only their spec and metadata wake the army.
-      { informer: informers.deployments },
+      // A Deployment changes status several times while its pods start (and an army has one per agent):
+      // waiting a second turns such a burst into one reconcile instead of one per event.
+      { informer: informers.deployments, delayMs: DEPLOYMENT_EVENT_DELAY_MS },
       ...[informers.configMaps, informers.services, informers.hpas, informers.pdbs].map((informer) => ({
         informer,
         predicate: specOrMetadataChanged,

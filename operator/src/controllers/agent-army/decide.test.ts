@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide } from './decide.js';
+import { decide, mergeEvents } from './decide.js';
 import { army, liveDeployment, observed, version } from './fixtures.test-util.js';
 import { checkUpgrade } from './upgrade-guard.js';
 
@@ -13,7 +13,7 @@ const cond = (plan: ReturnType<typeof decide>, type: string) =>
   plan.status.conditions?.find((c) => c.type === type);
 
 describe('decide for a RollingUpdate army', () => {
-  it('renders ConfigMap, Deployment, Service and PDB for a new 2-replica agent and reports Progressing', () => {
+  it('renders the ConfigMap and Deployment of a new 2-replica agent and reports Progressing', () => {
     const plan = decide(
       observed(army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]), [v1]),
       now,
@@ -21,14 +21,63 @@ describe('decide for a RollingUpdate army', () => {
     expect(plan.desired.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
       'ConfigMap/support-orchestrator',
       'Deployment/support-orchestrator',
-      'Service/support-orchestrator',
-      'PodDisruptionBudget/support-orchestrator',
     ]);
     expect(plan.status.phase).toBe('Progressing');
     expect(plan.status.ready).toBe('0/1');
     expect(cond(plan, 'Ready')?.status).toBe('False');
     expect(cond(plan, 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingOut' });
     expect(plan.status.observedGeneration).toBe(3);
+  });
+
+  const existing = (kind: 'services' | 'pdbs') => {
+    const obs = observed(army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]), [v1]);
+    const child = new Map([['support-orchestrator', { metadata: { name: 'support-orchestrator' } }]]);
+    return { ...obs, children: { ...obs.children, [kind]: child } };
+  };
+  it.each([
+    [
+      'no pod ready yet',
+      observed(
+        army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]),
+        [v1],
+        [liveDeployment('orch-v1', 2, 0)],
+      ),
+      false,
+    ],
+    [
+      'the first pod is ready',
+      observed(
+        army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]),
+        [v1],
+        [liveDeployment('orch-v1', 2, 1)],
+      ),
+      true,
+    ],
+    [
+      'every pod is ready',
+      observed(
+        army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]),
+        [v1],
+        [liveDeployment('orch-v1', 2, 2)],
+      ),
+      true,
+    ],
+    ['the Service exists (deleted PDB, or a rollout with no pod ready)', existing('services'), true],
+    ['the PDB exists', existing('pdbs'), true],
+    [
+      'scaled to zero and rolled out',
+      observed(
+        army([{ name: 'orchestrator', version: 'orch-v1', replicas: 0 }]),
+        [v1],
+        [liveDeployment('orch-v1', 0, 0)],
+      ),
+      true,
+    ],
+  ])('renders Service and PDB of an agent when %s', (_when, obs, rendered) => {
+    const kinds = decide(obs, now).desired.map((o) => o.kind);
+    expect(kinds.includes('Service')).toBe(rendered);
+    // A 0-replica agent has no PDB (it needs ≥ 2 pods).
+    expect(kinds.includes('PodDisruptionBudget')).toBe(rendered && obs.army.spec.agents[0]?.replicas === 2);
   });
 
   it('adds an HPA and leaves Deployment replicas to it when autoscaling is set', () => {
@@ -38,9 +87,18 @@ describe('decide for a RollingUpdate army', () => {
     );
     const kinds = plan.desired.map((o) => o.kind);
     expect(kinds).toContain('HorizontalPodAutoscaler');
-    expect(kinds).toContain('PodDisruptionBudget'); // default minReplicas 2
+    expect(kinds).not.toContain('PodDisruptionBudget'); // with the first ready pod
     const dep = plan.desired.find((o) => o.kind === 'Deployment') as { spec: Record<string, unknown> };
     expect(dep.spec).not.toHaveProperty('replicas');
+    const serving = decide(
+      observed(
+        army([{ name: 'orchestrator', version: 'orch-v1', autoscaling: {} }]),
+        [v1],
+        [liveDeployment('orch-v1', 2, 1)],
+      ),
+      now,
+    );
+    expect(serving.desired.map((o) => o.kind)).toContain('PodDisruptionBudget'); // default minReplicas 2
   });
 
   it('is Ready, with a RolloutCompleted event, once the Deployment runs the version on all pods', () => {
@@ -60,6 +118,32 @@ describe('decide for a RollingUpdate army', () => {
     expect(cond(plan, 'Ready')).toMatchObject({ status: 'True', reason: 'AllAgentsReady' });
     expect(plan.events.map((e) => e.reason)).toEqual(['RolloutCompleted']);
     expect(plan.requeueAfterMs).toBeUndefined();
+  });
+
+  it('records one RolloutCompleted naming every agent that completed in the same reconcile', () => {
+    const writer = version('writer-v1', '1.0.0', { agent: 'writer' });
+    const writerDeployment = liveDeployment('writer-v1', 2, 2);
+    writerDeployment.metadata = { ...writerDeployment.metadata, name: 'support-writer' };
+    const plan = decide(
+      observed(
+        army([
+          { name: 'orchestrator', version: 'orch-v1', replicas: 2 },
+          { name: 'writer', version: 'writer-v1', replicas: 2 },
+        ]),
+        [v1, writer],
+        [liveDeployment('orch-v1', 2, 2), writerDeployment],
+      ),
+      now,
+    );
+    expect(plan.status.ready).toBe('2/2');
+    expect(plan.events).toEqual([
+      {
+        type: 'Normal',
+        reason: 'RolloutCompleted',
+        message:
+          'agent orchestrator runs orch-v1 (1.0.0) on 2 ready pods; agent writer runs writer-v1 (1.0.0) on 2 ready pods',
+      },
+    ]);
   });
 
   it('keeps the last completed version as stable while a new one rolls out, and moves it on completion', () => {
@@ -158,5 +242,42 @@ describe('checkUpgrade', () => {
     const verdict = checkUpgrade(running, desired, allow);
     expect(verdict.allowed).toBe(allowed);
     expect(verdict.reason).toBe(reason);
+  });
+});
+
+describe('mergeEvents', () => {
+  const e = (type: 'Normal' | 'Warning', reason: string, message: string) => ({ type, reason, message });
+  it.each([
+    ['nothing to merge', [], []],
+    [
+      'one event stays as it is',
+      [e('Normal', 'RolloutCompleted', 'a')],
+      [e('Normal', 'RolloutCompleted', 'a')],
+    ],
+    [
+      'same type and reason: one event, messages in order',
+      [e('Normal', 'RolloutCompleted', 'a'), e('Normal', 'RolloutCompleted', 'b')],
+      [e('Normal', 'RolloutCompleted', 'a; b')],
+    ],
+    [
+      'a repeated message is said once',
+      [e('Warning', 'VersionNotFound', 'x'), e('Warning', 'VersionNotFound', 'x')],
+      [e('Warning', 'VersionNotFound', 'x')],
+    ],
+    [
+      'different reasons or types stay apart, in first-seen order',
+      [
+        e('Warning', 'VersionNotFound', 'x'),
+        e('Normal', 'RolloutCompleted', 'a'),
+        e('Normal', 'VersionNotFound', 'y'),
+      ],
+      [
+        e('Warning', 'VersionNotFound', 'x'),
+        e('Normal', 'RolloutCompleted', 'a'),
+        e('Normal', 'VersionNotFound', 'y'),
+      ],
+    ],
+  ])('%s', (_name, events, expected) => {
+    expect(mergeEvents(events)).toEqual(expected);
   });
 });

@@ -82,6 +82,22 @@ function problemEvents(obs: ObservedArmy, plans: AgentPlan[]): PlannedEvent[] {
   });
 }
 
+/**
+ * One Event per (type, reason) and reconcile: three agents of a new army completing together make one
+ * `RolloutCompleted` naming all three, not three Events (each is an apiserver write; an army of many agents
+ * created at once would otherwise write one per agent). Messages keep the agents' order.
+ */
+export function mergeEvents(events: PlannedEvent[]): PlannedEvent[] {
+  const merged = new Map<string, PlannedEvent>();
+  for (const e of events) {
+    const key = `${e.type}|${e.reason}`;
+    const seen = merged.get(key);
+    if (!seen) merged.set(key, { ...e });
+    else if (!seen.message.split('; ').includes(e.message)) seen.message = `${seen.message}; ${e.message}`;
+  }
+  return [...merged.values()];
+}
+
 export function decide(obs: ObservedArmy, now: Date): ArmyPlan {
   const army = obs.army;
   const generation = army.metadata.generation;
@@ -113,7 +129,7 @@ export function decide(obs: ObservedArmy, now: Date): ArmyPlan {
     desired: plans.flatMap((p) => p.objects),
     keepAgents: plans.filter((p) => p.keepExisting).map((p) => p.status.name),
     status,
-    events: [...plans.flatMap((p) => p.events), ...problemEvents(obs, plans)],
+    events: mergeEvents([...plans.flatMap((p) => p.events), ...problemEvents(obs, plans)]),
     // Deployment status changes wake the reconciler through the informer; 30 s is only a safety net.
     // Blue-green timers (scale-down delay, analysis interval) ask for their own, shorter, requeue.
     ...(waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {}),

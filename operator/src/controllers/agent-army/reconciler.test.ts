@@ -1,0 +1,152 @@
+// The reconciler's writes for a new army, at the unit's edge: informer caches are plain stores and the
+// API client records each request and answers it a tick later (the integration tests in test/army/ run
+// the same reconciler against a real apiserver).
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { RequestOptions } from '../../kube/api-client.js';
+import { EventRecorder } from '../../kube/events.js';
+import type { Informer } from '../../kube/informer.js';
+import type { KubeObject } from '../../kube/resource.js';
+import { byOwnerUid, ownerUidIndex, Store } from '../../kube/store.js';
+import { army, liveDeployment, version } from './fixtures.test-util.js';
+import type { ArmyInformers } from './observe.js';
+import { AgentArmyReconciler } from './reconciler.js';
+
+function informer(objects: KubeObject[] = []): Informer<KubeObject> {
+  const store = new Store<KubeObject>({ [ownerUidIndex]: byOwnerUid });
+  for (const o of objects) store.upsert(o);
+  return { store } as unknown as Informer<KubeObject>;
+}
+
+/** A client that records when each request starts and ends; every answer comes a macrotask later. */
+function recordingClient() {
+  const log: { at: 'start' | 'end'; method: string; path: string }[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  return {
+    log,
+    maxInFlight: () => maxInFlight,
+    async request<T>(opts: RequestOptions): Promise<T> {
+      log.push({ at: 'start', method: opts.method, path: opts.path });
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight--;
+      log.push({ at: 'end', method: opts.method, path: opts.path });
+      return undefined as T;
+    },
+  };
+}
+
+const orchV1 = version('orch-v1', '1.0.0');
+const writerV1 = version('writer-v1', '1.0.0', { agent: 'writer' });
+const twoAgents = army([
+  { name: 'orchestrator', version: 'orch-v1', replicas: 2 },
+  { name: 'writer', version: 'writer-v1', replicas: 2 },
+]);
+
+/** The army's Deployment as the cache holds it once both pods are ready. */
+function availableDeployment(agent: string, avName: string): KubeObject {
+  const d = liveDeployment(avName, 2, 2);
+  return {
+    ...d,
+    metadata: {
+      ...d.metadata,
+      name: `support-${agent}`,
+      namespace: 'team',
+      ownerReferences: [
+        { apiVersion: 'agentarmy.dev/v1alpha1', kind: 'AgentArmy', name: 'support', uid: 'army-uid' },
+      ],
+    },
+  } as KubeObject;
+}
+
+async function reconcileOnce(deployments: KubeObject[]) {
+  const informers: ArmyInformers = {
+    armies: informer([twoAgents as unknown as KubeObject]),
+    versions: informer([orchV1, writerV1] as unknown as KubeObject[]),
+    releases: informer(),
+    deployments: informer(deployments),
+    configMaps: informer(),
+    services: informer(),
+    hpas: informer(),
+    pdbs: informer(),
+    colorPods: informer(),
+  };
+  const client = recordingClient();
+  const log = pino({ level: 'silent' });
+  const reconciler = new AgentArmyReconciler({
+    informers,
+    client,
+    events: new EventRecorder({ client, log }),
+  });
+  const result = await reconciler.reconcile(
+    { namespace: 'team', name: 'support' },
+    { log, reconcileID: 'r1', controller: 'agentarmy', signal: new AbortController().signal },
+  );
+  const at = (when: 'start' | 'end', suffix: string) =>
+    client.log.findIndex((e) => e.at === when && e.path.endsWith(suffix));
+  const applied = client.log
+    .filter((e) => e.at === 'start' && e.method === 'PATCH' && !e.path.endsWith('/status'))
+    .map((e) => e.path.split('/').slice(-2).join('/'))
+    .sort();
+  return { client, result, at, applied };
+}
+
+describe('AgentArmyReconciler writes', () => {
+  it('creates only the ConfigMap and Deployment of a new agent, ConfigMap first, then patches status once', async () => {
+    const { client, result, at, applied } = await reconcileOnce([]);
+    expect(applied).toEqual([
+      'configmaps/support-orchestrator',
+      'configmaps/support-writer',
+      'deployments/support-orchestrator',
+      'deployments/support-writer',
+    ]);
+    for (const agent of ['orchestrator', 'writer'])
+      expect(at('start', `/deployments/support-${agent}`)).toBeGreaterThan(
+        at('end', `/configmaps/support-${agent}`),
+      );
+    const status = client.log.filter(
+      (e) => e.at === 'start' && e.path.endsWith('/agentarmies/support/status'),
+    );
+    expect(status).toHaveLength(1);
+    expect(at('start', '/status')).toBeGreaterThan(
+      client.log.findLastIndex((e) => e.at === 'end' && e.method === 'PATCH' && !e.path.endsWith('/status')),
+    );
+    expect(result).toEqual({ requeueAfterMs: 30_000 });
+  });
+
+  it('once pods are ready applies each agent ConfigMap first, then Deployment, Service and PDB together, and records one RolloutCompleted', async () => {
+    const { client, result, at, applied } = await reconcileOnce([
+      availableDeployment('orchestrator', 'orch-v1'),
+      availableDeployment('writer', 'writer-v1'),
+    ]);
+    expect(applied).toEqual([
+      'configmaps/support-orchestrator',
+      'configmaps/support-writer',
+      'deployments/support-orchestrator',
+      'deployments/support-writer',
+      'poddisruptionbudgets/support-orchestrator',
+      'poddisruptionbudgets/support-writer',
+      'services/support-orchestrator',
+      'services/support-writer',
+    ]);
+    const rest = ['deployments', 'services', 'poddisruptionbudgets'];
+    for (const agent of ['orchestrator', 'writer']) {
+      const configMapDone = at('end', `/configmaps/support-${agent}`);
+      const firstEnd = Math.min(...rest.map((kind) => at('end', `/${kind}/support-${agent}`)));
+      for (const kind of rest) {
+        const started = at('start', `/${kind}/support-${agent}`);
+        expect(started, `${kind} of ${agent} after its ConfigMap`).toBeGreaterThan(configMapDone);
+        // All three started before any of them was answered: one round trip, not three.
+        expect(started, `${kind} of ${agent} in flight with the others`).toBeLessThan(firstEnd);
+      }
+    }
+    expect(client.maxInFlight()).toBe(6);
+    const events = client.log.filter(
+      (e) => e.at === 'start' && e.method === 'POST' && e.path.endsWith('/events'),
+    );
+    expect(events).toHaveLength(1);
+    expect(result).toEqual({});
+  });
+});
