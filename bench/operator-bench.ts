@@ -2,9 +2,9 @@
 // pods) created at once on the benchmark's own 25-node KWOK cluster (controller-manager and scheduler at
 // 300 qps, bench/kwokctl-bench.yaml); one round per operator --concurrency, each on a fresh cluster.
 //   npx tsx bench/operator-bench.ts
-// Env: BENCH_ARMIES (333), BENCH_CONCURRENCY ("4,16"; "none": only the floor round), BENCH_STEADY_SECONDS (120), BENCH_NODES (25),
+// Env: BENCH_ARMIES (333), BENCH_CONCURRENCY ("4,16"; "none": only the floor rounds), BENCH_STEADY_SECONDS (120), BENCH_NODES (25),
 //      BENCH_NAMESPACES (3; armies round-robin, each namespace with its own Secret and AgentVersions),
-//      BENCH_BUDGET_SECONDS (780), BENCH_RESYNC ("1m"), BENCH_LOG_LEVEL ("info"), BENCH_OPERATOR_RUN
+//      BENCH_BUDGET_SECONDS (2400), BENCH_RESYNC ("1m"), BENCH_LOG_LEVEL ("info"), BENCH_OPERATOR_RUN
 //      ("dist" = tsc build run with the image's node flags from operator/Dockerfile's ENTRYPOINT, like the
 //      image; "tsx"), BENCH_NODE_ARGS (extra node flags for the operator, e.g. "--cpu-prof
 //      --cpu-prof-dir=/tmp/prof"), BENCH_PLAIN_NODE ("1": one more round at the first concurrency without the
@@ -12,10 +12,8 @@
 //      "--max-semi-space-size=1|--optimize-for-size": one more round at the first concurrency for each,
 //      run with those flags instead of the image's), BENCH_BASELINE_REV (a git revision: one more round at the
 //      first concurrency with the operator built from that revision and its image's node flags — before
-//      and after in one run), BENCH_FLOOR ("1": also a round with no operator that
-//      applies the same rendered children directly — the control plane's own floor),
-//      BENCH_FLOOR_DEPLOYMENTS_ONLY ("1": also a round with no operator that applies only the Deployments —
-//      the floor of any Deployment-based controller on this machine).
+//      and after in one run), BENCH_FLOORS ("all,staged,deployments" or "none": rounds with no operator that
+//      apply the rendered children directly — the control plane's own floor; see lib/floor-round.ts).
 // Writes bench/results/operator.json (also on failure, with the error) and prints a table. The cluster
 // and the operator are always cleaned up, also on a timeout or Ctrl-C.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,7 +22,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { repoRoot } from '../test/support/cluster.js';
 import { BenchCluster } from './lib/bench-cluster.js';
-import { type FloorResult, runFloorRound } from './lib/floor-round.js';
+import { FLOOR_MODES, type FloorMode, type FloorResult, runFloorRound } from './lib/floor-round.js';
 import {
   buildOperator,
   imageNodeFlags,
@@ -46,9 +44,12 @@ const env = z
     BENCH_STEADY_SECONDS: z.coerce.number().min(5).max(600).default(120),
     BENCH_NAMESPACES: z.coerce.number().int().min(1).max(50).default(3),
     BENCH_NODES: z.coerce.number().int().min(1).max(200).default(25),
-    BENCH_BUDGET_SECONDS: z.coerce.number().min(60).max(3600).default(1200),
-    BENCH_FLOOR: z.enum(['0', '1']).default('1'),
-    BENCH_FLOOR_DEPLOYMENTS_ONLY: z.enum(['0', '1']).default('1'),
+    BENCH_BUDGET_SECONDS: z.coerce.number().min(60).max(3600).default(2400),
+    BENCH_FLOORS: z
+      .string()
+      .default(FLOOR_MODES.join(','))
+      .transform((s) => (s === 'none' ? [] : s.split(',')))
+      .pipe(z.array(z.enum(FLOOR_MODES))),
     BENCH_PLAIN_NODE: z.enum(['0', '1']).default('1'),
     BENCH_BASELINE_REV: z
       .string()
@@ -155,18 +156,17 @@ interface FailedRound {
   error: string;
 }
 
-let floor: FloorResult | { error: string } | undefined;
-let floorDeploymentsOnly: FloorResult | { error: string } | undefined;
+const floors = new Map<FloorMode, FloorResult | { error: string }>();
+const FLOOR_KEY: Record<FloorMode, string> = {
+  all: 'floor',
+  staged: 'floorStaged',
+  deployments: 'floorDeploymentsOnly',
+};
 
 function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[], error?: string) {
   return {
     benchmark: 'operator-scale',
-    status:
-      error || (!rounds.length && !floor && !floorDeploymentsOnly)
-        ? 'failed'
-        : failed.length
-          ? 'partial'
-          : 'ok',
+    status: error || (!rounds.length && !floors.size) ? 'failed' : failed.length ? 'partial' : 'ok',
     ...(error ? { error } : {}),
     date: new Date(startedAt).toISOString(),
     durationS: Math.round((Date.now() - startedAt) / 1000),
@@ -216,8 +216,12 @@ function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[],
     },
     peer,
     targets,
-    floor: floor ?? 'not run (BENCH_FLOOR=0 or no time left)',
-    floorDeploymentsOnly: floorDeploymentsOnly ?? 'not run (BENCH_FLOOR_DEPLOYMENTS_ONLY=0 or no time left)',
+    ...Object.fromEntries(
+      FLOOR_MODES.map((m) => [
+        FLOOR_KEY[m],
+        floors.get(m) ?? 'not run (not in BENCH_FLOORS, or no time left)',
+      ]),
+    ),
     rounds: rounds.map((r) => ({ ...r, verdict: evaluate(r) })),
     skippedRounds: skipped,
     failedRounds: failed,
@@ -288,37 +292,25 @@ async function main(): Promise<number> {
         failed.push({ label, error });
       }
     }
-    if (cfg.BENCH_FLOOR === '1' && Date.now() + 300_000 < deadline) {
+    for (const mode of cfg.BENCH_FLOORS) {
+      if (Date.now() + 300_000 > deadline) break;
       try {
-        floor = await runFloorRound({ cluster, workload, deadline });
+        floors.set(mode, await runFloorRound({ cluster, workload, deadline, mode }));
       } catch (err) {
-        floor = { error: err instanceof Error ? err.message : String(err) };
-        console.error(`[bench] floor round FAILED: ${floor.error}`);
-      }
-    }
-    if (cfg.BENCH_FLOOR_DEPLOYMENTS_ONLY === '1' && Date.now() + 300_000 < deadline) {
-      try {
-        floorDeploymentsOnly = await runFloorRound({ cluster, workload, deadline, only: 'Deployment' });
-      } catch (err) {
-        floorDeploymentsOnly = { error: err instanceof Error ? err.message : String(err) };
-        console.error(`[bench] Deployments-only floor round FAILED: ${floorDeploymentsOnly.error}`);
+        const error = err instanceof Error ? err.message : String(err);
+        floors.set(mode, { error });
+        console.error(`[bench] floor ${mode} round FAILED: ${error}`);
       }
     }
     const result = report(rounds, skipped, failed);
     write(result);
-    if (floor && 'timeToAllDeploymentsReadyS' in floor)
-      console.log(
-        `control-plane floor (same children applied directly, no operator): all Deployments Ready in ${floor.timeToAllDeploymentsReadyS} s`,
-      );
-    if (floorDeploymentsOnly && 'timeToAllDeploymentsReadyS' in floorDeploymentsOnly)
-      console.log(
-        `control-plane floor of the Deployments alone (no ConfigMaps, Services, PDBs, no operator): all Ready in ${floorDeploymentsOnly.timeToAllDeploymentsReadyS} s`,
-      );
+    for (const f of floors.values())
+      if ('what' in f) console.log(`${f.what}: all Deployments Ready in ${f.timeToAllDeploymentsReadyS} s`);
     printTable(result.rounds);
     for (const s of skipped) console.log(`skipped: ${s}`);
     for (const f of failed) console.log(`FAILED: ${f.label}: ${f.error}`);
     console.log(`wrote ${out}`);
-    return failed.length || (!rounds.length && !floor && !floorDeploymentsOnly) ? 1 : 0;
+    return failed.length || (!rounds.length && !floors.size) ? 1 : 0;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.error(`[bench] operator benchmark FAILED: ${message}`);

@@ -1,16 +1,21 @@
 // The control-plane floor, side by side with the operator rounds: on a fresh bench cluster, create the
-// same armies and exactly the children the operator would render for them (its own pure `decide`, the
-// same server-side apply, field manager and owner references) from 16 parallel clients, with no operator
+// same armies and the children the operator would render for them (its own pure `decide`, the same
+// server-side apply, field manager and owner references) from 16 parallel clients, with no operator
 // running: no reads, no status patches, no Events. Time until every Deployment has all its replicas Ready
 // is what this machine's apiserver, etcd, controller-manager, scheduler and KWOK need for the workload
-// alone; an operator round cannot beat it. With `only: 'Deployment'` the armies get their Deployments and
-// nothing else (no ConfigMaps, Services, PDBs): the least any Deployment-based controller could ask of
-// this cluster for 999 workloads × 2 replicas, the figure to hold the peer's time against.
+// alone. Modes:
+//   all         every child at once (what the operator did before it staged Services and PDBs);
+//   staged      ConfigMaps and Deployments at once, each agent's Service and PDB when its Deployment has
+//               a ready pod — the operator's own order, so the floor an operator round is held against;
+//   deployments the Deployments alone (no ConfigMaps, Services, PDBs): the least any Deployment-based
+//               controller could ask of this cluster for 999 workloads × 2 replicas.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { AgentArmy, AgentVersion } from '../../operator/src/api/v1alpha1/index.js';
 import { safeParseResource } from '../../operator/src/api/v1alpha1/validate.js';
 import { decide } from '../../operator/src/controllers/agent-army/decide.js';
+import type { ObservedArmy } from '../../operator/src/controllers/agent-army/observed.js';
 import type { KubeClient } from '../../operator/src/kube/api-client.js';
 import { controllerReference } from '../../operator/src/kube/writes.js';
 import { repoRoot } from '../../test/support/cluster.js';
@@ -78,30 +83,84 @@ function childrenOf(w: Workload, i: number, uid: string) {
     }),
   );
   const empty = new Map();
-  const plan = decide(
-    {
-      army: army.value,
-      versions,
-      invalidVersions: empty,
-      prompts: empty,
-      releases: empty,
-      invalidReleases: empty,
-      children: { deployments: empty, configMaps: empty, services: empty, hpas: empty, pdbs: empty },
-    },
-    new Date(),
+  const observe = (deployments: ReadonlyMap<string, V1Deployment>): ObservedArmy => ({
+    army: army.value,
+    versions,
+    invalidVersions: empty,
+    prompts: empty,
+    releases: empty,
+    invalidReleases: empty,
+    children: { deployments, configMaps: empty, services: empty, hpas: empty, pdbs: empty },
+  });
+  // A new agent's plan has its ConfigMap and Deployment; the Service and PDB come in the plan once the
+  // Deployment has ready pods (what the operator renders a little later).
+  const first = decide(observe(empty), new Date()).desired;
+  const running = new Map(
+    first
+      .filter((o) => o.kind === 'Deployment')
+      .map((d): [string, V1Deployment] => [
+        d.metadata?.name ?? '',
+        { ...d, status: { readyReplicas: w.replicas, availableReplicas: w.replicas } },
+      ]),
   );
+  const later = decide(observe(running), new Date()).desired;
+  const key = (o: Obj) => `${o.kind}/${o.metadata?.name}`;
+  const seen = new Set(first.map(key));
   const owner = controllerReference(army.value);
-  return plan.desired.map((o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } }) as Obj);
+  return [...first, ...later.filter((o) => !seen.has(key(o)))].map(
+    (o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } }) as Obj,
+  );
+}
+
+export const FLOOR_MODES = ['all', 'staged', 'deployments'] as const;
+export type FloorMode = (typeof FLOOR_MODES)[number];
+const WHAT: Record<FloorMode, string> = {
+  all: 'control-plane floor: the same armies and all their rendered children applied at once, no operator',
+  staged:
+    "control-plane floor in the operator's order: ConfigMaps and Deployments at once, each agent's Service and PDB once its Deployment has a ready pod, no operator",
+  deployments:
+    'control-plane floor of the Deployments alone: the same armies and only their rendered Deployments, no operator',
+};
+const LATE = new Set(['Service', 'PodDisruptionBudget']);
+
+/** Runs `task` for each item pushed, at most `limit` at once; `idle()` resolves when none is left. */
+function pool(limit: number) {
+  const waiting: (() => Promise<void>)[] = [];
+  let running = 0;
+  let drained: (() => void) | undefined;
+  const pump = () => {
+    while (running < limit && waiting.length > 0) {
+      const task = waiting.shift()!;
+      running++;
+      void task().finally(() => {
+        running--;
+        pump();
+      });
+    }
+    if (running === 0 && waiting.length === 0) drained?.();
+  };
+  return {
+    push(task: () => Promise<void>) {
+      waiting.push(task);
+      pump();
+    },
+    idle: () =>
+      running === 0 && waiting.length === 0
+        ? Promise.resolve()
+        : new Promise<void>((r) => {
+            drained = r;
+          }),
+  };
 }
 
 export async function runFloorRound(o: {
   cluster: BenchCluster;
   workload: Workload;
   deadline: number;
-  only?: 'Deployment';
+  mode: FloorMode;
 }) {
   const w = o.workload;
-  const label = o.only ? 'floor, Deployments only' : 'floor';
+  const label = `floor ${o.mode}`;
   const log = (msg: string) => process.stderr.write(`[bench ${label}] ${msg}\n`);
   const load = { start: loadavg().map((l) => round(l, 2)), end: [] as number[] };
   const kubeconfig = await o.cluster.up();
@@ -110,13 +169,25 @@ export async function runFloorRound(o: {
   await o.cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', '-f', crds]);
   const client = benchClient(kubeconfig);
   await createPrerequisites(client, w);
-  log(
-    `creating ${w.armies} armies and ${o.only ? 'their Deployments' : 'their children'} with no operator running`,
-  );
+  log(`creating ${w.armies} armies and their children (${o.mode}) with no operator running`);
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
   let next = 0;
   let writes = 0;
+  const applyChild = async (ns: string, child: Obj) => {
+    const kind = child.kind ?? '';
+    await apply(
+      client,
+      `${GROUP[kind]}/namespaces/${ns}/${PLURAL[kind]}/${child.metadata?.name}`,
+      child,
+      kind,
+    );
+    writes++;
+  };
+  // staged: an agent's Service and PDB, by its Deployment's key, until that Deployment has a ready pod.
+  const late = new Map<string, { ns: string; children: Obj[] }>();
+  const lateApplies = pool(16);
+  let lateFailure: unknown;
   const worker = async () => {
     while (next < w.armies) {
       const i = next++;
@@ -129,18 +200,34 @@ export async function runFloorRound(o: {
         'AgentArmy',
       );
       writes++;
-      for (const child of childrenOf(w, i, army.metadata?.uid ?? '')) {
-        if (o.only && child.kind !== o.only) continue;
-        const kind = child.kind ?? '';
-        await apply(
-          client,
-          `${GROUP[kind]}/namespaces/${ns}/${PLURAL[kind]}/${child.metadata?.name}`,
-          child,
-          kind,
-        );
-        writes++;
+      const children = childrenOf(w, i, army.metadata?.uid ?? '');
+      if (o.mode === 'staged')
+        for (const c of children.filter((c) => LATE.has(c.kind ?? ''))) {
+          const key = `${ns}/${c.metadata?.name}`; // Service and PDB are named like the Deployment
+          late.set(key, { ns, children: [...(late.get(key)?.children ?? []), c] });
+        }
+      for (const child of children) {
+        if (o.mode === 'deployments' && child.kind !== 'Deployment') continue;
+        if (o.mode === 'staged' && LATE.has(child.kind ?? '')) continue;
+        await applyChild(ns, child);
       }
     }
+  };
+  const onDeployment = (obj: unknown) => {
+    const d = obj as {
+      metadata?: { namespace?: string; name?: string };
+      status?: { availableReplicas?: number; readyReplicas?: number };
+    };
+    const key = `${d.metadata?.namespace}/${d.metadata?.name}`;
+    const pending = late.get(key);
+    if (!pending || Math.max(d.status?.availableReplicas ?? 0, d.status?.readyReplicas ?? 0) === 0) return;
+    late.delete(key);
+    for (const child of pending.children)
+      lateApplies.push(() =>
+        applyChild(pending.ns, child).catch((err: unknown) => {
+          lateFailure ??= err;
+        }),
+      );
   };
   const created = Promise.all(Array.from({ length: 16 }, worker)).then(elapsed);
   const expected = w.armies * w.agents.length;
@@ -157,6 +244,7 @@ export async function runFloorRound(o: {
     isReady: deploymentIsReady,
     expected,
     log,
+    ...(o.mode === 'staged' ? { onObject: onDeployment } : {}),
   });
   try {
     for (let tick = 0; readiness.allReadyAt === undefined || createS === undefined; tick++) {
@@ -171,14 +259,20 @@ export async function runFloorRound(o: {
   const allReadyAt = readiness.allReadyAt === undefined ? undefined : (readiness.allReadyAt - t0) / 1000;
   const allReadyS = round(allReadyAt ?? elapsed());
   await created;
+  await lateApplies.idle();
+  if (lateFailure) throw lateFailure;
+  if (late.size > 0) throw new Error(`${late.size} agents never got their Service and PDB`);
+  const lateAppliedS = round(elapsed());
   load.end = loadavg().map((l) => round(l, 2));
   log(`all ${expected} Deployments Ready after ${allReadyS} s`);
   return {
-    what: o.only
-      ? 'control-plane floor of the Deployments alone: the same armies and only their rendered Deployments applied directly, no operator'
-      : 'control-plane floor: the same armies and rendered children applied directly, no operator',
+    mode: o.mode,
+    what: WHAT[o.mode],
     createS: round(createS ?? Number.NaN),
     timeToAllDeploymentsReadyS: allReadyS,
+    ...(o.mode === 'staged'
+      ? { lateServicesAndPdbsAppliedS: lateAppliedS, timeToAllDoneS: Math.max(allReadyS, lateAppliedS) }
+      : {}),
     writes,
     loadAverage: load,
     timeline,

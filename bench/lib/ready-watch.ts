@@ -20,6 +20,8 @@ export class ReadyWatch {
       isReady: (obj: unknown) => boolean;
       expected: number;
       log: (msg: string) => void;
+      /** Called with every added or modified object. */
+      onObject?: (obj: unknown) => void;
     },
   ) {
     const onEvent = (type: string, obj: { metadata?: { namespace?: string; name?: string } }) => {
@@ -27,7 +29,10 @@ export class ReadyWatch {
       const was = this.ready.get(key) ?? false;
       const now = type === 'DELETED' ? false : opts.isReady(obj);
       if (type === 'DELETED') this.ready.delete(key);
-      else this.ready.set(key, now);
+      else {
+        this.ready.set(key, now);
+        opts.onObject?.(obj);
+      }
       this.readyCount += Number(now) - Number(was);
       if (this.readyCount >= opts.expected && this.allReadyAt === undefined)
         this.allReadyAt = performance.now();
