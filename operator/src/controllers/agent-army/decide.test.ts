@@ -29,50 +29,26 @@ describe('decide for a RollingUpdate army', () => {
     expect(plan.status.observedGeneration).toBe(3);
   });
 
+  /** One orchestrator agent whose Deployment has `ready` of `replicas` pods ready (none: no Deployment). */
+  const agentWith = (replicas: number, ready?: number) =>
+    observed(
+      army([{ name: 'orchestrator', version: 'orch-v1', replicas }]),
+      [v1],
+      ready === undefined ? [] : [liveDeployment('orch-v1', replicas, ready)],
+    );
   const existing = (kind: 'services' | 'pdbs') => {
-    const obs = observed(army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]), [v1]);
+    const obs = agentWith(2);
     const child = new Map([['support-orchestrator', { metadata: { name: 'support-orchestrator' } }]]);
     return { ...obs, children: { ...obs.children, [kind]: child } };
   };
   it.each([
-    [
-      'no pod ready yet',
-      observed(
-        army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]),
-        [v1],
-        [liveDeployment('orch-v1', 2, 0)],
-      ),
-      false,
-    ],
-    [
-      'the first pod is ready',
-      observed(
-        army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]),
-        [v1],
-        [liveDeployment('orch-v1', 2, 1)],
-      ),
-      true,
-    ],
-    [
-      'every pod is ready',
-      observed(
-        army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]),
-        [v1],
-        [liveDeployment('orch-v1', 2, 2)],
-      ),
-      true,
-    ],
+    ['no Deployment yet', agentWith(2), false],
+    ['no pod ready yet', agentWith(2, 0), false],
+    ['the first pod is ready', agentWith(2, 1), true],
+    ['every pod is ready', agentWith(2, 2), true],
     ['the Service exists (deleted PDB, or a rollout with no pod ready)', existing('services'), true],
     ['the PDB exists', existing('pdbs'), true],
-    [
-      'scaled to zero and rolled out',
-      observed(
-        army([{ name: 'orchestrator', version: 'orch-v1', replicas: 0 }]),
-        [v1],
-        [liveDeployment('orch-v1', 0, 0)],
-      ),
-      true,
-    ],
+    ['scaled to zero and rolled out', agentWith(0, 0), true],
   ])('renders Service and PDB of an agent when %s', (_when, obs, rendered) => {
     const kinds = decide(obs, now).desired.map((o) => o.kind);
     expect(kinds.includes('Service')).toBe(rendered);
