@@ -3,6 +3,7 @@
 // their key names are used); a version that is not Ready is checked again periodically.
 import { isApiError, type KubeClient } from '../../kube/api-client.js';
 import type { ControllerSpec, ReconcileResult } from '../../kube/controller.js';
+import { ExpiringCache } from '../../kube/expiring-cache.js';
 import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject, type ResourceType, resourcePath } from '../../kube/resource.js';
 import { patchStatus } from '../../kube/writes.js';
@@ -16,6 +17,13 @@ export const NOT_READY_RECHECK_MS = 15_000;
  * of their versions (a Secret GET and a status patch each) once per army instead of about once a second.
  */
 export const USED_BY_DELAY_MS = 1_000;
+/**
+ * The key names read from a Secret or prompt ConfigMap serve further reconciles for this long: the armies
+ * of a namespace all name the same few versions, and each of their usedBy updates would otherwise GET the
+ * same Secret again (~500 GETs while 333 armies start). Shorter than NOT_READY_RECHECK_MS, so a version
+ * waiting for its Secret still sees it on its next check.
+ */
+export const KEYS_TTL_MS = 5_000;
 
 async function keysOf(
   client: Pick<KubeClient, 'request'>,
@@ -38,6 +46,9 @@ async function keysOf(
 export function agentVersionController(mgr: Manager): ControllerSpec {
   const versions = mgr.informer(agentVersionType);
   const armies = mgr.informer(agentArmyType);
+  const keys = new ExpiringCache<string[] | undefined>(KEYS_TTL_MS);
+  const cachedKeysOf = (type: ResourceType, namespace: string, name: string) =>
+    keys.get(`${type.kind}/${namespace}/${name}`, () => keysOf(mgr.client, type, namespace, name));
   return {
     name: 'agentversion',
     for: versions,
@@ -64,14 +75,13 @@ export function agentVersionController(mgr: Manager): ControllerSpec {
           return {};
         }
         const av = parsed.value;
-        const secretKeys = await keysOf(
-          mgr.client,
+        const secretKeys = await cachedKeysOf(
           coreTypes.secret,
           req.namespace,
           av.spec.model.apiKeySecretRef.name,
         );
         const promptKeys = av.spec.promptRef
-          ? await keysOf(mgr.client, coreTypes.configMap, req.namespace, av.spec.promptRef.name)
+          ? await cachedKeysOf(coreTypes.configMap, req.namespace, av.spec.promptRef.name)
           : undefined;
         // Raw cached armies: usedBy reads two fields, which does not warrant a zod parse of every army.
         const armyList = armies.store.list({ namespace: req.namespace }) as ArmyUsage[];
