@@ -12,7 +12,7 @@ function dockerfile(text: string): string {
 
 describe('imageNodeFlags (the benchmark runs the operator with the flags of its image)', () => {
   it('reads the node flags of the repository operator/Dockerfile', () => {
-    expect(imageNodeFlags()).toEqual(['--max-semi-space-size=1', '--heap-growing-percent=30']);
+    expect(imageNodeFlags()).toEqual(['--optimize-for-size']);
   });
 
   it.each([
