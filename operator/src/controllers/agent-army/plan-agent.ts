@@ -4,7 +4,7 @@ import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import type { Agent, AgentStatus, AgentVersion, ControlResult } from '../../api/v1alpha1/index.js';
 import type { AnalysisRequest } from '../../progressive/canary-types.js';
 import type { ResolvedVersion } from '../../progressive/render-tracks.js';
-import { type AgentRef, ANNOTATION } from './labels.js';
+import { type AgentRef, ANNOTATION, childName } from './labels.js';
 import { type ObservedArmy, promptKey } from './observed.js';
 import { planBlueGreenAgent } from './plan-blue-green-agent.js';
 import { planCanaryAgent } from './plan-canary-agent.js';
@@ -144,7 +144,7 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
   const namespace = army.metadata.namespace ?? 'default';
   const ref: AgentRef = { army: army.metadata.name ?? '', agent: agent.name };
   const previous = army.status?.agents?.find((a) => a.name === agent.name);
-  const live = obs.children.deployments.get(`${ref.army}-${ref.agent}`);
+  const live = obs.children.deployments.get(childName(ref));
   // The stable version is the last one that completed a rollout (kept in status, so it survives restarts);
   // the live Deployment's annotation only fills in when status was lost, since it changes on every apply.
   const stableName =
@@ -186,12 +186,11 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
   // makes the endpoint and disruption controllers rewrite their EndpointSlice, Endpoints and PDB status
   // (measured: the children of 999 new agents took the control plane twice as long as their Deployments
   // alone). Once they exist they are always rendered, so an edit or deletion is mended at once.
-  const childName = `${ref.army}-${ref.agent}`;
   const serving =
     done ||
     (live?.status?.availableReplicas ?? 0) > 0 ||
-    obs.children.services.has(childName) ||
-    obs.children.pdbs.has(childName);
+    obs.children.services.has(childName(ref)) ||
+    obs.children.pdbs.has(childName(ref));
   const pdb = serving
     ? renderPdb({ namespace, ref, minReplicas: minimumReplicas(agent.replicas, agent.autoscaling) })
     : undefined;
