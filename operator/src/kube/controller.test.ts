@@ -49,11 +49,16 @@ describe('ownerRequests', () => {
   });
 });
 
-function staticClient(items: KubeObject[]): ListWatchClient {
+/** Lists `items`; its watch stays open until aborted, and the test drives it through `emit`. */
+function staticClient(items: KubeObject[]): ListWatchClient & { emit: WatchOptions['onEvent'] } {
+  let onEvent: WatchOptions['onEvent'] = () => {};
   return {
     request: async <T>() => ({ metadata: { resourceVersion: '1' }, items }) as T,
-    watch: (o: WatchOptions) =>
-      new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve())),
+    watch: (o: WatchOptions) => {
+      onEvent = o.onEvent;
+      return new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve()));
+    },
+    emit: (event) => onEvent(event),
   };
 }
 
@@ -222,23 +227,10 @@ describe('Controller', () => {
       clock,
     });
     // The watched kind's watch stream is driven by the test through `emit`.
-    let emit: WatchOptions['onEvent'] = () => {};
-    const watched = new Informer<KubeObject>({
-      type: coreTypes.secret,
-      client: {
-        request: async <T>() =>
-          ({
-            metadata: { resourceVersion: '1' },
-            items: [{ metadata: { namespace: 'ns', name: 's', resourceVersion: '1', labels: { to: 'a' } } }],
-          }) as T,
-        watch: (o: WatchOptions) => {
-          emit = o.onEvent;
-          return new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve()));
-        },
-      },
-      log,
-      clock,
-    });
+    const { emit, ...watchedClient } = staticClient([
+      { metadata: { namespace: 'ns', name: 's', resourceVersion: '1', labels: { to: 'a' } } },
+    ]);
+    const watched = new Informer<KubeObject>({ type: coreTypes.secret, client: watchedClient, log, clock });
     const { calls, stop } = await startRecording(clock, primary, watched, {
       map: (o) => [{ namespace: 'ns', name: o.metadata?.labels?.to ?? '' }],
       predicate: specOrMetadataChanged,
@@ -272,7 +264,6 @@ describe('Controller', () => {
       log,
       clock,
     });
-    let emit: WatchOptions['onEvent'] = () => {};
     const child = (rv: string, replicas: number) => ({
       metadata: {
         namespace: 'ns',
@@ -282,15 +273,10 @@ describe('Controller', () => {
       },
       status: { readyReplicas: replicas },
     });
+    const { emit, ...childClient } = staticClient([child('1', 0)]);
     const children = new Informer<KubeObject>({
       type: coreTypes.deployment,
-      client: {
-        request: async <T>() => ({ metadata: { resourceVersion: '1' }, items: [child('1', 0)] }) as T,
-        watch: (o: WatchOptions) => {
-          emit = o.onEvent;
-          return new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve()));
-        },
-      },
+      client: childClient,
       log,
       clock,
     });
