@@ -10,6 +10,8 @@ describe('deepEqual', () => {
     ['an extra key differs', { a: 1 }, { a: 1, b: 2 }, false],
     ['null differs from absent', { a: null }, {}, false],
     ['array vs object differ', [], {}, false],
+    ['a key named like an Object member is only a key', { toString: 'x' }, {}, false],
+    ['an undefined key against a missing one', { constructor: undefined, a: 1 }, { a: 1 }, true],
   ])('%s', (_name, a, b, expected) => {
     expect(deepEqual(a, b)).toBe(expected);
     expect(deepEqual(b, a)).toBe(expected);
@@ -59,6 +61,18 @@ describe('isSubset', () => {
     ['an int-or-string echoed as a string matches', { port: 8080 }, { port: '8080' }, true],
     ['an int-or-string with another value is detected', { maxSurge: '25%' }, { maxSurge: 1 }, false],
     ['an object replaced by a scalar is detected', { a: { b: 1 } }, { a: 'x' }, false],
+    [
+      'an empty value under a key named like an Object member matches absence',
+      { data: { constructor: '' } },
+      { data: {} },
+      true,
+    ],
+    [
+      'a value under a key named like an Object member is detected missing',
+      { data: { toString: 'x' } },
+      { data: {} },
+      false,
+    ],
   ])('%s', (_name, desired, actual, expected) => {
     expect(isSubset(desired, actual)).toBe(expected);
   });
