@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../observability/logger.js';
 import { createRuntimeMetrics } from '../observability/metrics.js';
 import type { WatchOptions } from './api-client.js';
@@ -143,6 +143,47 @@ describe('Controller', () => {
     expect(text).toContain('controller_runtime_reconcile_total{controller="test",result="requeue_after"} 1');
     expect(text).toContain('controller_runtime_reconcile_errors_total{controller="test"} 2');
     await controller.stop();
+    await informer.stop();
+  });
+
+  it("tags a reconcile's log lines, its own and 'reconcile failed', with the object and one reconcileID", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const informer = new Informer<KubeObject>({
+      type: coreTypes.configMap,
+      client: staticClient([{ metadata: { namespace: 'ns', name: 'a' } }]),
+      log,
+    });
+    const controller = new Controller(
+      {
+        name: 'tagged',
+        for: informer,
+        reconciler: {
+          async reconcile(
+            _req: Request,
+            ctx: { log: { info: (m: string) => void } },
+          ): Promise<ReconcileResult> {
+            ctx.log.info('working');
+            throw new Error('boom');
+          },
+        },
+      },
+      {
+        log: createLogger({ destination, level: 'info' }),
+        metrics: createRuntimeMetrics(),
+        rateLimiter: new ItemExponentialRateLimiter(60_000, 60_000),
+      },
+    );
+    informer.start();
+    await controller.start();
+    await vi.waitFor(() => expect(lines.filter((l) => l.reconcileID)).toHaveLength(2));
+    lines.splice(0, lines.length, ...lines.filter((l) => l.reconcileID));
+    const tags = { controller: 'tagged', kind: 'ConfigMap', namespace: 'ns', name: 'a' };
+    expect(lines[0]).toMatchObject({ ...tags, msg: 'working' });
+    expect(lines[1]).toMatchObject({ ...tags, msg: 'reconcile failed', err: 'boom' });
+    expect(lines[0]?.reconcileID).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines[1]?.reconcileID).toBe(lines[0]?.reconcileID);
+    await controller.stop({ drain: false });
     await informer.stop();
   });
 

@@ -3,7 +3,8 @@
 //  - `owns`: child kinds; a child enqueues its controlling owner (ownerReference with controller=true of the
 //    primary kind) or, with `ownerLabel`, the owner named by that label in the child's namespace.
 //  - `watches`: any kind with a mapping function (e.g. an AgentVersion → the armies that reference it).
-//  - `predicate` (owns, watches): drops updates the reconciler does not read; resyncs replay only the
+//  - `predicate` (owns, watches; `forPredicate` for the primary): drops updates the reconciler does not
+//    read (or, for the primary, the echo of its own status patch: status-echoes.ts); resyncs replay only the
 //    primary kind (every primary is reconciled; children and watched objects would only repeat that);
 //    `delayMs` (owns, watches): enqueue that much later, so a burst of events becomes one reconcile.
 // Reconcile outcome: thrown error → per-key exponential backoff; `{ requeueAfterMs }` → run again after
@@ -60,6 +61,8 @@ export interface WatchSpec {
 export interface ControllerSpec {
   name: string;
   for: Informer<KubeObject>;
+  /** Enqueue on an update of the primary only when this returns true (resyncs always enqueue). */
+  forPredicate?: UpdatePredicate;
   owns?: OwnsSpec[];
   watches?: WatchSpec[];
   reconciler: Reconciler;
@@ -147,7 +150,10 @@ export class Controller {
     const self = (o: KubeObject): Request[] => [
       { namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' },
     ];
-    this.subscribe(this.spec.for, self, enqueue, { replays: true });
+    this.subscribe(this.spec.for, self, enqueue, {
+      replays: true,
+      ...(this.spec.forPredicate ? { predicate: this.spec.forPredicate } : {}),
+    });
     const primary = { group: this.spec.for.type.group, kind: this.spec.for.type.kind };
     for (const o of this.spec.owns ?? [])
       this.subscribe(
@@ -224,19 +230,26 @@ export class Controller {
   private async process(key: string): Promise<void> {
     const req = splitKey(key);
     const reconcileID = randomUUID();
-    const log = this.deps.log.child({
-      controller: this.name,
-      kind: this.spec.for.type.kind,
-      namespace: req.namespace,
-      name: req.name,
-      reconcileID,
-    });
+    // The child logger is made on first use: most reconciles find nothing to do and log nothing, and a
+    // pino child serializes (and redacts) its bindings when it is made.
+    let child: Logger | undefined;
+    const log = () =>
+      (child ??= this.deps.log.child({
+        controller: this.name,
+        kind: this.spec.for.type.kind,
+        namespace: req.namespace,
+        name: req.name,
+        reconcileID,
+      }));
+    const debug = this.deps.log.isLevelEnabled('debug');
     const started = performance.now();
-    log.debug('reconciling');
+    if (debug) log().debug('reconciling');
     let outcome: ReconcileOutcome;
     try {
       const result = await this.spec.reconciler.reconcile(req, {
-        log,
+        get log() {
+          return log();
+        },
         reconcileID,
         controller: this.name,
         signal: this.abort.signal,
@@ -255,7 +268,7 @@ export class Controller {
     } catch (err) {
       outcome = 'error';
       this.deps.metrics.reconcileErrors.inc({ controller: this.name });
-      log.error(
+      log().error(
         { err: err instanceof Error ? err.message : String(err), retries: this.queue.numRequeues(key) },
         'reconcile failed',
       );
@@ -263,6 +276,6 @@ export class Controller {
     }
     this.deps.metrics.reconcileTotal.inc({ controller: this.name, result: outcome });
     this.deps.metrics.reconcileTime.observe({ controller: this.name }, (performance.now() - started) / 1000);
-    log.debug({ result: outcome }, 'reconciled');
+    if (debug) log().debug({ result: outcome }, 'reconciled');
   }
 }

@@ -1,14 +1,50 @@
-// pino JSON logger shared by the operator. Secrets are redacted wherever they appear at the top level or
-// one/two levels deep (e.g. `headers.authorization`, `config.apiKey`), so a careless `log.info({ req })`
+// pino JSON logger shared by the operator. Secrets are redacted wherever they appear, from the top level
+// down to four levels deep (e.g. `headers.authorization`, `config.apiKey`), so a careless `log.info({ req })`
 // cannot leak a bearer token or an API key.
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
-const secretKeys = ['authorization', 'Authorization', 'token', 'apiKey', 'api_key', 'password', 'secret'];
+const secretKeys = new Set(['authorization', 'token', 'apikey', 'api_key', 'password', 'secret']);
+const CENSOR = '[REDACTED]';
+/** How deep into a log object secret keys are looked for (pino's paths would be `*.*.*.*.token`). */
+const MAX_DEPTH = 4;
 
-/** Redaction paths: each secret key at depth 0, 1 and 2. */
-export const redactPaths: string[] = secretKeys.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+/**
+ * The value with everything under a secret key (any case: `Authorization`, `apiKey`) replaced by
+ * [REDACTED], at any depth up to MAX_DEPTH, arrays and Errors included. The caller's object is never
+ * changed: what must change is copied (with its prototype, so an Error stays an Error), and an object with
+ * nothing to redact is returned as is — the common case allocates nothing, where pino's own wildcard
+ * redaction copied and walked every log call and every child logger's bindings.
+ */
+export function redactSecrets<T>(value: T, depth = 0): T {
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || ArrayBuffer.isView(value)) {
+    return value;
+  }
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = redactSecrets(value[i], depth + 1);
+      if (v === value[i]) continue;
+      copy ??= value.slice();
+      copy[i] = v;
+    }
+    return (copy ?? value) as T;
+  }
+  const obj = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const k in obj) {
+    if (!Object.hasOwn(obj, k)) continue;
+    const v = secretKeys.has(k.toLowerCase()) ? CENSOR : redactSecrets(obj[k], depth + 1);
+    if (v === obj[k]) continue;
+    copy ??= Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj)) as Record<
+      string,
+      unknown
+    >;
+    Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return (copy ?? value) as T;
+}
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -16,8 +52,17 @@ export type LogLevel = (typeof logLevels)[number];
 export interface LoggerSettings {
   level?: LogLevel;
   name?: string;
-  /** Where JSON lines go; stdout when omitted (tests pass an in-memory stream). */
+  /** Where JSON lines go; stdout (asynchronous writes) when omitted; tests pass an in-memory stream. */
   destination?: DestinationStream;
+}
+
+/**
+ * stdout written asynchronously: lines logged while a write is in flight go out together in the next one
+ * (pino's default is a synchronous write per line: one system call per reconcile that logs). Whatever is
+ * buffered is written synchronously when the process exits, also through process.exit.
+ */
+function stdout(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
 }
 
 export function createLogger(settings: LoggerSettings = {}): Logger {
@@ -26,9 +71,18 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     // hold two meanings (log parsers keep only one of duplicate keys).
     base: { component: settings.name ?? 'agent-army-operator' },
     level: settings.level ?? 'info',
-    redact: { paths: redactPaths, censor: '[REDACTED]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (obj) => redactSecrets(obj),
+    },
   };
-  return settings.destination ? pino(options, settings.destination) : pino(options);
+  const logger = pino(options, settings.destination ?? stdout());
+  // pino applies `formatters.bindings` to the root's bindings only; a child's are redacted here. Children
+  // inherit from their parent, so every descendant's child() goes through this one.
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, redactSecrets(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
 }
