@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, KubeClient } from './api-client.js';
+import { ApiError, IdentityAgent, KubeClient } from './api-client.js';
 
 // A local HTTP server stands in for the API server: each path answers a fixed status and JSON body.
 const listed = { metadata: { name: 'a', managedFields: [{ manager: 'kcm', fieldsV1: { 'f:spec': {} } }] } };
@@ -84,5 +84,23 @@ describe('KubeClient.watch', () => {
     });
     expect(events.map((e) => e.type)).toEqual(['ADDED']);
     expect('managedFields' in (events[0]?.object.metadata ?? {})).toBe(!omit);
+  });
+});
+
+describe('IdentityAgent', () => {
+  const ca = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB-test-ca\n-----END CERTIFICATE-----\n');
+  const agent = new IdentityAgent({ keepAlive: true, ca });
+
+  it('names the socket pool by origin only, so requests share sockets without re-encoding the TLS material', () => {
+    const a = agent.getName({ host: '10.0.0.1', port: 6443, ca });
+    expect(agent.getName({ host: '10.0.0.1', port: 6443, ca })).toBe(a);
+    expect(a).not.toContain('BEGIN CERTIFICATE');
+  });
+
+  it('still keeps other hosts, ports and SNI names in pools of their own', () => {
+    const a = agent.getName({ host: '10.0.0.1', port: 6443 });
+    expect(agent.getName({ host: '10.0.0.2', port: 6443 })).not.toBe(a);
+    expect(agent.getName({ host: '10.0.0.1', port: 8443 })).not.toBe(a);
+    expect(agent.getName({ host: '10.0.0.1', port: 6443, servername: 'kubernetes' })).not.toBe(a);
   });
 });
