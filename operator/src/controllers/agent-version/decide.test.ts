@@ -68,6 +68,23 @@ describe('AgentVersion references', () => {
   });
 });
 
+describe('decideVersionStatus on its own output', () => {
+  const users = [army([{ name: 'orchestrator', version: 'orch-v1' }])];
+  it.each([
+    ['a Ready version in use', ['api-key'], users],
+    ['a version whose Secret is missing', undefined, users],
+    ['an unused version', ['api-key'], []],
+  ])(
+    'gives the same status again for %s (so the echo of the write needs no reconcile)',
+    (_name, secretKeys, armies) => {
+      const observed = { version: inline, secretKeys, promptKeys: undefined, armies };
+      const status = decideVersionStatus(observed, now);
+      const later = new Date(now.getTime() + 60_000);
+      expect(decideVersionStatus({ ...observed, version: { ...inline, status } }, later)).toEqual(status);
+    },
+  );
+});
+
 describe('usedBy', () => {
   it('keeps at most MAX_USED_BY entries, so the status stays within its schema bound', () => {
     const many = Array.from({ length: 300 }, (_, i) => ({
@@ -93,6 +110,20 @@ describe('usedBy', () => {
     ]);
     expect(usedBy('orch-v2', [a, b])).toEqual([{ army: 'support', agent: 'orchestrator' }]);
     expect(usedBy('unused', [a, b])).toEqual([]);
+  });
+
+  it('sorts by army name, then agent name', () => {
+    const named = (name: string, agents: string[]) => ({
+      metadata: { name },
+      spec: { agents: agents.map((agent) => ({ name: agent, version: 'v' })) },
+    });
+    const list = usedBy('v', [named('web-2', ['a']), named('web', ['tools', 'rag']), named('api', ['x'])]);
+    expect(list).toEqual([
+      { army: 'api', agent: 'x' },
+      { army: 'web', agent: 'rag' },
+      { army: 'web', agent: 'tools' },
+      { army: 'web-2', agent: 'a' },
+    ]);
   });
 });
 

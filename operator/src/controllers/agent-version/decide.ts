@@ -64,18 +64,24 @@ export function usedBy(
   name: string,
   armies: readonly ArmyUsage[],
 ): NonNullable<AgentVersionStatus['usedBy']> {
-  const users = armies.flatMap((army) =>
-    (army.spec?.agents ?? [])
-      .filter(
-        (agent) =>
-          agent.version === name ||
-          army.status?.agents?.some((s) => s.name === agent.name && s.stableVersion === name),
-      )
-      .map((agent) => ({ army: army.metadata?.name ?? '', agent: agent.name })),
-  );
-  return users
-    .sort((a, b) => `${a.army}/${a.agent}`.localeCompare(`${b.army}/${b.agent}`))
-    .slice(0, MAX_USED_BY);
+  // Called for every version on every change of an army's usage: one pass, no per-comparison strings.
+  const users: { army: string; agent: string }[] = [];
+  for (const army of armies) {
+    const stable = army.status?.agents;
+    for (const agent of army.spec?.agents ?? []) {
+      const uses =
+        agent.version === name ||
+        (stable?.some((s) => s.name === agent.name && s.stableVersion === name) ?? false);
+      if (uses) users.push({ army: army.metadata?.name ?? '', agent: agent.name });
+    }
+  }
+  // By army, then agent (code points: names are DNS labels, so no locale is needed).
+  users.sort((a, b) => compare(a.army, b.army) || compare(a.agent, b.agent));
+  return users.length > MAX_USED_BY ? users.slice(0, MAX_USED_BY) : users;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function decideVersionStatus(obs: ObservedVersion, now: Date): AgentVersionStatus {
