@@ -1,17 +1,18 @@
 // Registers the AgentArmy controller: the army is the primary kind; its Deployments, ConfigMaps,
 // Services, HPAs and PDBs are owned children (by controller ownerReference); an AgentVersion change
 // wakes every army of its namespace that names it (desired or running).
-import type { AgentArmy } from '../../api/v1alpha1/index.js';
+import type { AgentArmy, AgentVersion } from '../../api/v1alpha1/index.js';
 import type { ControllerSpec } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
-import { specOrMetadataChanged } from '../../kube/predicates.js';
+import { specOrMetadataChanged, type UpdatePredicate } from '../../kube/predicates.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
+import { StatusEchoes } from '../../kube/status-echoes.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
 import { LABEL, MANAGER } from './labels.js';
 import { AgentArmyReconciler } from './reconciler.js';
 
-/** How long a Deployment event waits before it wakes its army (events meanwhile join it). */
-export const DEPLOYMENT_EVENT_DELAY_MS = 1000;
+/** How long a child's event waits before it wakes its army (events meanwhile join it). */
+export const CHILD_EVENT_DELAY_MS = 1000;
 
 /** Children are cached only when the operator made them, which keeps the caches small. */
 const managed = { labelSelector: { 'app.kubernetes.io/managed-by': MANAGER } };
@@ -31,6 +32,18 @@ export function armiesUsingVersion(armies: KubeObject[], version: KubeObject) {
     .map((a) => ({ namespace, name: a.metadata?.name ?? '' }));
 }
 
+function readyCondition(v: KubeObject) {
+  return (v as Partial<AgentVersion>).status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+/** True when an AgentVersion update changes what an army reads of it: spec, metadata or Ready. */
+export const versionInputChanged: UpdatePredicate = (oldVersion, newVersion) => {
+  if (specOrMetadataChanged(oldVersion, newVersion)) return true;
+  const before = readyCondition(oldVersion);
+  const after = readyCondition(newVersion);
+  return before?.status !== after?.status || before?.message !== after?.message;
+};
+
 export function agentArmyController(mgr: Manager): ControllerSpec {
   const informers = {
     armies: mgr.informer(agentArmyType),
@@ -46,23 +59,32 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
       labelSelector: `app.kubernetes.io/managed-by=${MANAGER},${LABEL.track} in (blue,green)`,
     }),
   };
+  // The echo of a status write that needs no second look does not wake the army (status-echoes.ts).
+  const echoes = new StatusEchoes();
   return {
     name: 'agentarmy',
     for: informers.armies,
+    forPredicate: echoes.predicate,
     owns: [
       // Deployment status is what the army reports; the other children's status (an HPA's metrics every
       // 15 s, a PDB's healthy count) is never read, so only their spec and metadata wake the army.
-      // A Deployment changes status several times while its pods start (and an army has one per agent):
-      // waiting a second turns such a burst into one reconcile instead of one per event.
-      { informer: informers.deployments, delayMs: DEPLOYMENT_EVENT_DELAY_MS },
+      // A Deployment changes status several times while its pods start (and an army has one per agent),
+      // and every child the army creates comes back as an add event: waiting a second turns such a burst
+      // into one reconcile instead of one per event (a hand edit or deletion is mended a second later).
+      { informer: informers.deployments, delayMs: CHILD_EVENT_DELAY_MS },
       ...[informers.configMaps, informers.services, informers.hpas, informers.pdbs].map((informer) => ({
         informer,
         predicate: specOrMetadataChanged,
+        delayMs: CHILD_EVENT_DELAY_MS,
       })),
     ],
     watches: [
       {
+        // Of a version's status the army reads only the Ready condition (a missing Secret or prompt); the
+        // usedBy list changes as armies adopt the version and, unfiltered, each change would wake every
+        // army that uses it.
         informer: informers.versions,
+        predicate: versionInputChanged,
         map: (v) =>
           armiesUsingVersion(informers.armies.store.list({ namespace: v.metadata?.namespace ?? '' }), v),
       },
@@ -84,6 +106,6 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
       },
     ],
     concurrency: mgr.config.concurrency,
-    reconciler: new AgentArmyReconciler({ informers, client: mgr.client, events: mgr.events }),
+    reconciler: new AgentArmyReconciler({ informers, client: mgr.client, events: mgr.events, echoes }),
   };
 }

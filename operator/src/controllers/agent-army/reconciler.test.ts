@@ -7,10 +7,12 @@ import type { RequestOptions } from '../../kube/api-client.js';
 import { EventRecorder } from '../../kube/events.js';
 import type { Informer } from '../../kube/informer.js';
 import type { KubeObject } from '../../kube/resource.js';
+import { StatusEchoes } from '../../kube/status-echoes.js';
 import { byOwnerUid, ownerUidIndex, Store } from '../../kube/store.js';
+import { decide } from './decide.js';
 import { army, liveDeployment, version } from './fixtures.test-util.js';
-import type { ArmyInformers } from './observe.js';
-import { AgentArmyReconciler } from './reconciler.js';
+import { type ArmyInformers, observeArmy } from './observe.js';
+import { AgentArmyReconciler, isFixpoint } from './reconciler.js';
 
 function informer(objects: KubeObject[] = []): Informer<KubeObject> {
   const store = new Store<KubeObject>({ [ownerUidIndex]: byOwnerUid });
@@ -61,8 +63,8 @@ function availableDeployment(agent: string, avName: string): KubeObject {
   } as KubeObject;
 }
 
-async function reconcileOnce(deployments: KubeObject[]) {
-  const informers: ArmyInformers = {
+function armyInformers(deployments: KubeObject[]): ArmyInformers {
+  return {
     armies: informer([twoAgents as unknown as KubeObject]),
     versions: informer([orchV1, writerV1] as unknown as KubeObject[]),
     releases: informer(),
@@ -73,12 +75,17 @@ async function reconcileOnce(deployments: KubeObject[]) {
     pdbs: informer(),
     colorPods: informer(),
   };
+}
+
+async function reconcileOnce(deployments: KubeObject[], echoes?: StatusEchoes) {
+  const informers = armyInformers(deployments);
   const client = recordingClient();
   const log = pino({ level: 'silent' });
   const reconciler = new AgentArmyReconciler({
     informers,
     client,
     events: new EventRecorder({ client, log }),
+    ...(echoes ? { echoes } : {}),
   });
   const result = await reconciler.reconcile(
     { namespace: 'team', name: 'support' },
@@ -148,5 +155,70 @@ describe('AgentArmyReconciler writes', () => {
     );
     expect(events).toHaveLength(1);
     expect(result).toEqual({});
+  });
+
+  it.each([
+    ['a new army (rolling out)', []],
+    ['an army whose pods are ready', ['ready']],
+  ])(
+    'registers the status it writes for %s: deciding again on it changes nothing, so its echo is dropped',
+    async (_name, pods) => {
+      const deployments = pods.length
+        ? [availableDeployment('orchestrator', 'orch-v1'), availableDeployment('writer', 'writer-v1')]
+        : [];
+      const echoes = new StatusEchoes();
+      const { client } = await reconcileOnce(deployments, echoes);
+      expect(client.log.filter((e) => e.at === 'start' && e.path.endsWith('/status'))).toHaveLength(1);
+      expect(echoes.size).toBe(1);
+    },
+  );
+});
+
+describe('AgentArmyReconciler status echoes', () => {
+  it('forgets the registration when the status write fails, so a later echo still wakes the army', async () => {
+    const echoes = new StatusEchoes();
+    const client = recordingClient();
+    const failing = {
+      async request<T>(opts: RequestOptions): Promise<T> {
+        if (opts.path.endsWith('/status')) throw new Error('conflict');
+        return client.request<T>(opts);
+      },
+    };
+    const log = pino({ level: 'silent' });
+    const reconciler = new AgentArmyReconciler({
+      informers: armyInformers([]),
+      client: failing,
+      events: new EventRecorder({ client: failing, log }),
+      echoes,
+    });
+    const ctx = { log, reconcileID: 'r1', controller: 'agentarmy', signal: new AbortController().signal };
+    await expect(reconciler.reconcile({ namespace: 'team', name: 'support' }, ctx)).rejects.toThrow(
+      'conflict',
+    );
+    expect(echoes.size).toBe(0);
+  });
+});
+
+describe('isFixpoint', () => {
+  async function observed(deployments: KubeObject[]) {
+    const obs = await observeArmy(armyInformers(deployments), recordingClient(), 'team', 'support');
+    if (obs.kind !== 'ok') throw new Error(`observation ${obs.kind}`);
+    return obs.observed;
+  }
+  const now = new Date('2026-11-23T10:00:00Z');
+
+  it('holds for the plan decided on the same observation', async () => {
+    const obs = await observed([]);
+    expect(isFixpoint(obs, decide(obs, now), now)).toBe(true);
+  });
+
+  it('fails for a plan that deciding again would change (its echo must wake the army)', async () => {
+    const rolling = await observed([]);
+    const ready = await observed([
+      availableDeployment('orchestrator', 'orch-v1'),
+      availableDeployment('writer', 'writer-v1'),
+    ]);
+    // Progressing written while both Deployments are already available: the next decision says Ready.
+    expect(isFixpoint(ready, decide(rolling, now), now)).toBe(false);
   });
 });

@@ -1,12 +1,15 @@
 // The AgentArmy reconcile: observe → decide (pure) → apply children that drifted → prune children no
-// longer desired → patch status once if it changed → record events → requeue-after.
+// longer desired → patch status once if it changed (registering its echo when nothing would follow from
+// it) → record events → requeue-after.
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type Condition, ConditionType } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../kube/controller.js';
 import type { EventRecorder } from '../../kube/events.js';
+import { deepEqual } from '../../kube/json-diff.js';
 import { coreTypes, type KubeObject, type ResourceType } from '../../kube/resource.js';
+import type { StatusEchoes } from '../../kube/status-echoes.js';
 import {
   applyIfChanged,
   controllerReference,
@@ -18,7 +21,7 @@ import { agentArmyType } from '../resource-types.js';
 import { type ArmyPlan, decide } from './decide.js';
 import { LABEL } from './labels.js';
 import { type ArmyInformers, observeArmy } from './observe.js';
-import type { ObservedChildren } from './observed.js';
+import type { ObservedArmy, ObservedChildren } from './observed.js';
 import { measurePreviews } from './preview-analysis.js';
 
 type ChildKind = keyof ObservedChildren;
@@ -34,7 +37,21 @@ export interface ArmyReconcilerDeps {
   informers: ArmyInformers;
   client: WriteClient;
   events: EventRecorder;
+  /** Where status writes that need no second look are registered (the controller's primary predicate). */
+  echoes?: StatusEchoes;
   now?: () => Date;
+}
+
+/** True when deciding again on the status `plan` writes gives the same plan, with nothing new to do. */
+export function isFixpoint(observed: ObservedArmy, plan: ArmyPlan, now: Date): boolean {
+  const again = decide({ ...observed, army: { ...observed.army, status: plan.status } }, now);
+  return (
+    again.events.length === 0 &&
+    again.measurements.length === 0 &&
+    deepEqual(again.status, plan.status) &&
+    deepEqual(again.desired, plan.desired) &&
+    deepEqual(again.keepAgents, plan.keepAgents)
+  );
 }
 
 export class AgentArmyReconciler implements Reconciler {
@@ -44,7 +61,10 @@ export class AgentArmyReconciler implements Reconciler {
     const { client, events, informers } = this.deps;
     const now = this.deps.now?.() ?? new Date();
     const obs = await observeArmy(informers, client, req.namespace, req.name);
-    if (obs.kind === 'gone') return {}; // garbage collection removes the children
+    if (obs.kind === 'gone') {
+      this.deps.echoes?.forget(req.namespace, req.name);
+      return {}; // garbage collection removes the children
+    }
     if (obs.kind === 'invalid') {
       // The apiserver validated the object, so this is a schema the operator is stricter about.
       const raw = obs.raw as KubeObject & { status?: { conditions?: Condition[]; phase?: string } };
@@ -65,24 +85,41 @@ export class AgentArmyReconciler implements Reconciler {
       return {};
     }
 
-    const { observed, raw } = obs;
+    const { raw } = obs;
+    let observed = obs.observed;
     let plan = decide(observed, now);
     if (plan.measurements.length > 0) {
       const analyses = await measurePreviews(client, observed, plan.measurements, ctx, now);
-      plan = decide({ ...observed, analyses }, now);
+      observed = { ...observed, analyses };
+      plan = decide(observed, now);
     }
     if (ctx.signal.aborted) return {};
     await this.applyChildren(plan, observed.children, raw, ctx);
     await this.pruneChildren(plan, observed.children);
-    const changed = await patchStatus(
-      client,
-      agentArmyType,
-      { ...raw, status: observed.army.status },
-      plan.status,
-    );
+    const changed = await this.patchStatus(observed, plan, raw, now);
     for (const e of plan.events) await events.event(raw, e.type, e.reason, e.message);
     if (changed) ctx.log.info({ phase: plan.status.phase, ready: plan.status.ready }, 'status updated');
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  /**
+   * Patches the army's status once, if it changed. When deciding again on the new status would change
+   * nothing (no other status, child, Event or measurement), the write's echo need not wake the army: it is
+   * registered with `echoes` first. A decision that moves on with its own output (a multi-step transition)
+   * is not registered, and its echo reconciles the army as before.
+   */
+  private async patchStatus(observed: ObservedArmy, plan: ArmyPlan, raw: KubeObject, now: Date) {
+    const { client, echoes } = this.deps;
+    const before = observed.army.status;
+    if (echoes && !deepEqual(before ?? {}, plan.status) && isFixpoint(observed, plan, now)) {
+      echoes.expect(raw, plan.status);
+    }
+    try {
+      return await patchStatus(client, agentArmyType, { ...raw, status: before }, plan.status);
+    } catch (err) {
+      echoes?.forget(raw.metadata?.namespace, raw.metadata?.name ?? '');
+      throw err;
+    }
   }
 
   /**

@@ -4,8 +4,10 @@
 import { isApiError, type KubeClient } from '../../kube/api-client.js';
 import type { ControllerSpec, ReconcileResult } from '../../kube/controller.js';
 import { ExpiringCache } from '../../kube/expiring-cache.js';
+import { deepEqual } from '../../kube/json-diff.js';
 import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject, type ResourceType, resourcePath } from '../../kube/resource.js';
+import { StatusEchoes } from '../../kube/status-echoes.js';
 import { patchStatus } from '../../kube/writes.js';
 import { parseCachedVersion } from '../cached-parse.js';
 import { agentArmyType, agentVersionType } from '../resource-types.js';
@@ -49,9 +51,11 @@ export function agentVersionController(mgr: Manager): ControllerSpec {
   const keys = new ExpiringCache<string[] | undefined>(KEYS_TTL_MS);
   const cachedKeysOf = (type: ResourceType, namespace: string, name: string) =>
     keys.get(`${type.kind}/${namespace}/${name}`, () => keysOf(mgr.client, type, namespace, name));
+  const echoes = new StatusEchoes();
   return {
     name: 'agentversion',
     for: versions,
+    forPredicate: echoes.predicate,
     watches: [
       {
         informer: armies,
@@ -67,7 +71,10 @@ export function agentVersionController(mgr: Manager): ControllerSpec {
     reconciler: {
       async reconcile(req, ctx): Promise<ReconcileResult> {
         const raw = versions.store.get(req.namespace, req.name);
-        if (!raw) return {};
+        if (!raw) {
+          echoes.forget(req.namespace, req.name);
+          return {};
+        }
         const parsed = parseCachedVersion(raw);
         if (!parsed.ok) {
           ctx.log.warn({ problems: parsed.error.message }, 'invalid AgentVersion');
@@ -85,13 +92,22 @@ export function agentVersionController(mgr: Manager): ControllerSpec {
           : undefined;
         // Raw cached armies: usedBy reads two fields, which does not warrant a zod parse of every army.
         const armyList = armies.store.list({ namespace: req.namespace }) as ArmyUsage[];
-        const status = decideVersionStatus(
-          { version: av, secretKeys, promptKeys, armies: armyList },
-          new Date(),
-        );
+        const observed = { version: av, secretKeys, promptKeys, armies: armyList };
+        const now = new Date();
+        const status = decideVersionStatus(observed, now);
         const before = av.status?.conditions?.find((c) => c.type === 'Ready');
         const ready = status.conditions?.find((c) => c.type === 'Ready');
-        if (await patchStatus(mgr.client, agentVersionType, { ...raw, status: av.status }, status)) {
+        // The echo of this write needs no second look when deciding again on it gives the same status.
+        const again = decideVersionStatus({ ...observed, version: { ...av, status } }, now);
+        if (!deepEqual(av.status ?? {}, status) && deepEqual(again, status)) echoes.expect(raw, status);
+        let changed: boolean;
+        try {
+          changed = await patchStatus(mgr.client, agentVersionType, { ...raw, status: av.status }, status);
+        } catch (err) {
+          echoes.forget(req.namespace, req.name);
+          throw err;
+        }
+        if (changed) {
           if (ready && ready.status !== before?.status && ready.status === 'False') {
             await mgr.events.event(raw, 'Warning', ready.reason, ready.message);
           }

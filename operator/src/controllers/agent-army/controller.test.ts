@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../kube/resource.js';
+import { armiesUsingVersion, versionInputChanged } from './controller.js';
+
+const version = (status: unknown, extra: { spec?: unknown; labels?: Record<string, string> } = {}) =>
+  ({
+    apiVersion: 'agentarmy.dev/v1alpha1',
+    kind: 'AgentVersion',
+    metadata: {
+      namespace: 'team',
+      name: 'orch-v1',
+      resourceVersion: '5',
+      ...(extra.labels ? { labels: extra.labels } : {}),
+    },
+    spec: extra.spec ?? { agent: 'orchestrator', version: '1.0.0' },
+    status,
+  }) as KubeObject;
+const ready = (status: 'True' | 'False', message = 'references found') => ({
+  type: 'Ready',
+  status,
+  reason: status === 'True' ? 'ReferencesFound' : 'ReferencesMissing',
+  message,
+});
+
+describe('versionInputChanged: which AgentVersion updates wake the armies using it', () => {
+  const base = { conditions: [ready('True')], usedBy: [{ army: 'a', agent: 'orchestrator' }] };
+  it.each([
+    [
+      'a longer usedBy list does not',
+      { ...base, usedBy: [...base.usedBy, { army: 'b', agent: 'orchestrator' }] },
+      {},
+      false,
+    ],
+    ['a new observedGeneration does not', { ...base, observedGeneration: 2 }, {}, false],
+    [
+      'Ready turning False does',
+      { ...base, conditions: [ready('False', 'Secret openai not found')] },
+      {},
+      true,
+    ],
+    ['a new Ready message does', { ...base, conditions: [ready('True', 'found again')] }, {}, true],
+    ['a spec change does', base, { spec: { agent: 'orchestrator', version: '1.0.1' } }, true],
+    ['a new label does', base, { labels: { team: 'x' } }, true],
+  ])('%s', (_name, status, extra, wakes) => {
+    expect(versionInputChanged(version(base), version(status, extra))).toBe(wakes);
+  });
+});
+
+describe('armiesUsingVersion', () => {
+  const army = (name: string, desired: string, stable?: string) =>
+    ({
+      metadata: { namespace: 'team', name },
+      spec: { agents: [{ name: 'orchestrator', version: desired }] },
+      ...(stable ? { status: { agents: [{ name: 'orchestrator', stableVersion: stable }] } } : {}),
+    }) as KubeObject;
+
+  it('maps a version to the armies that desire it or still run it as stable', () => {
+    const armies = [army('a', 'orch-v1'), army('b', 'orch-v2', 'orch-v1'), army('c', 'orch-v2')];
+    expect(armiesUsingVersion(armies, version({}))).toEqual([
+      { namespace: 'team', name: 'a' },
+      { namespace: 'team', name: 'b' },
+    ]);
+  });
+});
