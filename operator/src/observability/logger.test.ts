@@ -24,20 +24,14 @@ function capture(): { lines: () => Record<string, unknown>[]; stream: Writable }
 
 describe('createLogger', () => {
   it.each([
-    ['top-level token', { token: 's3cr3t' }, 'token'],
-    ['nested authorization header', { headers: { authorization: 'Bearer s3cr3t' } }, 'headers.authorization'],
-    ['apiKey two levels deep', { req: { config: { apiKey: 's3cr3t' } } }, 'req.config.apiKey'],
-    ['password in an object', { user: { password: 's3cr3t' } }, 'user.password'],
-  ])('redacts a %s', (_name, fields, path) => {
-    const out = capture();
-    createLogger({ destination: out.stream }).info(fields, 'hello');
-    const line = out.lines()[0]!;
-    const value = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], line);
-    expect(value).toBe('[REDACTED]');
-    expect(JSON.stringify(line)).not.toContain('s3cr3t');
-  });
-
-  it.each([
+    ['a top-level token', { token: 's3cr3t' }, 'token'],
+    [
+      'a nested authorization header',
+      { headers: { authorization: 'Bearer s3cr3t' } },
+      'headers.authorization',
+    ],
+    ['an apiKey two levels deep', { req: { config: { apiKey: 's3cr3t' } } }, 'req.config.apiKey'],
+    ['a password in an object', { user: { password: 's3cr3t' } }, 'user.password'],
     ['a key in another case', { headers: { Authorization: 'Bearer s3cr3t' } }, 'headers.Authorization'],
     ['an API key four levels deep', { a: { b: { c: { apiKey: 's3cr3t' } } } }, 'a.b.c.apiKey'],
     ['a token inside an array', { items: [{ name: 'x' }, { token: 's3cr3t' }] }, 'items.1.token'],
@@ -47,6 +41,7 @@ describe('createLogger', () => {
     const line = out.lines()[0]!;
     const value = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], line);
     expect(value).toBe('[REDACTED]');
+    expect(JSON.stringify(line)).not.toContain('s3cr3t');
   });
 
   it("redacts a child logger's bindings", () => {
