@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RequestOptions } from './api-client.js';
 import type { KubeObject } from './resource.js';
 import { StatusEchoes } from './status-echoes.js';
 
@@ -67,5 +68,46 @@ describe('StatusEchoes.predicate', () => {
     echoes.expect(before, written);
     const other = { ...army(written, '11'), metadata: { namespace: 'team', name: 'other', generation: 1 } };
     expect(echoes.predicate({ ...before, metadata: other.metadata }, other)).toBe(true);
+  });
+});
+
+describe('StatusEchoes.patchStatus', () => {
+  const type = {
+    group: 'agentarmy.dev',
+    version: 'v1alpha1',
+    kind: 'AgentArmy',
+    plural: 'agentarmies',
+    namespaced: true,
+  };
+  const client = (fail = false) => {
+    const sent: RequestOptions[] = [];
+    return {
+      sent,
+      async request<T>(opts: RequestOptions): Promise<T> {
+        sent.push(opts);
+        if (fail) throw new Error('conflict');
+        return undefined as T;
+      },
+    };
+  };
+
+  it.each([
+    ['a changed status that is a fixpoint is registered, then written', written, true, 1, 1],
+    ['a changed status that is no fixpoint is written unregistered', written, false, 1, 0],
+    ['an unchanged status is neither written nor registered', before.status, true, 0, 0],
+  ])('%s', async (_name, status, fixpoint, writes, registered) => {
+    const echoes = new StatusEchoes();
+    const c = client();
+    expect(await echoes.patchStatus(c, type, before, status, () => fixpoint)).toBe(writes === 1);
+    expect(c.sent).toHaveLength(writes);
+    expect(echoes.size).toBe(registered);
+  });
+
+  it('drops the registration when the write fails', async () => {
+    const echoes = new StatusEchoes();
+    await expect(echoes.patchStatus(client(true), type, before, written, () => true)).rejects.toThrow(
+      'conflict',
+    );
+    expect(echoes.size).toBe(0);
   });
 });

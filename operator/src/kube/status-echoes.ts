@@ -7,7 +7,8 @@
 // default, or a status this controller did not register. Resyncs are never filtered (see controller.ts).
 import { deepEqual } from './json-diff.js';
 import { type UpdatePredicate, withoutServerFields } from './predicates.js';
-import { type KubeObject, keyOf, objectKey } from './resource.js';
+import { type KubeObject, keyOf, objectKey, type ResourceType } from './resource.js';
+import { patchStatus, type WriteClient } from './writes.js';
 
 export class StatusEchoes {
   private readonly expected = new Map<string, unknown>();
@@ -20,6 +21,26 @@ export class StatusEchoes {
   /** Drops the registration of an object (the write failed, or the object is gone). */
   forget(namespace: string | undefined, name: string): void {
     this.expected.delete(objectKey(namespace, name));
+  }
+
+  /**
+   * writes.patchStatus, with the new status registered first when it is a change and `fixpoint()` says
+   * deciding again on it would change nothing; a failed write drops the registration.
+   */
+  async patchStatus<S>(
+    client: WriteClient,
+    type: ResourceType,
+    observed: KubeObject & { status?: S },
+    status: S,
+    fixpoint: () => boolean,
+  ): Promise<boolean> {
+    if (!deepEqual(observed.status ?? {}, status) && fixpoint()) this.expect(observed, status);
+    try {
+      return await patchStatus(client, type, observed, status);
+    } catch (err) {
+      this.forget(observed.metadata?.namespace, observed.metadata?.name ?? '');
+      throw err;
+    }
   }
 
   /** Registrations waiting for their echo (for tests and metrics). */

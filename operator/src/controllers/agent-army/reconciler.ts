@@ -108,18 +108,13 @@ export class AgentArmyReconciler implements Reconciler {
    * registered with `echoes` first. A decision that moves on with its own output (a multi-step transition)
    * is not registered, and its echo reconciles the army as before.
    */
-  private async patchStatus(observed: ObservedArmy, plan: ArmyPlan, raw: KubeObject, now: Date) {
+  private patchStatus(observed: ObservedArmy, plan: ArmyPlan, raw: KubeObject, now: Date) {
     const { client, echoes } = this.deps;
-    const before = observed.army.status;
-    if (echoes && !deepEqual(before ?? {}, plan.status) && isFixpoint(observed, plan, now)) {
-      echoes.expect(raw, plan.status);
-    }
-    try {
-      return await patchStatus(client, agentArmyType, { ...raw, status: before }, plan.status);
-    } catch (err) {
-      echoes?.forget(raw.metadata?.namespace, raw.metadata?.name ?? '');
-      throw err;
-    }
+    const current = { ...raw, status: observed.army.status };
+    if (!echoes) return patchStatus(client, agentArmyType, current, plan.status);
+    return echoes.patchStatus(client, agentArmyType, current, plan.status, () =>
+      isFixpoint(observed, plan, now),
+    );
   }
 
   /**

@@ -8,7 +8,6 @@ import { deepEqual } from '../../kube/json-diff.js';
 import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject, type ResourceType, resourcePath } from '../../kube/resource.js';
 import { StatusEchoes } from '../../kube/status-echoes.js';
-import { patchStatus } from '../../kube/writes.js';
 import { parseCachedVersion } from '../cached-parse.js';
 import { agentArmyType, agentVersionType } from '../resource-types.js';
 import { type ArmyUsage, decideVersionStatus, usageChanged, versionsNamedBy } from './decide.js';
@@ -98,16 +97,10 @@ export function agentVersionController(mgr: Manager): ControllerSpec {
         const before = av.status?.conditions?.find((c) => c.type === 'Ready');
         const ready = status.conditions?.find((c) => c.type === 'Ready');
         // The echo of this write needs no second look when deciding again on it gives the same status.
-        const again = decideVersionStatus({ ...observed, version: { ...av, status } }, now);
-        if (!deepEqual(av.status ?? {}, status) && deepEqual(again, status)) echoes.expect(raw, status);
-        let changed: boolean;
-        try {
-          changed = await patchStatus(mgr.client, agentVersionType, { ...raw, status: av.status }, status);
-        } catch (err) {
-          echoes.forget(req.namespace, req.name);
-          throw err;
-        }
-        if (changed) {
+        const fixpoint = () =>
+          deepEqual(decideVersionStatus({ ...observed, version: { ...av, status } }, now), status);
+        const current = { ...raw, status: av.status };
+        if (await echoes.patchStatus(mgr.client, agentVersionType, current, status, fixpoint)) {
           if (ready && ready.status !== before?.status && ready.status === 'False') {
             await mgr.events.event(raw, 'Warning', ready.reason, ready.message);
           }
