@@ -56,13 +56,16 @@ export interface LoggerSettings {
   destination?: DestinationStream;
 }
 
+/** Bound of the stdout buffer: a stalled log reader costs lines beyond it, not unbounded memory. */
+const STDOUT_BUFFER_BYTES = 8 * 1024 * 1024;
+
 /**
  * stdout written asynchronously: lines logged while a write is in flight go out together in the next one
  * (pino's default is a synchronous write per line: one system call per reconcile that logs). Whatever is
  * buffered is written synchronously when the process exits, also through process.exit.
  */
 function stdout(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false });
+  return pino.destination({ dest: 1, sync: false, maxLength: STDOUT_BUFFER_BYTES });
 }
 
 export function createLogger(settings: LoggerSettings = {}): Logger {
@@ -78,8 +81,8 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     },
   };
   const logger = pino(options, settings.destination ?? stdout());
-  // pino applies `formatters.bindings` to the root's bindings only; a child's are redacted here. Children
-  // inherit from their parent, so every descendant's child() goes through this one.
+  // pino's formatters never see a child logger's bindings; they are redacted here. Children inherit from
+  // their parent, so every descendant's child() goes through this one.
   const child = logger.child;
   logger.child = function (this: Logger, bindings, childOptions) {
     return child.call(this, redactSecrets(bindings), childOptions);
