@@ -5,6 +5,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { ControllerSpec } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
+import { versionInputChanged } from '../agent-army/controller.js';
 import { LABEL, MANAGER } from '../agent-army/labels.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
 import { CanaryReleaseReconciler, type ReleaseMetrics } from './reconciler.js';
@@ -70,8 +71,9 @@ export function canaryReleaseController(mgr: Manager): ControllerSpec {
       },
       {
         // The desired version is resolved through the AgentVersions: a version that appears or changes
-        // later must wake the releases of its namespace.
+        // later must wake the releases of its namespace (not a longer usedBy list in its status).
         informer: informers.versions,
+        predicate: versionInputChanged,
         map: (v) => releasesIn(informers.releases.store.list({ namespace: v.metadata?.namespace ?? '' })),
       },
       { informer: informers.deployments, map: byLabels },
