@@ -7,7 +7,7 @@ import type { KubeObject } from './resource.js';
 export type UpdatePredicate = (oldObj: KubeObject, newObj: KubeObject) => boolean;
 
 /** The object without what the server changes on its own: status, resourceVersion, managedFields. */
-export function withoutServerFields(o: KubeObject): Record<string, unknown> {
+function withoutServerFields(o: KubeObject): Record<string, unknown> {
   const { status: _status, metadata, ...rest } = o as KubeObject & { status?: unknown };
   const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata ?? {};
   return { ...rest, metadata: meta };

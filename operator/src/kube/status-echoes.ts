@@ -6,7 +6,7 @@
 // writer's change (status.control from the kubectl plugin), a merge with a concurrent write, a server-side
 // default, or a status this controller did not register. Resyncs are never filtered (see controller.ts).
 import { deepEqual } from './json-diff.js';
-import { type UpdatePredicate, withoutServerFields } from './predicates.js';
+import { specOrMetadataChanged, type UpdatePredicate } from './predicates.js';
 import { type KubeObject, keyOf, objectKey, type ResourceType } from './resource.js';
 import { patchStatus, type WriteClient } from './writes.js';
 
@@ -58,6 +58,6 @@ export class StatusEchoes {
     const status = (newObj as KubeObject & { status?: unknown }).status;
     if (!deepEqual(status, this.expected.get(key))) return true;
     this.expected.delete(key);
-    return !deepEqual(withoutServerFields(oldObj), withoutServerFields(newObj));
+    return specOrMetadataChanged(oldObj, newObj);
   };
 }

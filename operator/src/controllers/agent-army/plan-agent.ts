@@ -144,7 +144,8 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
   const namespace = army.metadata.namespace ?? 'default';
   const ref: AgentRef = { army: army.metadata.name ?? '', agent: agent.name };
   const previous = army.status?.agents?.find((a) => a.name === agent.name);
-  const live = obs.children.deployments.get(childName(ref));
+  const objectName = childName(ref);
+  const live = obs.children.deployments.get(objectName);
   // The stable version is the last one that completed a rollout (kept in status, so it survives restarts);
   // the live Deployment's annotation only fills in when status was lost, since it changes on every apply.
   const stableName =
@@ -189,8 +190,8 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
   const serving =
     done ||
     (live?.status?.availableReplicas ?? 0) > 0 ||
-    obs.children.services.has(childName(ref)) ||
-    obs.children.pdbs.has(childName(ref));
+    obs.children.services.has(objectName) ||
+    obs.children.pdbs.has(objectName);
   const pdb = serving
     ? renderPdb({ namespace, ref, minReplicas: minimumReplicas(agent.replicas, agent.autoscaling) })
     : undefined;
