@@ -5,10 +5,12 @@
 // is what this machine's apiserver, etcd, controller-manager, scheduler and KWOK need for the workload
 // alone. Modes:
 //   all         every child at once (what the operator did before it staged Services and PDBs);
-//   staged      ConfigMaps and Deployments at once, each agent's Service and PDB when its Deployment has
-//               a ready pod — the operator's own order, so the floor an operator round is held against;
-//   deployments the Deployments alone (no ConfigMaps, Services, PDBs): the least any Deployment-based
-//               controller could ask of this cluster for 999 workloads × 2 replicas.
+//   staged      Deployments at once, each agent's Service and PDB when its Deployment has a ready pod —
+//               the operator's own order, so the floor an operator round is held against;
+//   deployments the Deployments alone (no Services, PDBs): the least any Deployment-based controller
+//               could ask of this cluster for 999 workloads × 2 replicas.
+// Every mode first writes each AgentVersion's config ConfigMap (one per version, not per army), as the
+// operator's AgentVersion controller does when it starts, before the armies are created.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { V1Deployment } from '@kubernetes/client-node';
@@ -16,6 +18,10 @@ import { AgentArmy, AgentVersion } from '../../operator/src/api/v1alpha1/index.j
 import { safeParseResource } from '../../operator/src/api/v1alpha1/validate.js';
 import { decide } from '../../operator/src/controllers/agent-army/decide.js';
 import type { ObservedArmy } from '../../operator/src/controllers/agent-army/observed.js';
+import {
+  renderAgentConfig,
+  renderVersionConfigMap,
+} from '../../operator/src/controllers/agent-army/render-config.js';
 import type { KubeClient } from '../../operator/src/kube/api-client.js';
 import { controllerReference } from '../../operator/src/kube/writes.js';
 import { repoRoot } from '../../test/support/cluster.js';
@@ -63,6 +69,13 @@ const apply = (client: KubeClient, path: string, body: unknown, kind: string) =>
     write: { verb: 'apply', kind },
   });
 
+/** An AgentVersion's config ConfigMap as the AgentVersion controller writes it, and what Deployments mount. */
+function versionConfigOf(av: AgentVersion) {
+  const { file, hash } = renderAgentConfig(av, av.spec.systemPrompt);
+  const configMap = renderVersionConfigMap({ av, agentFile: file, hash });
+  return { configMap, config: { name: configMap.metadata?.name ?? '', hash } };
+}
+
 /** The children the operator renders for army `i` (a pure function of the army and its versions). */
 function childrenOf(w: Workload, i: number, uid: string) {
   const manifest = armyManifest(w, i);
@@ -83,16 +96,17 @@ function childrenOf(w: Workload, i: number, uid: string) {
     }),
   );
   const empty = new Map();
+  const configs = new Map([...versions].map(([name, av]) => [name, versionConfigOf(av).config] as const));
   const observe = (deployments: ReadonlyMap<string, V1Deployment>): ObservedArmy => ({
     army: army.value,
     versions,
     invalidVersions: empty,
-    prompts: empty,
+    configs,
     releases: empty,
     invalidReleases: empty,
     children: { deployments, configMaps: empty, services: empty, hpas: empty, pdbs: empty },
   });
-  // A new agent's plan has its ConfigMap and Deployment; the Service and PDB come in the plan once the
+  // A new agent's plan has its Deployment; the Service and PDB come in the plan once the
   // Deployment has ready pods (what the operator renders a little later).
   const first = decide(observe(empty), new Date()).desired;
   const running = new Map(
@@ -117,7 +131,7 @@ export type FloorMode = (typeof FLOOR_MODES)[number];
 const WHAT: Record<FloorMode, string> = {
   all: 'control-plane floor: the same armies and all their rendered children applied at once, no operator',
   staged:
-    "control-plane floor in the operator's order: ConfigMaps and Deployments at once, each agent's Service and PDB once its Deployment has a ready pod, no operator",
+    "control-plane floor in the operator's order: Deployments at once, each agent's Service and PDB once its Deployment has a ready pod, no operator",
   deployments:
     'control-plane floor of the Deployments alone: the same armies and only their rendered Deployments, no operator',
 };
@@ -169,6 +183,16 @@ export async function runFloorRound(o: {
   await o.cluster.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', '-f', crds]);
   const client = benchClient(kubeconfig);
   await createPrerequisites(client, w);
+  // What the operator's AgentVersion controller writes when it starts, before the armies are created.
+  for (const ns of w.namespaces) {
+    for (const agent of w.agents) {
+      const v = safeParseResource(AgentVersion, 'AgentVersion', agentVersionManifest(ns, agent));
+      if (!v.ok) throw new Error(v.error.message);
+      const { configMap } = versionConfigOf(v.value);
+      const path = `/api/v1/namespaces/${ns}/configmaps/${configMap.metadata?.name}`;
+      await apply(client, path, configMap, 'ConfigMap');
+    }
+  }
   log(`creating ${w.armies} armies and their children (${o.mode}) with no operator running`);
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;

@@ -1,11 +1,14 @@
 // The AgentArmy controller against the real control plane: children rendered with the right fields, pods
 // Ready on KWOK nodes, rollouts, drift reverted, children recreated and pruned, missing versions reported,
-// breaking upgrades blocked, garbage collection, and zero writes after a restart at steady state.
+// breaking upgrades blocked, a version's config ConfigMap (promptRef edits roll the pods), garbage
+// collection, and zero writes after a restart at steady state.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
 import {
   agentVersionController,
+  KEYS_TTL_MS,
   USED_BY_DELAY_MS,
 } from '../../operator/src/controllers/agent-version/controller.js';
 import { Manager } from '../../operator/src/kube/manager.js';
@@ -118,8 +121,16 @@ describe('AgentArmy controller (real API server, KWOK pods)', () => {
       name: 'OPENAI_API_KEY',
       valueFrom: { secretKeyRef: { name: 'llm', key: 'api-key' } },
     });
-    const cm = (await get('configmap', 'support-orchestrator'))!;
+    // The config is the version's own ConfigMap (owned by the AgentVersion), mounted by the Deployment.
+    const cm = (await get<Obj & { metadata: { ownerReferences?: { kind: string; name: string }[] } }>(
+      'configmap',
+      'orch-v1-agent-config',
+    ))!;
     expect(cm.data?.['agent.yaml']).toContain('You are orchestrator 1.0.0.');
+    expect(cm.metadata.ownerReferences).toMatchObject([{ kind: 'AgentVersion', name: 'orch-v1' }]);
+    const volumes = (dep.spec.template.spec as { volumes?: { configMap?: { name: string } }[] }).volumes;
+    expect(volumes?.find((v) => v.configMap)?.configMap?.name).toBe('orch-v1-agent-config');
+    expect(await get('configmap', 'support-orchestrator')).toBeUndefined();
     expect(await get('service', 'support-orchestrator')).toBeDefined();
     expect(await get('poddisruptionbudget', 'support-orchestrator')).toBeDefined();
     const pods = JSON.parse(
@@ -180,16 +191,22 @@ describe('AgentArmy controller (real API server, KWOK pods)', () => {
     await kubectlOk([
       'patch',
       'configmap',
-      'support-orchestrator',
+      'orch-v11-agent-config',
       '-n',
       ns,
       '--type=merge',
       '-p',
       '{"data":{"agent.yaml":"edited by hand"}}',
     ]);
-    await eventually('ConfigMap reverted', async () => {
-      const cm = await get('configmap', 'support-orchestrator');
+    await eventually('version ConfigMap reverted', async () => {
+      const cm = await get('configmap', 'orch-v11-agent-config');
       return cm?.data?.['agent.yaml']?.includes('You are orchestrator 1.1.0.') ? cm : undefined;
+    });
+    const cmBefore = (await get('configmap', 'orch-v11-agent-config'))!;
+    await kubectlOk(['delete', 'configmap', 'orch-v11-agent-config', '-n', ns]);
+    await eventually('version ConfigMap recreated', async () => {
+      const cm = await get('configmap', 'orch-v11-agent-config');
+      return cm && cm.metadata.uid !== cmBefore.metadata.uid ? cm : undefined;
     });
     const before = (await get('service', 'support-orchestrator'))!;
     await kubectlOk(['delete', 'service', 'support-orchestrator', '-n', ns]);
@@ -250,6 +267,60 @@ describe('AgentArmy controller (real API server, KWOK pods)', () => {
     expect(await get('deployment', 'support-orchestrator')).toBeDefined();
   });
 
+  it('mounts a promptRef prompt through the version ConfigMap and rolls the pods when that prompt changes', async () => {
+    await apply(
+      stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'prompts', namespace: ns },
+        data: { orch: 'Prompt one.' },
+      }),
+    );
+    await apply(
+      agentVersion(ns, 'orch-v12', '1.2.0', {
+        compatibleWith: '^1.0.0',
+        systemPrompt: undefined,
+        promptRef: { name: 'prompts', key: 'orch' },
+      }),
+    );
+    await apply(army(ns, [{ name: 'orchestrator', version: 'orch-v12', replicas: 2 }]));
+    await armyWhere(
+      'stable orch-v12',
+      (x) => x.status?.agents?.[0]?.stableVersion === 'orch-v12' && x.status.phase === 'Ready',
+    );
+    const hashOf = async () =>
+      (await get<Obj & { spec: { template: { metadata: { annotations: Record<string, string> } } } }>(
+        'deployment',
+        'support-orchestrator',
+      ))!.spec.template.metadata.annotations['agentarmy.dev/config-hash'];
+    const first = await hashOf();
+    expect((await get('configmap', 'orch-v12-agent-config'))?.data?.['agent.yaml']).toContain('Prompt one.');
+
+    await kubectlOk([
+      'patch',
+      'configmap',
+      'prompts',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      '{"data":{"orch":"Prompt two."}}',
+    ]);
+    // A prompt ConfigMap is not watched: the version sees the new text on its next reconcile (its resync,
+    // or any change of it, like this annotation).
+    await new Promise((r) => setTimeout(r, KEYS_TTL_MS));
+    await kubectlOk(['annotate', 'agentversion', 'orch-v12', '-n', ns, 'example.com/prompt-edited=1']);
+    await eventually('version ConfigMap holds the new prompt', async () => {
+      const cm = await get('configmap', 'orch-v12-agent-config');
+      return cm?.data?.['agent.yaml']?.includes('Prompt two.') ? cm : undefined;
+    });
+    await eventually('pod template carries the new config hash', async () => {
+      const h = await hashOf();
+      return h && h !== first ? h : undefined;
+    });
+    await armyWhere('Ready on the new config', (x) => x.status?.phase === 'Ready');
+  });
+
   it('makes zero writes after a restart at steady state', async () => {
     await armyWhere('Ready', (x) => x.status?.phase === 'Ready');
     // Steady state: the first operator has stopped writing (AgentVersion usedBy follows an army change
@@ -267,7 +338,7 @@ describe('AgentArmy controller (real API server, KWOK pods)', () => {
     await eventually('reconciles after restart', async () => {
       const data = await mgr!.metrics.reconcileTotal.get();
       const n = data.values.reduce((s, v) => s + v.value, 0);
-      return n >= 5 ? n : undefined; // 1 army + 4 versions
+      return n >= 6 ? n : undefined; // 1 army + 5 versions
     });
     await new Promise((r) => setTimeout(r, 2000));
     expect(await countWrites(mgr!.metrics)).toBe(0);

@@ -48,6 +48,7 @@ const expectedPermissions = {
   'agentarmy.dev/agentversions/status': 'get,patch',
   'agentarmy.dev/canaryreleases/status': 'get,patch',
   'agentarmy.dev/agentarmies/finalizers': 'update',
+  'agentarmy.dev/agentversions/finalizers': 'update',
   'apps/deployments': 'create,delete,get,list,patch,watch',
   'core/configmaps': 'create,delete,get,list,patch,watch',
   'core/services': 'create,delete,get,list,patch,watch',

@@ -143,7 +143,7 @@ describe('the operator under the chart ServiceAccount only', () => {
     expect(dep.status.readyReplicas).toBe(2);
     await kubectlOk([
       'get',
-      'configmap/support-orchestrator',
+      'configmap/orch-v1-agent-config',
       'service/support-orchestrator',
       'pdb/support-orchestrator',
       '-n',

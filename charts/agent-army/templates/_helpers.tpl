@@ -56,8 +56,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/*
 Rules for the namespaces the operator reconciles: exactly what its controllers call.
   - agentarmy.dev kinds: informers (list/watch; get for consistency), status patches only — never spec.
-  - agentarmies/finalizers update: children carry ownerReferences with blockOwnerDeletion, which clusters
-    with the OwnerReferencesPermissionEnforcement admission plugin only allow with this permission.
+  - agentarmies/finalizers and agentversions/finalizers update: children (an army's, and each version's
+    config ConfigMap) carry ownerReferences with blockOwnerDeletion, which clusters with the
+    OwnerReferencesPermissionEnforcement admission plugin only allow with this permission.
   - children (Deployments, ConfigMaps, Services, HPAs, PDBs, HTTPRoutes): informers + server-side apply
     (patch, and create for the first apply) + prune (delete). ConfigMaps are also read for prompts.
   - Secrets: get only (an AgentVersion's API key Secret must exist); never list, watch or change them.
@@ -75,7 +76,7 @@ Rules for the namespaces the operator reconciles: exactly what its controllers c
   resources: [agentarmies/status, agentversions/status, canaryreleases/status]
   verbs: [get, patch]
 - apiGroups: [agentarmy.dev]
-  resources: [agentarmies/finalizers]
+  resources: [agentarmies/finalizers, agentversions/finalizers]
   verbs: [update]
 - apiGroups: [apps]
   resources: [deployments]

@@ -17,7 +17,7 @@ const av = (name: string, version: string) => ({
       systemPrompt: 'Be brief.',
     },
   }),
-  prompt: 'Be brief.',
+  config: { name: `${name}-agent-config`, hash: `hash-of-${name}` },
 });
 const ctx: TrackContext = {
   namespace: 'team',
@@ -44,9 +44,7 @@ describe('renderCanaryChildren', () => {
   it('replicas mode: both tracks with their replicas and versions, one Service selecting every track', () => {
     const objs = renderCanaryChildren(ctx, traffic(), versions);
     expect(byName(objs)).toEqual([
-      'ConfigMap/support-orchestrator',
       'Deployment/support-orchestrator',
-      'ConfigMap/support-orchestrator-canary',
       'Deployment/support-orchestrator-canary',
       'Service/support-orchestrator',
     ]);
@@ -54,6 +52,16 @@ describe('renderCanaryChildren', () => {
     expect([stable?.spec?.replicas, canary?.spec?.replicas]).toEqual([9, 1]);
     expect(canary?.spec?.template.spec?.containers[0]?.image).toBe('example.invalid/agent-runtime:1.1.0');
     expect(canary?.spec?.selector.matchLabels?.['agentarmy.dev/track']).toBe('canary');
+    // Each track mounts its own version's config ConfigMap and carries that version's config hash.
+    expect(
+      [stable, canary].map((d) => [
+        d?.spec?.template.spec?.volumes?.find((v) => v.configMap)?.configMap?.name,
+        d?.spec?.template.metadata?.annotations?.['agentarmy.dev/config-hash'],
+      ]),
+    ).toEqual([
+      ['v1-agent-config', 'hash-of-v1'],
+      ['v2-agent-config', 'hash-of-v2'],
+    ]);
     const svc = objs.at(-1) as V1Service;
     expect(svc.spec?.selector).not.toHaveProperty('agentarmy.dev/track');
   });
@@ -95,9 +103,7 @@ describe('renderBlueGreenChildren', () => {
     } as const;
     const objs = renderBlueGreenChildren(ctx, plan, { blue: versions.stable, green: versions.canary });
     expect(byName(objs)).toEqual([
-      'ConfigMap/support-orchestrator-blue',
       'Deployment/support-orchestrator-blue',
-      'ConfigMap/support-orchestrator-green',
       'Deployment/support-orchestrator-green',
       'Service/support-orchestrator',
       'Service/support-orchestrator-preview',

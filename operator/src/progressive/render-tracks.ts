@@ -3,17 +3,17 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Agent, AgentArmySpec, AgentVersion } from '../api/v1alpha1/index.js';
 import { type AgentRef, childName, type Track } from '../controllers/agent-army/labels.js';
-import { renderAgentConfig, renderConfigMap } from '../controllers/agent-army/render-config.js';
+import type { VersionConfig } from '../controllers/agent-army/render-config.js';
 import { renderDeployment } from '../controllers/agent-army/render-deployment.js';
 import { renderService } from '../controllers/agent-army/render-service.js';
 import type { BlueGreenPlan, Color } from './blue-green-types.js';
 import type { CanaryTraffic } from './canary-types.js';
 import { trackServiceNames } from './http-route.js';
 
-/** An AgentVersion with its prompt resolved (systemPrompt, or the promptRef ConfigMap key). */
+/** An AgentVersion with its config ConfigMap (written by the AgentVersion controller). */
 export interface ResolvedVersion {
   av: AgentVersion;
-  prompt: string | undefined;
+  config: VersionConfig;
 }
 
 export interface TrackContext {
@@ -36,10 +36,8 @@ function checkVersion(
 }
 
 function track(ctx: TrackContext, t: Track, v: ResolvedVersion, replicas: number): KubernetesObject[] {
-  const { file: agentFile, hash } = renderAgentConfig(v.av, v.prompt);
   const { namespace, ref } = ctx;
   return [
-    renderConfigMap({ namespace, ref, track: t, av: v.av, agentFile }),
     renderDeployment({
       namespace,
       ref,
@@ -48,7 +46,7 @@ function track(ctx: TrackContext, t: Track, v: ResolvedVersion, replicas: number
       agent: ctx.agent,
       defaults: ctx.defaults,
       serviceAccountName: ctx.serviceAccountName,
-      configHash: hash,
+      config: v.config,
       replicas,
     }),
   ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../kube/resource.js';
-import { armiesUsingVersion, versionInputChanged } from './controller.js';
+import { armiesUsingVersion, configHashChanged, versionInputChanged } from './controller.js';
 
 const version = (status: unknown, extra: { spec?: unknown; labels?: Record<string, string> } = {}) =>
   ({
@@ -60,5 +60,19 @@ describe('armiesUsingVersion', () => {
       { namespace: 'team', name: 'a' },
       { namespace: 'team', name: 'b' },
     ]);
+  });
+});
+
+describe('configHashChanged: which updates of a version config ConfigMap wake its armies', () => {
+  const cm = (hash: string, labels: Record<string, string> = {}) =>
+    ({
+      metadata: { name: 'orch-v1-agent-config', labels, annotations: { 'agentarmy.dev/config-hash': hash } },
+    }) as KubeObject;
+  it.each([
+    ['a new hash (the referenced prompt changed) does', cm('h1'), cm('h2'), true],
+    ['a label the army does not read does not', cm('h1'), cm('h1', { team: 'x' }), false],
+    ['the same hash does not', cm('h1'), cm('h1'), false],
+  ])('%s', (_name, before, after, wakes) => {
+    expect(configHashChanged(before, after)).toBe(wakes);
   });
 });

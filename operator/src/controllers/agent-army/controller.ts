@@ -1,6 +1,7 @@
-// Registers the AgentArmy controller: the army is the primary kind; its Deployments, ConfigMaps,
-// Services, HPAs and PDBs are owned children (by controller ownerReference); an AgentVersion change
-// wakes every army of its namespace that names it (desired or running).
+// Registers the AgentArmy controller: the army is the primary kind; its Deployments, Services, HPAs and
+// PDBs are owned children (by controller ownerReference; ConfigMaps too, for pruning those of earlier
+// operator versions); an AgentVersion or its config ConfigMap wakes every army of its namespace that
+// names the version (desired or running).
 import type { AgentArmy, AgentVersion } from '../../api/v1alpha1/index.js';
 import type { ControllerSpec } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
@@ -8,14 +9,15 @@ import { specOrMetadataChanged, type UpdatePredicate } from '../../kube/predicat
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
 import { StatusEchoes } from '../../kube/status-echoes.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
-import { LABEL, MANAGER } from './labels.js';
+import { ANNOTATION, LABEL, MANAGER } from './labels.js';
 import { AgentArmyReconciler } from './reconciler.js';
 
 /** How long a child's event waits before it wakes its army (events meanwhile join it). */
 export const CHILD_EVENT_DELAY_MS = 1000;
 
 /** Children are cached only when the operator made them, which keeps the caches small. */
-const managed = { labelSelector: { 'app.kubernetes.io/managed-by': MANAGER } };
+export const managedChildren = { labelSelector: { 'app.kubernetes.io/managed-by': MANAGER } };
+const managed = managedChildren;
 
 /** Armies of the version's namespace that desire it or still run it. */
 export function armiesUsingVersion(armies: KubeObject[], version: KubeObject) {
@@ -43,6 +45,11 @@ export const versionInputChanged: UpdatePredicate = (oldVersion, newVersion) => 
   const after = readyCondition(newVersion);
   return before?.status !== after?.status || before?.message !== after?.message;
 };
+
+/** True when a config ConfigMap's file hash changed (the only thing of it an army reads). */
+export const configHashChanged: UpdatePredicate = (oldCm, newCm) =>
+  oldCm.metadata?.annotations?.[ANNOTATION.configHash] !==
+  newCm.metadata?.annotations?.[ANNOTATION.configHash];
 
 export function agentArmyController(mgr: Manager): ControllerSpec {
   const informers = {
@@ -79,6 +86,21 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
       })),
     ],
     watches: [
+      {
+        // A version's config ConfigMap (written by the AgentVersion controller): its arrival lets a waiting
+        // agent render its pods, and a new hash (the referenced prompt changed) rolls them.
+        informer: informers.configMaps,
+        predicate: configHashChanged,
+        delayMs: CHILD_EVENT_DELAY_MS,
+        map: (cm) => {
+          const owner = cm.metadata?.ownerReferences?.find((r) => r.kind === 'AgentVersion' && r.controller);
+          if (!owner) return [];
+          const namespace = cm.metadata?.namespace ?? '';
+          return armiesUsingVersion(informers.armies.store.list({ namespace }), {
+            metadata: { name: owner.name, namespace },
+          });
+        },
+      },
       {
         // Of a version's status the army reads only the Ready condition (a missing Secret or prompt); the
         // usedBy list changes as armies adopt the version and, unfiltered, each change would wake every

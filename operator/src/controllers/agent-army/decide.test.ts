@@ -1,6 +1,7 @@
+import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { decide, mergeEvents } from './decide.js';
-import { army, liveDeployment, observed, version } from './fixtures.test-util.js';
+import { army, configOf, liveDeployment, observed, version } from './fixtures.test-util.js';
 import { checkUpgrade } from './upgrade-guard.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
@@ -13,15 +14,17 @@ const cond = (plan: ReturnType<typeof decide>, type: string) =>
   plan.status.conditions?.find((c) => c.type === type);
 
 describe('decide for a RollingUpdate army', () => {
-  it('renders the ConfigMap and Deployment of a new 2-replica agent and reports Progressing', () => {
+  it("renders only the Deployment of a new 2-replica agent, mounting its version's ConfigMap, and reports Progressing", () => {
     const plan = decide(
       observed(army([{ name: 'orchestrator', version: 'orch-v1', replicas: 2 }]), [v1]),
       now,
     );
     expect(plan.desired.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
-      'ConfigMap/support-orchestrator',
       'Deployment/support-orchestrator',
     ]);
+    const pod = (plan.desired[0] as V1Deployment).spec?.template;
+    expect(pod?.spec?.volumes?.find((v) => v.configMap)?.configMap?.name).toBe('orch-v1-agent-config');
+    expect(pod?.metadata?.annotations?.['agentarmy.dev/config-hash']).toBe(configOf(v1).hash);
     expect(plan.status.phase).toBe('Progressing');
     expect(plan.status.ready).toBe('0/1');
     expect(cond(plan, 'Ready')?.status).toBe('False');
@@ -191,6 +194,45 @@ describe('decide for a RollingUpdate army', () => {
     expect(cond(plan, 'UpgradeBlocked')).toMatchObject({ status: 'True', reason: 'UpgradeBlocked' });
     expect(cond(plan, 'Degraded')?.message).toMatch(/tool search renamed.*allowBreakingUpgrade/);
     expect(plan.events.map((e) => e.reason)).toEqual(['UpgradeBlocked']);
+  });
+
+  it.each([
+    ['a new agent waits, Pending, with nothing rendered', [], 'Pending'],
+    [
+      'a running agent keeps its Deployment untouched while the new version has none',
+      [liveDeployment('orch-v1', 2, 2)],
+      'Progressing',
+    ],
+  ])(
+    "waiting for a version's config ConfigMap: %s; never Degraded, no Event",
+    (_case, deployments, phase) => {
+      const a = army(
+        [{ name: 'orchestrator', version: 'orch-v11', replicas: 2 }],
+        deployments.length
+          ? { agents: [{ name: 'orchestrator', phase: 'Ready', stableVersion: 'orch-v1' }] }
+          : undefined,
+      );
+      const plan = decide(observed(a, [v1, v11], deployments, ['orch-v11']), now);
+      expect(plan.desired).toEqual([]);
+      expect(plan.keepAgents).toEqual(['orchestrator']);
+      expect(plan.status.agents?.[0]).toMatchObject({
+        phase,
+        message: 'waiting for ConfigMap orch-v11-agent-config of AgentVersion orch-v11',
+      });
+      expect(cond(plan, 'Degraded')?.status).toBe('False');
+      expect(plan.events).toEqual([]);
+      expect(plan.requeueAfterMs).toBeLessThanOrEqual(10_000);
+    },
+  );
+
+  it("a version's config hash on the pod template follows the ConfigMap the AgentVersion controller wrote", () => {
+    const obs = observed(army([{ name: 'orchestrator', version: 'orch-v1', replicas: 1 }]), [v1]);
+    const edited = {
+      ...obs,
+      configs: new Map([['orch-v1', { name: 'orch-v1-agent-config', hash: 'prompt-edited' }]]),
+    };
+    const dep = decide(edited, now).desired.find((o) => o.kind === 'Deployment') as V1Deployment;
+    expect(dep.spec?.template.metadata?.annotations?.['agentarmy.dev/config-hash']).toBe('prompt-edited');
   });
 
   it('rolls a breaking upgrade when allowBreakingUpgrade is set', () => {

@@ -4,6 +4,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { AgentArmy, AgentVersion } from '../../api/v1alpha1/index.js';
 import { ANNOTATION } from './labels.js';
 import type { ObservedArmy } from './observed.js';
+import { renderAgentConfig, type VersionConfig, versionConfigName } from './render-config.js';
 
 export function version(name: string, version: string, extra: Record<string, unknown> = {}): AgentVersion {
   return AgentVersion.parse({
@@ -55,10 +56,20 @@ export function liveDeployment(
   };
 }
 
+/** The config a version's ConfigMap holds once the AgentVersion controller wrote it (inline prompt). */
+export function configOf(av: AgentVersion): VersionConfig {
+  return {
+    name: versionConfigName(av.metadata.name ?? ''),
+    hash: renderAgentConfig(av, av.spec.systemPrompt).hash,
+  };
+}
+
+/** What an army reconcile observes; every version's config ConfigMap is there unless listed as `pending`. */
 export function observed(
   a: AgentArmy,
   versions: AgentVersion[],
   deployments: V1Deployment[] = [],
+  pending: string[] = [],
 ): ObservedArmy {
   return {
     army: a,
@@ -66,7 +77,11 @@ export function observed(
     invalidVersions: new Map(),
     releases: new Map(),
     invalidReleases: new Map(),
-    prompts: new Map(),
+    configs: new Map(
+      versions
+        .filter((v) => !pending.includes(v.metadata.name ?? ''))
+        .map((v) => [v.metadata.name ?? '', configOf(v)]),
+    ),
     children: {
       deployments: new Map(deployments.map((d) => [d.metadata?.name ?? '', d])),
       configMaps: new Map(),

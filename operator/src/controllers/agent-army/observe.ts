@@ -1,14 +1,13 @@
-// observe: everything the AgentArmy decision needs, read from the informer caches (plus a GET for each
-// prompt ConfigMap an AgentVersion references, which the operator does not cache). Nothing is written.
+// observe: everything the AgentArmy decision needs, read from the informer caches. Nothing is written.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { AgentArmy, AgentVersion, CanaryRelease } from '../../api/v1alpha1/index.js';
-import { isApiError, type KubeClient } from '../../kube/api-client.js';
 import type { Informer } from '../../kube/informer.js';
-import { coreTypes, type KubeObject, resourcePath } from '../../kube/resource.js';
+import type { KubeObject } from '../../kube/resource.js';
 import { ownerUidIndex } from '../../kube/store.js';
 import { parseCachedArmy, parseCachedRelease, parseCachedVersion } from '../cached-parse.js';
 import { LABEL } from './labels.js';
-import { type ObservedArmy, type ObservedChildren, promptKey } from './observed.js';
+import type { ObservedArmy, ObservedChildren } from './observed.js';
+import { cachedVersionConfig, type VersionConfig, versionConfigName } from './render-config.js';
 
 export interface ArmyInformers {
   armies: Informer<KubeObject>;
@@ -47,30 +46,7 @@ export function observeChildren(inf: ArmyInformers, armyUid: string): ObservedCh
   };
 }
 
-/** Text of a ConfigMap key, or undefined when the ConfigMap or key does not exist. */
-async function readConfigMapKey(
-  client: Pick<KubeClient, 'request'>,
-  namespace: string,
-  ref: { name: string; key: string },
-): Promise<string | undefined> {
-  try {
-    const cm = await client.request<{ data?: Record<string, string> }>({
-      method: 'GET',
-      path: resourcePath(coreTypes.configMap, namespace, ref.name),
-    });
-    return cm.data?.[ref.key];
-  } catch (err) {
-    if (isApiError(err, 404)) return undefined;
-    throw err;
-  }
-}
-
-export async function observeArmy(
-  inf: ArmyInformers,
-  client: Pick<KubeClient, 'request'>,
-  namespace: string,
-  name: string,
-): Promise<Observation> {
+export function observeArmy(inf: ArmyInformers, namespace: string, name: string): Observation {
   const raw = inf.armies.store.get(namespace, name);
   if (!raw || raw.metadata?.deletionTimestamp) return { kind: 'gone' };
   const parsed = parseCachedArmy(raw);
@@ -94,8 +70,8 @@ export async function observeArmy(
     else invalidReleases.set(obj.metadata?.name ?? '', r.error.message);
   }
 
-  // Only the prompts of versions this army may render: desired, running, and those of its releases.
-  const prompts = new Map<string, string | undefined>();
+  // Only the configs of versions this army may render: desired, running, and those of its releases.
+  const configs = new Map<string, VersionConfig>();
   const children = observeChildren(inf, army.metadata.uid ?? '');
   const wanted = new Set(army.spec.agents.map((a) => a.version));
   for (const dep of children.deployments.values()) {
@@ -107,9 +83,10 @@ export async function observeArmy(
     for (const v of [r.status?.fromVersion, r.status?.toVersion]) if (v) wanted.add(v);
   }
   for (const vName of wanted) {
-    const ref = versions.get(vName)?.spec.promptRef;
-    if (ref && !prompts.has(promptKey(ref)))
-      prompts.set(promptKey(ref), await readConfigMapKey(client, namespace, ref));
+    const av = versions.get(vName);
+    const config =
+      av && cachedVersionConfig(av, inf.configMaps.store.get(namespace, versionConfigName(vName)));
+    if (config) configs.set(vName, config);
   }
   return {
     kind: 'ok',
@@ -120,7 +97,7 @@ export async function observeArmy(
       invalidVersions,
       releases,
       invalidReleases,
-      prompts,
+      configs,
       children,
       colorPods: inf.colorPods.store.list({
         namespace,

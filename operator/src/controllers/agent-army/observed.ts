@@ -1,5 +1,5 @@
 // What the AgentArmy reconciler reads before it decides: the army, the AgentVersions of its namespace,
-// the prompts its versions reference, and the children it owns. Built by observe.ts from the informer
+// the config ConfigMaps of the versions it may render, and the children it owns. Built by observe.ts from the informer
 // caches; decide.ts is a pure function of this and the clock.
 import type {
   V1ConfigMap,
@@ -10,6 +10,7 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { AgentArmy, AgentVersion, AnalysisRunStatus, CanaryRelease } from '../../api/v1alpha1/index.js';
+import type { VersionConfig } from './render-config.js';
 
 export interface ObservedChildren {
   deployments: ReadonlyMap<string, V1Deployment>;
@@ -25,8 +26,11 @@ export interface ObservedArmy {
   versions: ReadonlyMap<string, AgentVersion>;
   /** AgentVersions that exist but fail validation: name → the problem, naming the field. */
   invalidVersions: ReadonlyMap<string, string>;
-  /** Prompt text of `promptRef`s by "configmap/key"; undefined when the ConfigMap or key is missing. */
-  prompts: ReadonlyMap<string, string | undefined>;
+  /**
+   * Config ConfigMaps (name and file hash) of the versions this army may render, by AgentVersion name;
+   * a version whose ConfigMap the AgentVersion controller has not written yet is absent.
+   */
+  configs: ReadonlyMap<string, VersionConfig>;
   /** Valid CanaryReleases of the army's namespace by name; invalid ones: name → the problem. */
   releases: ReadonlyMap<string, CanaryRelease>;
   invalidReleases: ReadonlyMap<string, string>;
@@ -40,5 +44,3 @@ export interface ObservedArmy {
    */
   analyses?: ReadonlyMap<string, AnalysisRunStatus>;
 }
-
-export const promptKey = (ref: { name: string; key: string }) => `${ref.name}/${ref.key}`;

@@ -5,10 +5,10 @@ import type { Agent, AgentStatus, AgentVersion, ControlResult } from '../../api/
 import type { AnalysisRequest } from '../../progressive/canary-types.js';
 import type { ResolvedVersion } from '../../progressive/render-tracks.js';
 import { type AgentRef, ANNOTATION, childName } from './labels.js';
-import { type ObservedArmy, promptKey } from './observed.js';
+import type { ObservedArmy } from './observed.js';
 import { planBlueGreenAgent } from './plan-blue-green-agent.js';
 import { planCanaryAgent } from './plan-canary-agent.js';
-import { renderAgentConfig, renderConfigMap } from './render-config.js';
+import { versionConfigName } from './render-config.js';
 import { renderDeployment } from './render-deployment.js';
 import { minimumReplicas, renderHpa, renderPdb, renderService } from './render-service.js';
 import { checkUpgrade } from './upgrade-guard.js';
@@ -18,7 +18,6 @@ export type AgentProblem =
   | 'InvalidVersion'
   | 'AgentMismatch'
   | 'VersionNotReady'
-  | 'PromptNotFound'
   | 'UpgradeBlocked'
   | 'ReleaseNotFound'
   | 'InvalidRelease'
@@ -80,12 +79,18 @@ function isReadyFalse(av: AgentVersion): string | undefined {
 
 type Problem = NonNullable<AgentPlan['problem']>;
 
-/** An AgentVersion of this agent with its prompt, ready to render — or why it cannot be rendered. */
+/** How often an agent waiting for its version's config ConfigMap looks again (its add event also wakes it). */
+export const CONFIG_PENDING_RECHECK_MS = 10_000;
+
+/** Why a version cannot be rendered now: a problem (Degraded), or its config ConfigMap is not there yet. */
+export type Unresolved = { problem: Problem } | { waiting: string };
+
+/** An AgentVersion of this agent with its config ConfigMap, ready to render — or why it cannot be rendered. */
 export function resolveVersion(
   obs: ObservedArmy,
   agent: Agent,
   name: string,
-): { resolved: ResolvedVersion } | { problem: Problem } {
+): { resolved: ResolvedVersion } | Unresolved {
   const path = `spec.agents[name=${agent.name}].version`;
   const invalid = obs.invalidVersions.get(name);
   if (invalid !== undefined) {
@@ -110,17 +115,31 @@ export function resolveVersion(
       problem: { reason: 'VersionNotReady', message: `AgentVersion ${name} is not Ready: ${notReady}` },
     };
   }
-  if (!av.spec.promptRef) return { resolved: { av, prompt: av.spec.systemPrompt } };
-  const prompt = obs.prompts.get(promptKey(av.spec.promptRef));
-  if (prompt === undefined) {
+  // Pods are rendered only for a config the ConfigMap really holds (written by the AgentVersion controller).
+  const config = obs.configs.get(name);
+  if (!config) return { waiting: `waiting for ConfigMap ${versionConfigName(name)} of AgentVersion ${name}` };
+  return { resolved: { av, config } };
+}
+
+/**
+ * The plan of an agent none of whose children can be rendered now: its existing children stay as they are.
+ * A problem makes it Degraded (with its Warning Event); waiting for a version's config ConfigMap does not.
+ */
+export function unrenderable(status: AgentStatus, why: Unresolved): AgentPlan {
+  const keep = { objects: [], keepExisting: true, events: [] };
+  if ('waiting' in why) {
+    const phase = (status.replicas ?? 0) > 0 ? 'Progressing' : 'Pending';
     return {
-      problem: {
-        reason: 'PromptNotFound',
-        message: `AgentVersion ${name}: spec.promptRef: key "${av.spec.promptRef.key}" of ConfigMap ${av.spec.promptRef.name} not found`,
-      },
+      ...keep,
+      status: { ...status, phase, message: why.waiting },
+      requeueAfterMs: CONFIG_PENDING_RECHECK_MS,
     };
   }
-  return { resolved: { av, prompt } };
+  return {
+    ...keep,
+    status: { ...status, phase: 'Degraded', message: why.problem.message },
+    problem: why.problem,
+  };
 }
 
 /** Which AgentVersion a RollingUpdate agent renders, or why none can be. */
@@ -128,14 +147,14 @@ function chooseVersion(
   obs: ObservedArmy,
   agent: Agent,
   running: AgentVersion | undefined,
-): { resolved: ResolvedVersion; blocked?: Problem } | { problem: Problem } {
+): { resolved: ResolvedVersion; blocked?: Problem } | Unresolved {
   const desired = resolveVersion(obs, agent, agent.version);
-  if ('problem' in desired) return desired;
+  if (!('resolved' in desired)) return desired;
   const verdict = checkUpgrade(running, desired.resolved.av, agent.allowBreakingUpgrade);
   if (verdict.allowed || !running) return desired;
   // Blocked: keep rendering the running version, so nothing changes for the pods.
   const kept = resolveVersion(obs, agent, running.metadata.name ?? '');
-  if ('problem' in kept) return kept;
+  if (!('resolved' in kept)) return kept;
   return { resolved: kept.resolved, blocked: { reason: 'UpgradeBlocked', message: verdict.message } };
 }
 
@@ -166,17 +185,8 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
   if (agent.strategy.type === 'BlueGreen') return planBlueGreenAgent(obs, agent, base, now);
 
   const choice = chooseVersion(obs, agent, running);
-  if ('problem' in choice) {
-    return {
-      status: { ...base, phase: 'Degraded', message: choice.problem.message },
-      objects: [],
-      keepExisting: true,
-      problem: choice.problem,
-      events: [],
-    };
-  }
-  const { av, prompt } = choice.resolved;
-  const { file: agentFile, hash } = renderAgentConfig(av, prompt);
+  if (!('resolved' in choice)) return unrenderable(base, choice);
+  const { av, config } = choice.resolved;
   const track = 'stable' as const;
   const hpa = agent.autoscaling
     ? renderHpa({ namespace, ref, track, autoscaling: agent.autoscaling })
@@ -196,7 +206,6 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
     ? renderPdb({ namespace, ref, minReplicas: minimumReplicas(agent.replicas, agent.autoscaling) })
     : undefined;
   const objects: KubernetesObject[] = [
-    renderConfigMap({ namespace, ref, track, av, agentFile }),
     renderDeployment({
       namespace,
       ref,
@@ -205,7 +214,7 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
       agent,
       defaults: army.spec.defaults,
       serviceAccountName: army.spec.serviceAccountName,
-      configHash: hash,
+      config,
       replicas: agent.autoscaling ? undefined : agent.replicas,
     }),
     ...(serving ? [renderService({ namespace, ref })] : []),

@@ -11,7 +11,7 @@ import { type ResolvedVersion, renderBlueGreenChildren } from '../../progressive
 import { crashLoop } from '../../progressive/track-health.js';
 import { childName, LABEL } from './labels.js';
 import type { ObservedArmy } from './observed.js';
-import { type AgentPlan, resolveVersion } from './plan-agent.js';
+import { type AgentPlan, resolveVersion, type Unresolved, unrenderable } from './plan-agent.js';
 import { minimumReplicas, renderPdb } from './render-service.js';
 import { releaseDesiredVersion } from './upgrade-guard.js';
 
@@ -60,21 +60,11 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
   const namespace = army.metadata.namespace ?? 'default';
   const ref = { army: army.metadata.name ?? '', agent: agent.name };
   const previous = army.status?.agents?.find((a) => a.name === agent.name);
-  const degraded = (problem: NonNullable<AgentPlan['problem']>): AgentPlan => ({
-    status: {
-      ...base,
-      ...previous,
-      desiredVersion: agent.version,
-      phase: 'Degraded',
-      message: problem.message,
-    },
-    objects: [],
-    keepExisting: true,
-    problem,
-    events: [],
-  });
+  // Keeps what status said of the colors (their versions, the active one) while nothing can be rendered.
+  const unresolved = (why: Unresolved): AgentPlan =>
+    unrenderable({ ...base, ...previous, desiredVersion: agent.version }, why);
   const desired = resolveVersion(obs, agent, agent.version);
-  if ('problem' in desired) return degraded(desired.problem);
+  if (!('resolved' in desired)) return unresolved(desired);
   // A breaking upgrade the guard blocks keeps the active version as the desired one: no preview starts.
   const activeName = previous?.activeColor ? previous.colorVersions?.[previous.activeColor] : undefined;
   const guard = releaseDesiredVersion(
@@ -89,7 +79,7 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
     const name = plan.colors[c].version;
     if (name === undefined) continue;
     const r = resolveVersion(obs, agent, name);
-    if ('problem' in r) return degraded(r.problem);
+    if (!('resolved' in r)) return unresolved(r);
     versions[c] = r.resolved;
   }
   const ctx = {

@@ -8,7 +8,7 @@ import { isActive } from '../../progressive/canary-transitions.js';
 import { type ResolvedVersion, renderCanaryChildren } from '../../progressive/render-tracks.js';
 import { childName } from './labels.js';
 import type { ObservedArmy } from './observed.js';
-import { type AgentPlan, resolveVersion, rolloutComplete } from './plan-agent.js';
+import { type AgentPlan, resolveVersion, rolloutComplete, unrenderable } from './plan-agent.js';
 import { minimumReplicas, renderPdb } from './render-service.js';
 import { releaseDesiredVersion } from './upgrade-guard.js';
 
@@ -40,18 +40,12 @@ export function planCanaryAgent(obs: ObservedArmy, agent: Agent, base: AgentStat
   const army = obs.army;
   const namespace = army.metadata.namespace ?? 'default';
   const ref = { army: army.metadata.name ?? '', agent: agent.name };
-  const degraded = (problem: NonNullable<AgentPlan['problem']>): AgentPlan => ({
-    status: { ...base, phase: 'Degraded', message: problem.message },
-    objects: [],
-    keepExisting: true,
-    problem,
-    events: [],
-  });
+  const degraded = (problem: NonNullable<AgentPlan['problem']>): AgentPlan => unrenderable(base, { problem });
   const found = findRelease(obs, agent);
   if ('problem' in found) return degraded(found.problem);
   const { release } = found;
   const desired = resolveVersion(obs, agent, agent.version);
-  if ('problem' in desired) return degraded(desired.problem);
+  if (!('resolved' in desired)) return unrenderable(base, desired);
 
   const stableDep = obs.children.deployments.get(childName(ref, 'stable'));
   const canaryDep = obs.children.deployments.get(childName(ref, 'canary'));
@@ -82,7 +76,7 @@ export function planCanaryAgent(obs: ObservedArmy, agent: Agent, base: AgentStat
   ] as const) {
     if (name === undefined) continue;
     const r = resolveVersion(obs, agent, name);
-    if ('problem' in r) return degraded(r.problem);
+    if (!('resolved' in r)) return unrenderable(base, r);
     versions[track] = r.resolved;
   }
   if (!versions.stable) return degraded({ reason: 'VersionNotFound', message: 'no stable version to run' });

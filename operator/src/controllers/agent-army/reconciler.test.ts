@@ -3,6 +3,7 @@
 // the same reconciler against a real apiserver).
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { AgentVersion } from '../../api/v1alpha1/index.js';
 import type { RequestOptions } from '../../kube/api-client.js';
 import { EventRecorder } from '../../kube/events.js';
 import type { Informer } from '../../kube/informer.js';
@@ -13,6 +14,7 @@ import { decide } from './decide.js';
 import { army, liveDeployment, version } from './fixtures.test-util.js';
 import { type ArmyInformers, observeArmy } from './observe.js';
 import { AgentArmyReconciler, isFixpoint } from './reconciler.js';
+import { renderAgentConfig, renderVersionConfigMap } from './render-config.js';
 
 function informer(objects: KubeObject[] = []): Informer<KubeObject> {
   const store = new Store<KubeObject>({ [ownerUidIndex]: byOwnerUid });
@@ -63,13 +65,46 @@ function availableDeployment(agent: string, avName: string): KubeObject {
   } as KubeObject;
 }
 
-function armyInformers(deployments: KubeObject[]): ArmyInformers {
+/** A version's config ConfigMap as the AgentVersion controller leaves it in the cache. */
+function versionConfigMap(av: AgentVersion): KubeObject {
+  const { file, hash } = renderAgentConfig(av, av.spec.systemPrompt);
+  const cm = renderVersionConfigMap({ av, agentFile: file, hash });
+  const owner = {
+    apiVersion: av.apiVersion,
+    kind: 'AgentVersion',
+    name: av.metadata.name ?? '',
+    uid: 'v-uid',
+  };
+  return {
+    ...cm,
+    metadata: { ...cm.metadata, ownerReferences: [{ ...owner, controller: true }] },
+  } as KubeObject;
+}
+
+/** A per-agent ConfigMap an earlier operator version made (owned by the army). */
+const legacyConfigMap = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: {
+    name: 'support-orchestrator',
+    namespace: 'team',
+    uid: 'legacy-uid',
+    ownerReferences: [
+      { apiVersion: 'agentarmy.dev/v1alpha1', kind: 'AgentArmy', name: 'support', uid: 'army-uid' },
+    ],
+  },
+} as KubeObject;
+
+function armyInformers(
+  deployments: KubeObject[],
+  configMaps = [orchV1, writerV1].map(versionConfigMap),
+): ArmyInformers {
   return {
     armies: informer([twoAgents as unknown as KubeObject]),
     versions: informer([orchV1, writerV1] as unknown as KubeObject[]),
     releases: informer(),
     deployments: informer(deployments),
-    configMaps: informer(),
+    configMaps: informer(configMaps),
     services: informer(),
     hpas: informer(),
     pdbs: informer(),
@@ -77,8 +112,8 @@ function armyInformers(deployments: KubeObject[]): ArmyInformers {
   };
 }
 
-async function reconcileOnce(deployments: KubeObject[], echoes?: StatusEchoes) {
-  const informers = armyInformers(deployments);
+async function reconcileOnce(deployments: KubeObject[], echoes?: StatusEchoes, configMaps?: KubeObject[]) {
+  const informers = armyInformers(deployments, configMaps);
   const client = recordingClient();
   const log = pino({ level: 'silent' });
   const reconciler = new AgentArmyReconciler({
@@ -97,22 +132,17 @@ async function reconcileOnce(deployments: KubeObject[], echoes?: StatusEchoes) {
     .filter((e) => e.at === 'start' && e.method === 'PATCH' && !e.path.endsWith('/status'))
     .map((e) => e.path.split('/').slice(-2).join('/'))
     .sort();
-  return { client, result, at, applied };
+  const deleted = client.log
+    .filter((e) => e.at === 'start' && e.method === 'DELETE')
+    .map((e) => e.path.split('/').slice(-2).join('/'));
+  const statusWrites = client.log.filter((e) => e.at === 'start' && e.path.endsWith('/status')).length;
+  return { client, result, at, applied, deleted, statusWrites };
 }
 
 describe('AgentArmyReconciler writes', () => {
-  it('creates only the ConfigMap and Deployment of a new agent, ConfigMap first, then patches status once', async () => {
+  it("creates only the Deployment of a new agent (mounting its version's ConfigMap), then patches status once", async () => {
     const { client, result, at, applied } = await reconcileOnce([]);
-    expect(applied).toEqual([
-      'configmaps/support-orchestrator',
-      'configmaps/support-writer',
-      'deployments/support-orchestrator',
-      'deployments/support-writer',
-    ]);
-    for (const agent of ['orchestrator', 'writer'])
-      expect(at('start', `/deployments/support-${agent}`)).toBeGreaterThan(
-        at('end', `/configmaps/support-${agent}`),
-      );
+    expect(applied).toEqual(['deployments/support-orchestrator', 'deployments/support-writer']);
     const status = client.log.filter(
       (e) => e.at === 'start' && e.path.endsWith('/agentarmies/support/status'),
     );
@@ -123,14 +153,12 @@ describe('AgentArmyReconciler writes', () => {
     expect(result).toEqual({ requeueAfterMs: 30_000 });
   });
 
-  it('once pods are ready applies each agent ConfigMap first, then Deployment, Service and PDB together, and records one RolloutCompleted', async () => {
+  it('once pods are ready applies Deployment, Service and PDB of every agent together, and records one RolloutCompleted', async () => {
     const { client, result, at, applied } = await reconcileOnce([
       availableDeployment('orchestrator', 'orch-v1'),
       availableDeployment('writer', 'writer-v1'),
     ]);
     expect(applied).toEqual([
-      'configmaps/support-orchestrator',
-      'configmaps/support-writer',
       'deployments/support-orchestrator',
       'deployments/support-writer',
       'poddisruptionbudgets/support-orchestrator',
@@ -138,23 +166,33 @@ describe('AgentArmyReconciler writes', () => {
       'services/support-orchestrator',
       'services/support-writer',
     ]);
-    const rest = ['deployments', 'services', 'poddisruptionbudgets'];
-    for (const agent of ['orchestrator', 'writer']) {
-      const configMapDone = at('end', `/configmaps/support-${agent}`);
-      const firstEnd = Math.min(...rest.map((kind) => at('end', `/${kind}/support-${agent}`)));
-      for (const kind of rest) {
-        const started = at('start', `/${kind}/support-${agent}`);
-        expect(started, `${kind} of ${agent} after its ConfigMap`).toBeGreaterThan(configMapDone);
-        // All three started before any of them was answered: one round trip, not three.
-        expect(started, `${kind} of ${agent} in flight with the others`).toBeLessThan(firstEnd);
-      }
-    }
+    const firstEnd = client.log.findIndex((e) => e.at === 'end');
+    // All six started before any was answered: one round trip, not three.
+    for (const agent of ['orchestrator', 'writer'])
+      for (const kind of ['deployments', 'services', 'poddisruptionbudgets'])
+        expect(
+          at('start', `/${kind}/support-${agent}`),
+          `${kind} of ${agent} in flight with the others`,
+        ).toBeLessThan(firstEnd);
     expect(client.maxInFlight()).toBe(6);
     const events = client.log.filter(
       (e) => e.at === 'start' && e.method === 'POST' && e.path.endsWith('/events'),
     );
     expect(events).toHaveLength(1);
     expect(result).toEqual({});
+  });
+
+  it("waits for a version's config ConfigMap: no Deployment for that agent, no Event, a recheck", async () => {
+    const { client, result, applied } = await reconcileOnce([], undefined, [versionConfigMap(writerV1)]);
+    expect(applied).toEqual(['deployments/support-writer']);
+    expect(client.log.filter((e) => e.method === 'POST' && e.path.endsWith('/events'))).toHaveLength(0);
+    expect(result).toEqual({ requeueAfterMs: 10_000 });
+  });
+
+  it("prunes the per-agent ConfigMap an earlier operator version made, and keeps the versions' own", async () => {
+    const configMaps = [legacyConfigMap, versionConfigMap(orchV1), versionConfigMap(writerV1)];
+    const { deleted } = await reconcileOnce([], undefined, configMaps);
+    expect(deleted).toEqual(['configmaps/support-orchestrator']);
   });
 
   it.each([
@@ -201,7 +239,7 @@ describe('AgentArmyReconciler status echoes', () => {
 
 describe('isFixpoint', () => {
   async function observed(deployments: KubeObject[]) {
-    const obs = await observeArmy(armyInformers(deployments), recordingClient(), 'team', 'support');
+    const obs = observeArmy(armyInformers(deployments), 'team', 'support');
     if (obs.kind !== 'ok') throw new Error(`observation ${obs.kind}`);
     return obs.observed;
   }

@@ -1,4 +1,4 @@
-// The AgentArmy reconcile: observe → decide (pure) → apply children that drifted → prune children no
+// The AgentArmy reconcile: observe (caches only) → decide (pure) → apply children that drifted → prune children no
 // longer desired → patch status once if it changed (registering its echo when nothing would follow from
 // it) → record events → requeue-after.
 
@@ -25,6 +25,8 @@ import type { ObservedArmy, ObservedChildren } from './observed.js';
 import { measurePreviews } from './preview-analysis.js';
 
 type ChildKind = keyof ObservedChildren;
+// ConfigMaps are no longer rendered per army (each AgentVersion has its own, written by its controller);
+// the kind stays here so that per-agent ConfigMaps an earlier operator version made are pruned.
 const CHILD_TYPES: Record<string, { type: ResourceType; key: ChildKind }> = {
   ConfigMap: { type: coreTypes.configMap, key: 'configMaps' },
   Deployment: { type: coreTypes.deployment, key: 'deployments' },
@@ -60,7 +62,7 @@ export class AgentArmyReconciler implements Reconciler {
   async reconcile(req: { namespace: string; name: string }, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { client, events, informers } = this.deps;
     const now = this.deps.now?.() ?? new Date();
-    const obs = await observeArmy(informers, client, req.namespace, req.name);
+    const obs = observeArmy(informers, req.namespace, req.name);
     if (obs.kind === 'gone') {
       this.deps.echoes?.forget(req.namespace, req.name);
       return {}; // garbage collection removes the children
@@ -118,9 +120,8 @@ export class AgentArmyReconciler implements Reconciler {
   }
 
   /**
-   * Server-side applies the desired children that differ from the cache. Agents are applied concurrently;
-   * within an agent its ConfigMaps go first (a pod whose ConfigMap volume is missing waits for it), then the
-   * other children together: a new agent costs two apply round trips, not four.
+   * Server-side applies the desired children that differ from the cache, all at once: a new agent costs
+   * one apply round trip, not three.
    */
   private async applyChildren(
     plan: ArmyPlan,
@@ -129,11 +130,6 @@ export class AgentArmyReconciler implements Reconciler {
     ctx: ReconcileContext,
   ) {
     const ownerRef = controllerReference(owner);
-    const byAgent = new Map<string, KubernetesObject[]>();
-    for (const obj of plan.desired) {
-      const agent = obj.metadata?.labels?.[LABEL.agent] ?? '';
-      byAgent.set(agent, [...(byAgent.get(agent) ?? []), obj]);
-    }
     const applied: string[] = [];
     const applyOne = async (obj: KubernetesObject) => {
       const child = CHILD_TYPES[obj.kind ?? ''];
@@ -154,11 +150,7 @@ export class AgentArmyReconciler implements Reconciler {
         );
       }
     };
-    const applyAgent = async (objects: KubernetesObject[]) => {
-      await Promise.all(objects.filter((o) => o.kind === 'ConfigMap').map(applyOne));
-      await Promise.all(objects.filter((o) => o.kind !== 'ConfigMap').map(applyOne));
-    };
-    await Promise.all([...byAgent.values()].map(applyAgent));
+    await Promise.all(plan.desired.map(applyOne));
     // One line per reconcile, not per child: creating an army of three agents writes twelve children.
     if (applied.length > 0) ctx.log.info({ children: applied }, 'applied children');
   }

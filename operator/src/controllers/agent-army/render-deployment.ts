@@ -9,7 +9,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { Agent, AgentArmySpec, AgentVersion, EnvVar } from '../../api/v1alpha1/index.js';
 import { type AgentRef, ANNOTATION, agentLabels, childName, type Track, trackSelector } from './labels.js';
-import { CONFIG_FILE_KEY, CONFIG_MOUNT_PATH } from './render-config.js';
+import { CONFIG_FILE_KEY, CONFIG_MOUNT_PATH, type VersionConfig } from './render-config.js';
 
 export const HTTP_PORT = 8080;
 export const DEFAULT_RESOURCES: V1ResourceRequirements = {
@@ -26,7 +26,8 @@ export interface DeploymentInput {
   agent: Agent;
   defaults: AgentArmySpec['defaults'];
   serviceAccountName: string | undefined;
-  configHash: string;
+  /** The version's config ConfigMap (agent-version controller) and the hash of the file it holds. */
+  config: VersionConfig;
   /** Replica count to write; undefined leaves replicas to the HorizontalPodAutoscaler. */
   replicas: number | undefined;
 }
@@ -151,7 +152,7 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
             'prometheus.io/scrape': 'true',
             'prometheus.io/port': String(HTTP_PORT),
             'prometheus.io/path': '/metrics',
-            [ANNOTATION.configHash]: input.configHash,
+            [ANNOTATION.configHash]: input.config.hash,
             [ANNOTATION.agentVersion]: av.metadata.name ?? '',
           },
         },
@@ -165,7 +166,7 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
           terminationGracePeriodSeconds: 30,
           containers: [container],
           volumes: [
-            { name: 'agent-config', configMap: { name: childName(ref, track) } },
+            { name: 'agent-config', configMap: { name: input.config.name } },
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
           ],
         },

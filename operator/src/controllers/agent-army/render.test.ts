@@ -2,7 +2,15 @@ import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../../api/v1alpha1/index.js';
 import { version } from './fixtures.test-util.js';
-import { configHash, renderAgentFile } from './render-config.js';
+import {
+  CONFIG_FILE_KEY,
+  cachedVersionConfig,
+  configHash,
+  renderAgentConfig,
+  renderAgentFile,
+  renderVersionConfigMap,
+  versionConfigName,
+} from './render-config.js';
 import { renderDeployment, renderEnv } from './render-deployment.js';
 import { renderHpa, renderPdb, renderService } from './render-service.js';
 
@@ -27,7 +35,7 @@ function deployment(overrides: Partial<Parameters<typeof renderDeployment>[0]> =
     agent,
     defaults: undefined,
     serviceAccountName: undefined,
-    configHash: 'abc',
+    config: { name: 'orchestrator-v1-0-0-agent-config', hash: 'abc' },
     replicas: 3,
     ...overrides,
   });
@@ -110,6 +118,16 @@ describe('renderDeployment', () => {
     });
   });
 
+  it("mounts the version's config ConfigMap read-only where AGENT_CONFIG_FILE points", () => {
+    expect(pod?.volumes?.find((v) => v.name === 'agent-config')?.configMap?.name).toBe(
+      'orchestrator-v1-0-0-agent-config',
+    );
+    expect(container?.volumeMounts?.find((m) => m.name === 'agent-config')).toMatchObject({
+      mountPath: '/etc/agent',
+      readOnly: true,
+    });
+  });
+
   it('leaves replicas to the HPA when autoscaling (no replicas field)', () => {
     expect(deployment({ replicas: undefined }).spec).not.toHaveProperty('replicas');
     expect(dep.spec?.replicas).toBe(3);
@@ -166,6 +184,79 @@ describe('agent config and its hash', () => {
       model: { name: 'gpt-4o-mini', apiKeySecretRef: { name: 'llm', key: 'k' }, temperature: 0.9 },
     });
     expect(configHash(renderAgentFile(hotter, 'be brief'))).not.toBe(configHash(base));
+  });
+});
+
+describe("an AgentVersion's config ConfigMap", () => {
+  it('holds the agent file under agent.yaml, with its hash, version name and recommended labels', () => {
+    const { file, hash } = renderAgentConfig(av, 'be brief');
+    const cm = renderVersionConfigMap({ av, agentFile: file, hash });
+    expect(cm.metadata).toMatchObject({
+      name: 'orchestrator-v1-0-0-agent-config',
+      namespace: 'team',
+      labels: {
+        'app.kubernetes.io/name': 'orchestrator',
+        'app.kubernetes.io/version': '1.0.0',
+        'app.kubernetes.io/component': 'agent-config',
+        'app.kubernetes.io/managed-by': 'agent-army',
+      },
+      annotations: {
+        'agentarmy.dev/agent-version': 'orchestrator-v1-0-0',
+        'agentarmy.dev/config-hash': hash,
+      },
+    });
+    expect(cm.data).toEqual({ [CONFIG_FILE_KEY]: file });
+    // No army label: it belongs to the version, so no army's prune selector can take it.
+    expect(cm.metadata?.labels).not.toHaveProperty('agentarmy.dev/army');
+  });
+
+  it.each([
+    ['a short name gets the suffix', 'writer-1-2-0', 'writer-1-2-0-agent-config'],
+    ['a 240-character name still fits whole', 'a'.repeat(240), `${'a'.repeat(240)}-agent-config`],
+  ])('names it <version>-agent-config: %s', (_case, name, expected) => {
+    expect(versionConfigName(name)).toBe(expected);
+  });
+
+  it('cuts a name too long for the suffix and tells such names apart by a hash, within 253 characters', () => {
+    const a = versionConfigName(`${'a'.repeat(250)}-x`);
+    const b = versionConfigName(`${'a'.repeat(250)}-y`);
+    expect(a.length).toBeLessThanOrEqual(253);
+    expect(a).toMatch(/^a+-[0-9a-f]{16}-agent-config$/);
+    expect(a).not.toBe(b);
+  });
+
+  const owned = (uid: string, hash?: string) => ({
+    metadata: {
+      name: 'orchestrator-v1-0-0-agent-config',
+      ownerReferences: [
+        {
+          apiVersion: 'agentarmy.dev/v1alpha1',
+          kind: 'AgentVersion',
+          name: 'orchestrator-v1-0-0',
+          uid,
+          controller: true,
+        },
+      ],
+      ...(hash ? { annotations: { 'agentarmy.dev/config-hash': hash } } : {}),
+    },
+  });
+  const withUid = { ...av, metadata: { ...av.metadata, uid: 'av-uid' } };
+  it.each([
+    [
+      'the version owns it and it has a hash',
+      owned('av-uid', 'h1'),
+      { name: 'orchestrator-v1-0-0-agent-config', hash: 'h1' },
+    ],
+    ['it is missing', undefined, undefined],
+    ['an earlier version of that name owns it (another uid)', owned('old-uid', 'h1'), undefined],
+    ['it has no hash annotation', owned('av-uid'), undefined],
+    [
+      'nothing owns it',
+      { metadata: { name: 'x', annotations: { 'agentarmy.dev/config-hash': 'h1' } } },
+      undefined,
+    ],
+  ])('is mounted only when %s', (_case, cm, expected) => {
+    expect(cachedVersionConfig(withUid, cm)).toEqual(expected);
   });
 });
 

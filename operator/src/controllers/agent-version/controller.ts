@@ -1,16 +1,26 @@
-// The AgentVersion controller: Ready when the referenced Secret key and prompt ConfigMap key exist, and
-// usedBy from the armies of its namespace. Secrets are read with a GET (never cached, never logged: only
-// their key names are used); a version that is not Ready is checked again periodically.
+// The AgentVersion controller: Ready when the referenced Secret key and prompt ConfigMap key exist, usedBy
+// from the armies of its namespace, and the version's config ConfigMap (agent file: prompt, tools, params)
+// that the armies' Deployments mount. Secrets are read with a GET (never cached, never logged: only their
+// key names are kept); a version that is not Ready is checked again periodically.
 import { isApiError, type KubeClient } from '../../kube/api-client.js';
 import type { ControllerSpec, ReconcileResult } from '../../kube/controller.js';
 import { ExpiringCache } from '../../kube/expiring-cache.js';
 import { deepEqual } from '../../kube/json-diff.js';
 import type { Manager } from '../../kube/manager.js';
+import { specOrMetadataChanged } from '../../kube/predicates.js';
 import { coreTypes, type KubeObject, type ResourceType, resourcePath } from '../../kube/resource.js';
 import { StatusEchoes } from '../../kube/status-echoes.js';
+import { applyIfChanged, controllerReference } from '../../kube/writes.js';
+import { CHILD_EVENT_DELAY_MS, managedChildren } from '../agent-army/controller.js';
 import { parseCachedVersion } from '../cached-parse.js';
 import { agentArmyType, agentVersionType } from '../resource-types.js';
-import { type ArmyUsage, decideVersionStatus, usageChanged, versionsNamedBy } from './decide.js';
+import {
+  type ArmyUsage,
+  decideVersionStatus,
+  desiredConfigMap,
+  usageChanged,
+  versionsNamedBy,
+} from './decide.js';
 
 export const NOT_READY_RECHECK_MS = 15_000;
 /**
@@ -26,18 +36,29 @@ export const USED_BY_DELAY_MS = 1_000;
  */
 export const KEYS_TTL_MS = 5_000;
 
-async function keysOf(
+/** What is kept of a referenced Secret or ConfigMap: its key names, and for a ConfigMap one key's text. */
+interface Referenced {
+  keys: string[];
+  text?: string;
+}
+
+/** Reads a Secret's key names, or a ConfigMap's key names and the text of `textKey`; undefined when absent. */
+async function readReferenced(
   client: Pick<KubeClient, 'request'>,
   type: ResourceType,
   namespace: string,
   name: string,
-): Promise<string[] | undefined> {
+  textKey?: string,
+): Promise<Referenced | undefined> {
   try {
     const obj = await client.request<{ data?: Record<string, string>; stringData?: Record<string, string> }>({
       method: 'GET',
       path: resourcePath(type, namespace, name),
     });
-    return Object.keys({ ...obj.data, ...obj.stringData });
+    const keys = Object.keys({ ...obj.data, ...obj.stringData });
+    // Never a Secret's values: only the prompt ConfigMap's text is kept.
+    const text = type.kind === 'ConfigMap' && textKey !== undefined ? obj.data?.[textKey] : undefined;
+    return text === undefined ? { keys } : { keys, text };
   } catch (err) {
     if (isApiError(err, 404)) return undefined;
     throw err;
@@ -47,14 +68,20 @@ async function keysOf(
 export function agentVersionController(mgr: Manager): ControllerSpec {
   const versions = mgr.informer(agentVersionType);
   const armies = mgr.informer(agentArmyType);
-  const keys = new ExpiringCache<string[] | undefined>(KEYS_TTL_MS);
-  const cachedKeysOf = (type: ResourceType, namespace: string, name: string) =>
-    keys.get(`${type.kind}/${namespace}/${name}`, () => keysOf(mgr.client, type, namespace, name));
+  // The same informer as the army controller's (children the operator made), shared by the manager.
+  const configMaps = mgr.informer(coreTypes.configMap, managedChildren);
+  const referenced = new ExpiringCache<Referenced | undefined>(KEYS_TTL_MS);
+  const cachedRead = (type: ResourceType, namespace: string, name: string, textKey?: string) =>
+    referenced.get(`${type.kind}/${namespace}/${name}/${textKey ?? ''}`, () =>
+      readReferenced(mgr.client, type, namespace, name, textKey),
+    );
   const echoes = new StatusEchoes();
   return {
     name: 'agentversion',
     for: versions,
     forPredicate: echoes.predicate,
+    // A config ConfigMap edited or deleted by hand is mended (a second later, like the army's children).
+    owns: [{ informer: configMaps, predicate: specOrMetadataChanged, delayMs: CHILD_EVENT_DELAY_MS }],
     watches: [
       {
         informer: armies,
@@ -81,17 +108,38 @@ export function agentVersionController(mgr: Manager): ControllerSpec {
           return {};
         }
         const av = parsed.value;
-        const secretKeys = await cachedKeysOf(
-          coreTypes.secret,
-          req.namespace,
-          av.spec.model.apiKeySecretRef.name,
-        );
-        const promptKeys = av.spec.promptRef
-          ? await cachedKeysOf(coreTypes.configMap, req.namespace, av.spec.promptRef.name)
+        const secret = await cachedRead(coreTypes.secret, req.namespace, av.spec.model.apiKeySecretRef.name);
+        const promptRef = av.spec.promptRef;
+        const prompt = promptRef
+          ? await cachedRead(coreTypes.configMap, req.namespace, promptRef.name, promptRef.key)
           : undefined;
         // Raw cached armies: usedBy reads two fields, which does not warrant a zod parse of every army.
         const armyList = armies.store.list({ namespace: req.namespace }) as ArmyUsage[];
-        const observed = { version: av, secretKeys, promptKeys, armies: armyList };
+        const observed = {
+          version: av,
+          secretKeys: secret?.keys,
+          promptKeys: prompt?.keys,
+          promptText: prompt?.text,
+          armies: armyList,
+        };
+        const config = desiredConfigMap(observed);
+        if (config) {
+          const name = config.metadata?.name ?? '';
+          const desired = {
+            ...config,
+            metadata: { ...config.metadata, ownerReferences: [controllerReference(raw)] },
+          } as KubeObject;
+          if (
+            await applyIfChanged(
+              mgr.client,
+              coreTypes.configMap,
+              desired,
+              configMaps.store.get(req.namespace, name),
+            )
+          ) {
+            ctx.log.info({ configMap: name }, 'applied config ConfigMap');
+          }
+        }
         const now = new Date();
         const status = decideVersionStatus(observed, now);
         const before = av.status?.conditions?.find((c) => c.type === 'Ready');

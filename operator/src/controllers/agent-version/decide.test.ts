@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { army, version } from '../agent-army/fixtures.test-util.js';
+import { renderAgentFile } from '../agent-army/render-config.js';
 import {
   decideVersionStatus,
+  desiredConfigMap,
   MAX_USED_BY,
   missingReferences,
   usageChanged,
@@ -176,5 +178,50 @@ describe('which army updates reach the AgentVersion controller', () => {
     ],
   ])('%s → %s', (_what, before, after, expected) => {
     expect(usageChanged(before, after)).toBe(expected);
+  });
+});
+
+describe('desiredConfigMap: the config ConfigMap an AgentVersion keeps for the armies running it', () => {
+  const obs = (version: typeof inline, promptKeys?: string[], promptText?: string) => ({
+    version,
+    secretKeys: ['api-key'],
+    promptKeys,
+    promptText,
+    armies: [],
+  });
+  it.each([
+    ['an inline systemPrompt', obs(inline), 'orch-v1-agent-config', 'You are helpful.'],
+    [
+      'the text under promptRef',
+      obs(fromConfigMap, ['orch'], 'From the ConfigMap.'),
+      'orch-v2-agent-config',
+      'From the ConfigMap.',
+    ],
+  ])('holds the agent file with %s', (_case, o, name, prompt) => {
+    const cm = desiredConfigMap(o);
+    expect(cm?.metadata?.name).toBe(name);
+    expect(cm?.data?.['agent.yaml']).toBe(renderAgentFile(o.version, prompt));
+  });
+
+  it.each([
+    ['the prompt ConfigMap is missing', obs(fromConfigMap)],
+    ['its key is missing', obs(fromConfigMap, ['other'])],
+  ])('is not rendered (the last one written stays) when %s', (_case, o) => {
+    expect(desiredConfigMap(o)).toBeUndefined();
+  });
+
+  it('does not depend on the API key Secret (a missing Secret is a Ready condition, not a config)', () => {
+    expect(desiredConfigMap({ ...obs(inline), secretKeys: undefined })?.data).toEqual(
+      desiredConfigMap(obs(inline))?.data,
+    );
+  });
+
+  it('changes its hash annotation when the referenced prompt text changes', () => {
+    const hash = (text: string) =>
+      desiredConfigMap(obs(fromConfigMap, ['orch'], text))?.metadata?.annotations?.[
+        'agentarmy.dev/config-hash'
+      ];
+    expect(hash('one')).not.toBe(hash('two'));
+    expect(hash('one')).toBe(hash('one'));
   });
 });

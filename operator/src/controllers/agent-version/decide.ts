@@ -1,7 +1,10 @@
 // AgentVersion status: Ready when what it references exists (the API key Secret and key, the prompt
-// ConfigMap and key), and usedBy, the army agents that run or roll out this version. Pure.
+// ConfigMap and key), and usedBy, the army agents that run or roll out this version; and the version's
+// config ConfigMap, which every army running the version mounts. Pure.
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { AgentVersion, AgentVersionStatus } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
+import { renderAgentConfig, renderVersionConfigMap } from '../agent-army/render-config.js';
 
 export interface ObservedVersion {
   version: AgentVersion;
@@ -9,6 +12,8 @@ export interface ObservedVersion {
   secretKeys: readonly string[] | undefined;
   /** Keys of the prompt ConfigMap (when promptRef is set); undefined when it does not exist. */
   promptKeys: readonly string[] | undefined;
+  /** The text under the promptRef key, when that key exists. */
+  promptText?: string | undefined;
   /** Armies of the namespace (to compute usedBy). */
   armies: readonly ArmyUsage[];
 }
@@ -111,4 +116,16 @@ export function decideVersionStatus(obs: ObservedVersion, now: Date): AgentVersi
     ),
     usedBy: usedBy(av.metadata.name ?? '', obs.armies),
   };
+}
+
+/**
+ * The version's config ConfigMap (agent file and its hash), or undefined while the prompt it would hold
+ * cannot be read: then the ConfigMap last written stays as it is, so running pods keep a good config.
+ */
+export function desiredConfigMap(obs: ObservedVersion): V1ConfigMap | undefined {
+  const av = obs.version;
+  const ref = av.spec.promptRef;
+  if (ref && (obs.promptText === undefined || !obs.promptKeys?.includes(ref.key))) return undefined;
+  const { file, hash } = renderAgentConfig(av, ref ? obs.promptText : av.spec.systemPrompt);
+  return renderVersionConfigMap({ av, agentFile: file, hash });
 }
