@@ -12,7 +12,7 @@ function dockerfile(text: string): string {
 
 describe('imageNodeFlags (the benchmark runs the operator with the flags of its image)', () => {
   it('reads the node flags of the repository operator/Dockerfile', () => {
-    expect(imageNodeFlags()).toEqual(['--optimize-for-size']);
+    expect(imageNodeFlags()).toEqual(['--optimize-for-size', '--single-threaded-gc']);
   });
 
   it.each([
