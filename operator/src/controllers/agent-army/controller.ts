@@ -3,7 +3,7 @@
 // operator versions); an AgentVersion or its config ConfigMap wakes every army of its namespace that
 // names the version (desired or running).
 import type { AgentArmy, AgentVersion } from '../../api/v1alpha1/index.js';
-import type { ControllerSpec } from '../../kube/controller.js';
+import { type ControllerSpec, ownerRequests } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
 import { specOrMetadataChanged, type UpdatePredicate } from '../../kube/predicates.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
@@ -17,7 +17,6 @@ export const CHILD_EVENT_DELAY_MS = 1000;
 
 /** Children are cached only when the operator made them, which keeps the caches small. */
 export const managedChildren = { labelSelector: { 'app.kubernetes.io/managed-by': MANAGER } };
-const managed = managedChildren;
 
 /** Armies of the version's namespace that desire it or still run it. */
 export function armiesUsingVersion(armies: KubeObject[], version: KubeObject) {
@@ -46,6 +45,9 @@ export const versionInputChanged: UpdatePredicate = (oldVersion, newVersion) => 
   return before?.status !== after?.status || before?.message !== after?.message;
 };
 
+/** The controlling owner of a version's config ConfigMap. */
+const versionOwner = { group: agentVersionType.group, kind: agentVersionType.kind };
+
 /** True when a config ConfigMap's file hash changed (the only thing of it an army reads). */
 export const configHashChanged: UpdatePredicate = (oldCm, newCm) =>
   oldCm.metadata?.annotations?.[ANNOTATION.configHash] !==
@@ -56,11 +58,11 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
     armies: mgr.informer(agentArmyType),
     versions: mgr.informer(agentVersionType),
     releases: mgr.informer(canaryReleaseType),
-    deployments: mgr.informer(coreTypes.deployment, managed),
-    configMaps: mgr.informer(coreTypes.configMap, managed),
-    services: mgr.informer(coreTypes.service, managed),
-    hpas: mgr.informer(coreTypes.hpa, managed),
-    pdbs: mgr.informer(coreTypes.pdb, managed),
+    deployments: mgr.informer(coreTypes.deployment, managedChildren),
+    configMaps: mgr.informer(coreTypes.configMap, managedChildren),
+    services: mgr.informer(coreTypes.service, managedChildren),
+    hpas: mgr.informer(coreTypes.hpa, managedChildren),
+    pdbs: mgr.informer(coreTypes.pdb, managedChildren),
     // Only BlueGreen pods: caching every agent pod would cost memory for nothing.
     colorPods: mgr.informer(coreTypes.pod, {
       labelSelector: `app.kubernetes.io/managed-by=${MANAGER},${LABEL.track} in (blue,green)`,
@@ -92,14 +94,10 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
         informer: informers.configMaps,
         predicate: configHashChanged,
         delayMs: CHILD_EVENT_DELAY_MS,
-        map: (cm) => {
-          const owner = cm.metadata?.ownerReferences?.find((r) => r.kind === 'AgentVersion' && r.controller);
-          if (!owner) return [];
-          const namespace = cm.metadata?.namespace ?? '';
-          return armiesUsingVersion(informers.armies.store.list({ namespace }), {
-            metadata: { name: owner.name, namespace },
-          });
-        },
+        map: (cm) =>
+          ownerRequests(cm, versionOwner).flatMap(({ namespace, name }) =>
+            armiesUsingVersion(informers.armies.store.list({ namespace }), { metadata: { name, namespace } }),
+          ),
       },
       {
         // Of a version's status the army reads only the Ready condition (a missing Secret or prompt); the
