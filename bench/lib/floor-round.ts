@@ -17,11 +17,9 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { AgentArmy, AgentVersion } from '../../operator/src/api/v1alpha1/index.js';
 import { safeParseResource } from '../../operator/src/api/v1alpha1/validate.js';
 import { decide } from '../../operator/src/controllers/agent-army/decide.js';
+import { ANNOTATION } from '../../operator/src/controllers/agent-army/labels.js';
 import type { ObservedArmy } from '../../operator/src/controllers/agent-army/observed.js';
-import {
-  renderAgentConfig,
-  renderVersionConfigMap,
-} from '../../operator/src/controllers/agent-army/render-config.js';
+import { desiredConfigMap } from '../../operator/src/controllers/agent-version/decide.js';
 import type { KubeClient } from '../../operator/src/kube/api-client.js';
 import { controllerReference } from '../../operator/src/kube/writes.js';
 import { repoRoot } from '../../test/support/cluster.js';
@@ -71,8 +69,15 @@ const apply = (client: KubeClient, path: string, body: unknown, kind: string) =>
 
 /** An AgentVersion's config ConfigMap as the AgentVersion controller writes it, and what Deployments mount. */
 function versionConfigOf(av: AgentVersion) {
-  const { file, hash } = renderAgentConfig(av, av.spec.systemPrompt);
-  const configMap = renderVersionConfigMap({ av, agentFile: file, hash });
+  const configMap = desiredConfigMap({
+    version: av,
+    secretKeys: undefined,
+    promptKeys: undefined,
+    armies: [],
+  });
+  if (!configMap)
+    throw new Error(`AgentVersion ${av.metadata.name}: no config ConfigMap (inline prompt expected)`);
+  const hash = configMap.metadata?.annotations?.[ANNOTATION.configHash] ?? '';
   return { configMap, config: { name: configMap.metadata?.name ?? '', hash } };
 }
 

@@ -1,6 +1,6 @@
 // What the AgentArmy reconciler reads before it decides: the army, the AgentVersions of its namespace,
-// the config ConfigMaps of the versions it may render, and the children it owns. Built by observe.ts from the informer
-// caches; decide.ts is a pure function of this and the clock.
+// the config ConfigMaps of the versions it may render, and the children it owns. Built by observe.ts from
+// the informer caches; decide.ts is a pure function of this and the clock.
 import type {
   V1ConfigMap,
   V1Deployment,

@@ -1,6 +1,6 @@
-// The AgentArmy reconcile: observe (caches only) → decide (pure) → apply children that drifted → prune children no
-// longer desired → patch status once if it changed (registering its echo when nothing would follow from
-// it) → record events → requeue-after.
+// The AgentArmy reconcile: observe (caches only) → decide (pure) → apply children that drifted → prune
+// children no longer desired → patch status once if it changed (registering its echo when nothing would
+// follow from it) → record events → requeue-after.
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type Condition, ConditionType } from '../../api/v1alpha1/index.js';
