@@ -31,7 +31,8 @@ kube_wrapper() {
       done
       go mod edit "-require=k8s.io/kubernetes@$KUBE_VERSION"
       go get -tool k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl >/dev/null
+        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+        k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy >/dev/null
     )
     touch "$dir/.ready"
   fi
@@ -88,6 +89,22 @@ build_kwok() {
   log "built $name in $((SECONDS - t0)) s"
 }
 
+# CoreDNS for the real node's cluster DNS (kubelet's clusterDNS points at it).
+build_coredns() {
+  have coredns "$COREDNS_VERSION" && return 0
+  local dir="$work/coredns-$COREDNS_VERSION" t0=$SECONDS
+  log "building coredns $COREDNS_VERSION"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    [ -f go.mod ] || go mod init agentarmy.local/corednsbuild >/dev/null 2>&1
+    go get -tool "github.com/coredns/coredns@$COREDNS_VERSION" >/dev/null
+    go build -ldflags "-s -w" -o "$AGENT_ARMY_BIN/coredns-$COREDNS_VERSION.tmp" github.com/coredns/coredns
+  )
+  mv "$AGENT_ARMY_BIN/coredns-$COREDNS_VERSION.tmp" "$AGENT_ARMY_BIN/coredns-$COREDNS_VERSION"
+  log "built coredns in $((SECONDS - t0)) s"
+}
+
 build_helm() {
   have helm "$HELM_VERSION" && return 0
   local dir="$work/helm-$HELM_VERSION" t0=$SECONDS
@@ -137,14 +154,15 @@ PY
   mv "$out/application-crd.yaml.tmp" "$out/application-crd.yaml"
 }
 
-all=(etcd kube-scheduler kube-controller-manager kube-apiserver kubectl kwok kwokctl helm gateway-api argocd-crds)
+all=(etcd kube-scheduler kube-controller-manager kube-apiserver kubectl kubelet kube-proxy kwok kwokctl helm coredns gateway-api argocd-crds)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 t_all=$SECONDS
 for t in "${targets[@]}"; do
   case "$t" in
     etcd) build_etcd ;;
-    kube-apiserver|kube-controller-manager|kube-scheduler|kubectl) build_kube "$t" ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubectl|kubelet|kube-proxy) build_kube "$t" ;;
+    coredns) build_coredns ;;
     kwok|kwokctl) build_kwok "$t" ;;
     helm) build_helm ;;
     gateway-api) fetch_gateway_api ;;

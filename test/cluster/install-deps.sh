@@ -1,12 +1,29 @@
 #!/usr/bin/env bash
-# System packages the tests use, from Debian's archive: Prometheus 2.42 (analysis tests scrape real
-# metrics) and Lua 5.1 (ArgoCD health-check tests). Installs only what is missing.
+# System packages the tests use, from Debian's archive. Installs only what is missing.
+#   prometheus           analysis tests scrape real metrics
+#   lua5.1               Argo CD health-check tests
+#   containerd, runc, containernetworking-plugins, iptables   the real node (kubelet's runtime, CNI, kube-proxy)
+#   buildah, mmdebstrap  the project's images, built from its Dockerfiles on a Debian base (no Docker)
 set -euo pipefail
+# command (or file) that proves the package is there → package
+checks=(
+  "prometheus:prometheus"
+  "lua5.1:lua5.1"
+  "containerd:containerd"
+  "runc:runc"
+  "/usr/lib/cni/bridge:containernetworking-plugins"
+  "iptables:iptables"
+  "buildah:buildah"
+  "mmdebstrap:mmdebstrap"
+)
 missing=()
-command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
-command -v lua5.1 >/dev/null 2>&1 || missing+=(lua5.1)
+for c in "${checks[@]}"; do
+  what="${c%%:*}" pkg="${c#*:}"
+  if [[ "$what" == /* ]]; then [ -e "$what" ] && continue; else command -v "$what" >/dev/null 2>&1 && continue; fi
+  missing+=("$pkg")
+done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "[install-deps] prometheus and lua5.1 present" >&2
+  echo "[install-deps] all system packages present" >&2
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
@@ -18,3 +35,4 @@ sudo_cmd=()
 echo "[install-deps] installing ${missing[*]}" >&2
 "${sudo_cmd[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# containerd's Debian package may start a system daemon; the harness runs its own under the cache dir.
