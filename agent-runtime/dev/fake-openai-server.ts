@@ -184,6 +184,24 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
     res.end('data: [DONE]\n\n');
   }
 
+  async function setBehaviour(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = await readJson(req);
+    } catch (err) {
+      apiError(res, 400, `invalid JSON: ${(err as Error).message}`, 'invalid_request_error', 'invalid_json');
+      return;
+    }
+    const parsed = behaviourSchema.safeParse(raw);
+    if (!name || !parsed.success) {
+      const why = parsed.success ? 'a model name is required' : z.prettifyError(parsed.error);
+      apiError(res, 400, why, 'invalid_request_error', 'invalid_behaviour');
+      return;
+    }
+    config.models[name] = parsed.data;
+    json(res, 200, { model: name, behaviour: parsed.data });
+  }
+
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'POST' && path === '/v1/chat/completions') {
@@ -197,6 +215,9 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
       json(res, 200, { status: 'ok' });
     } else if (req.method === 'GET' && path === '/_stats') {
       json(res, 200, stats);
+    } else if (req.method === 'PUT' && path?.startsWith('/_models/')) {
+      // Test control: change a model's behaviour while running (a fault that starts at a known time).
+      setBehaviour(req, res, decodeURIComponent(path.slice('/_models/'.length))).catch(() => res.destroy());
     } else {
       apiError(
         res,

@@ -163,3 +163,34 @@ describe('fake OpenAI behaviour', () => {
     expect(loadFakeConfig('{"seed": 3, "models": {"x": {"latencyMs": 4}}}').models['x']?.latencyMs).toBe(4);
   });
 });
+
+describe('fake upstream: behaviour changed over HTTP', () => {
+  let fake: FakeOpenAI | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
+
+  it('PUT /_models/<name> makes a healthy model fail from that moment, and a bad body names the field', async () => {
+    fake = await startFakeOpenAI({ config: parseFakeConfig({ models: { m: {} } }) });
+    const call = () =>
+      fetch(`${fake?.baseURL}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+      }).then((r) => r.status);
+    expect(await call()).toBe(200);
+    const put = await fetch(`${fake.url}/_models/m`, {
+      method: 'PUT',
+      body: JSON.stringify({ errorRate: 1, retryable: false }),
+    });
+    expect(put.status).toBe(200);
+    expect(await call()).toBe(500);
+    const bad = await fetch(`${fake.url}/_models/m`, {
+      method: 'PUT',
+      body: JSON.stringify({ errorRate: 2 }),
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('errorRate');
+    expect(await call()).toBe(500);
+  });
+});

@@ -1,5 +1,26 @@
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, hello, startHarness } from '../dev/runtime-harness.js';
+
+/** POST through a given keep-alive agent (fetch cannot pin a socket). */
+function postWith(
+  agent: Agent,
+  url: string,
+  body: unknown,
+): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -97,22 +118,41 @@ describe('invoke under failure and load', () => {
     expect(await h.metric('agent_inflight_requests')).toBe(0);
   });
 
-  it('drains: in-flight requests finish, new ones are refused, readiness fails', async () => {
+  it('drains: readiness fails at once, the in-flight request finishes with Connection: close, then the listener closes', async () => {
     h = await startHarness({ models: { good: { latencyMs: 300 } } });
+    const harness = h;
     const inFlight = h.invoke(hello);
     await new Promise((r) => setTimeout(r, 50));
-    const drained = h.runtime.shutdown(5000);
+    const drained = h.runtime.shutdown(5000, 200);
     expect(h.runtime.draining).toBe(true);
-    const late = await h.invoke(hello).then(
-      (r) => r.status,
-      () => 'connection refused',
-    );
-    expect(late).toBe('connection refused');
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { reasons: string[] }).reasons).toContain('draining');
     const res = await inFlight;
     expect(res.status).toBe(200);
+    expect(res.headers.get('connection')).toBe('close');
     expect(((await res.json()) as { output: string }).output).toBe('Echo: hello');
     expect(await drained).toBe(0);
-    await expect(fetch(`${h.url}/readyz`)).rejects.toThrow();
+    expect(
+      await harness.invoke(hello).then(
+        (r) => r.status,
+        () => 'connection refused',
+      ),
+    ).toBe('connection refused');
+  });
+
+  it('drains: a request arriving on a kept-alive connection after the stop began is answered, not refused', async () => {
+    h = await startHarness({ models: { good: { latencyMs: 20 } } });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await postWith(agent, `${h.url}/v1/invoke`, hello);
+    expect(first.status).toBe(200);
+    const drained = h.runtime.shutdown(5000, 500);
+    // Same socket (maxSockets 1, kept alive): the answer comes, and it closes the connection.
+    const second = await postWith(agent, `${h.url}/v1/invoke`, hello);
+    expect(second.status).toBe(200);
+    expect(second.headers['connection']).toBe('close');
+    expect(await drained).toBe(0);
+    agent.destroy();
   });
 
   it('ends a stream that goes silent past MODEL_TIMEOUT_SECONDS with an error event and outcome=timeout', async () => {

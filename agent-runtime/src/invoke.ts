@@ -1,4 +1,4 @@
-// POST /v1/invoke: admission (draining, concurrency, body limits, validation, breaker), the model call,
+// POST /v1/invoke: admission (concurrency, body limits, validation, breaker), the model call,
 // and exactly one agent_requests_total{outcome} per request. docs/runtime.md lists every status code.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +21,6 @@ export interface InvokeDeps {
   limiter: ConcurrencyLimiter;
   metrics: RuntimeMetrics;
   logger: Logger;
-  isDraining: () => boolean;
 }
 
 /** An HttpError that also says which outcome the request is counted under. */
@@ -82,12 +81,6 @@ export function createInvokeHandler(deps: InvokeDeps) {
     let outcome: Outcome = 'error';
     let release: (() => void) | undefined;
     try {
-      if (deps.isDraining()) {
-        throw new Refusal('rejected', 503, 'draining', 'the runtime is shutting down', {
-          connection: 'close',
-          'retry-after': '1',
-        });
-      }
       release = limiter.tryAcquire();
       if (!release) {
         throw new Refusal('rejected', 429, 'overloaded', `all ${limiter.max} request slots are busy`, {

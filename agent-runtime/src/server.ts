@@ -50,7 +50,6 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     limiter,
     metrics,
     logger,
-    isDraining: () => draining,
   });
 
   const readiness = () => {
@@ -94,9 +93,24 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     '/v1/invoke': { POST: invoke },
   };
 
+  let lastRequestAt = 0;
+  /** Answers not finished yet: when the drain begins, those whose headers are still unsent close too. */
+  const open = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     const requestId = requestIdOf(req);
+    lastRequestAt = Date.now();
     res.setHeader('x-request-id', requestId);
+    // Which version and track answered: lets a client measure a traffic split (docs/runtime.md).
+    res.setHeader('x-agent-version', config.agent.version);
+    res.setHeader('x-agent-track', config.agent.track);
+    // While draining, requests that still arrive on open keep-alive connections are served, and the
+    // connection is closed after the answer, so the caller's next request opens a new connection, which
+    // the Service sends to a pod that is not going away.
+    if (draining) res.setHeader('connection', 'close');
+    else {
+      open.add(res);
+      res.once('close', () => open.delete(res));
+    }
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const methods = routes[path];
     const route = methods?.[req.method ?? 'GET'];
@@ -143,18 +157,21 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     },
 
     /**
-     * Graceful stop: readiness fails, new invokes get 503, the listener closes, in-flight requests get up to
-     * `drainTimeoutMs` to finish, then remaining connections are closed. Resolves with how many requests were
-     * still in flight when the deadline hit (0 = clean drain).
+     * Graceful stop, for a rolling update without a failed request. Readiness fails at once; requests keep
+     * being served, each answered with `Connection: close`, so every caller's next request opens a new
+     * connection, which the Service sends to a pod that stays. Once no request has arrived for `quietMs`
+     * (callers have moved on), the listener closes with its idle connections, and in-flight requests get
+     * until `drainTimeoutMs` to finish before the remaining connections are closed. Resolves with how many
+     * requests were still in flight at the deadline (0 = clean drain).
      */
-    async shutdown(drainTimeoutMs = config.server.drainTimeoutMs): Promise<number> {
+    async shutdown(drainTimeoutMs = config.server.drainTimeoutMs, quietMs = 1000): Promise<number> {
       draining = true;
-      server.close();
-      server.closeIdleConnections();
+      for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
       const deadline = Date.now() + drainTimeoutMs;
-      while (limiter.inFlight > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      const sleep = () => new Promise((r) => setTimeout(r, 25));
+      while (Date.now() < deadline && Date.now() - lastRequestAt < quietMs) await sleep();
+      server.close(); // also closes idle keep-alive connections (Node >= 19)
+      while (limiter.inFlight > 0 && Date.now() < deadline) await sleep();
       const abandoned = limiter.inFlight;
       server.closeAllConnections();
       return abandoned;
