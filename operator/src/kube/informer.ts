@@ -94,6 +94,11 @@ export class Informer<T extends KubeObject> {
     return this.cache;
   }
 
+  /** The transform given at construction (undefined: the default, which drops managedFields). */
+  get transform(): ((obj: T) => T) | undefined {
+    return this.opts.transform;
+  }
+
   hasIndex(name: string): boolean {
     return this.cache.hasIndex(name);
   }

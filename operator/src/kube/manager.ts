@@ -31,6 +31,11 @@ export interface InformerRequest<T extends KubeObject> {
   labelSelector?: Record<string, string> | string;
   /** Extra indexes; every informer also has `ownerUid` (children by owner UID). */
   indexers?: Record<string, IndexFunc<T>>;
+  /**
+   * Applied to every object before caching (the default drops managedFields). The informer is shared by
+   * type and selector, so every request for it must pass the same transform.
+   */
+  transform?: (obj: T) => T;
 }
 
 export class Manager {
@@ -62,6 +67,9 @@ export class Manager {
     const id = `${resourcePath(type)}?${labelSelectorString(req.labelSelector ?? {})}`;
     const existing = this.informers.get(id);
     if (existing) {
+      if (req.transform && existing.transform !== (req.transform as unknown)) {
+        throw new Error(`informer for ${type.kind} already exists with another transform`);
+      }
       if (Object.keys(req.indexers ?? {}).some((name) => !existing.hasIndex(name))) {
         throw new Error(
           `informer for ${type.kind} already exists without the requested indexes; request them first`,
@@ -76,6 +84,7 @@ export class Manager {
       namespaces: this.config.namespaces,
       indexers: { [ownerUidIndex]: byOwnerUid, ...req.indexers },
       ...(req.labelSelector ? { labelSelector: req.labelSelector } : {}),
+      ...(req.transform ? { transform: req.transform } : {}),
     });
     this.informers.set(id, informer as unknown as Informer<KubeObject>);
     if (this.state === 'started') informer.start();

@@ -2,7 +2,13 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION } from '../controllers/agent-army/labels.js';
 import { deployment } from './fixtures.test-util.js';
-import { crashLoop, progressDeadlineExceeded, trackReady } from './track-health.js';
+import {
+  crashLoop,
+  MAX_TROUBLE_MESSAGE,
+  podTrouble,
+  progressDeadlineExceeded,
+  trackReady,
+} from './track-health.js';
 
 const pod = (
   version: string,
@@ -67,5 +73,96 @@ describe('progressDeadlineExceeded', () => {
     [undefined, false],
   ])('%#: %s', (dep, want) => {
     expect(progressDeadlineExceeded(dep, 'v2')).toBe(want);
+  });
+});
+
+describe('podTrouble', () => {
+  const waiting = (reason: string, message: string) => ({ state: { waiting: { reason, message } } });
+  it.each([
+    [
+      'a runAsNonRoot check the kubelet cannot verify',
+      pod(
+        'v2',
+        waiting(
+          'CreateContainerConfigError',
+          'container has runAsNonRoot and image has non-numeric user (node), cannot verify user is non-root',
+        ),
+      ),
+      'CreateContainerConfigError',
+      'pod p-v2 container agent: CreateContainerConfigError: container has runAsNonRoot and image has non-numeric user (node), cannot verify user is non-root',
+    ],
+    [
+      'an image that cannot be pulled',
+      pod('v2', waiting('ImagePullBackOff', 'Back-off pulling image "nope:1"')),
+      'ImagePullBackOff',
+      'pod p-v2 container agent: ImagePullBackOff: Back-off pulling image "nope:1"',
+    ],
+    [
+      'a crash loop, quoting the last exit and the end of the log',
+      pod('v2', {
+        ...waiting('CrashLoopBackOff', 'back-off 40s restarting failed container'),
+        restartCount: 4,
+        lastState: {
+          terminated: { exitCode: 1, reason: 'Error', message: 'invalid configuration: MODEL_NAME' },
+        },
+      }),
+      'CrashLoopBackOff',
+      'pod p-v2 container agent: CrashLoopBackOff: exit code 1 (Error), 4 restarts: invalid configuration: MODEL_NAME',
+    ],
+    [
+      'restarts past the threshold before the back-off shows',
+      pod('v2', { restartCount: 3, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }),
+      'CrashLoopBackOff',
+      'pod p-v2 container agent: CrashLoopBackOff: exit code 137 (OOMKilled), 3 restarts',
+    ],
+  ])('reports %s', (_what, p, reason, message) => {
+    expect(podTrouble([p])).toEqual({ reason, message });
+  });
+
+  it.each([
+    ['a container still being created', pod('v2', waiting('ContainerCreating', ''))],
+    ['a running, ready container', pod('v2', { ready: true, state: { running: {} } })],
+    ['a pod of another version', pod('v1', waiting('ImagePullBackOff', 'x'))],
+    [
+      'a pod being deleted',
+      {
+        ...pod('v2', waiting('ImagePullBackOff', 'x')),
+        metadata: { name: 'gone', deletionTimestamp: new Date() },
+      },
+    ],
+  ])('reports nothing for %s', (_what, p) => {
+    expect(podTrouble([p], 'v2')).toBeUndefined();
+  });
+
+  it('reports an unschedulable pod with the scheduler message', () => {
+    const p: V1Pod = {
+      metadata: { name: 'p' },
+      status: {
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/3 nodes are available',
+          },
+        ],
+      },
+    };
+    expect(podTrouble([p])).toEqual({
+      reason: 'Unschedulable',
+      message: 'pod p: Unschedulable: 0/3 nodes are available',
+    });
+  });
+
+  it('answers the same pod whatever the order of the cache (stable status, no write churn)', () => {
+    const a = { ...pod('v2', waiting('ImagePullBackOff', 'a')), metadata: { name: 'a' } };
+    const b = { ...pod('v2', waiting('ErrImagePull', 'b')), metadata: { name: 'b' } };
+    expect(podTrouble([b, a])?.reason).toBe('ImagePullBackOff');
+    expect(podTrouble([a, b])?.reason).toBe('ImagePullBackOff');
+  });
+
+  it('cuts a long kubelet message', () => {
+    const t = podTrouble([pod('v2', waiting('ErrImagePull', 'x'.repeat(5000)))]);
+    expect(t?.message.length).toBe(MAX_TROUBLE_MESSAGE);
   });
 });

@@ -52,3 +52,73 @@ export function crashLoop(pods: readonly V1Pod[], version: string): CrashLoop {
   }
   return { crashLooping: false };
 }
+
+/** Why pods of a track cannot start or stay up, as the kubelet or scheduler reports it. */
+export interface PodTrouble {
+  /** One word: the container's waiting reason (CreateContainerConfigError, ImagePullBackOff, …) or Unschedulable. */
+  reason: string;
+  /** "pod <name> container <c>: <reason>: <message>", cut to MAX_TROUBLE_MESSAGE characters. */
+  message: string;
+}
+
+/** Waiting reasons that mean the container will not run until something is fixed (not a normal start). */
+const TROUBLED_WAITING = new Set([
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'CrashLoopBackOff',
+  'RunContainerError',
+  'PreStartHookError',
+  'PostStartHookError',
+]);
+export const MAX_TROUBLE_MESSAGE = 400;
+
+function cut(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= MAX_TROUBLE_MESSAGE ? flat : `${flat.slice(0, MAX_TROUBLE_MESSAGE - 1)}…`;
+}
+
+/**
+ * The first trouble among the pods (by name, so the answer is stable), or undefined when every pod is
+ * starting or running normally. Pods being deleted are ignored; with `version`, pods of other versions too.
+ * A crash loop quotes the last termination (exit code, reason and the message, which is the end of the
+ * log with terminationMessagePolicy FallbackToLogsOnError).
+ */
+export function podTrouble(pods: readonly V1Pod[], version?: string): PodTrouble | undefined {
+  const sorted = [...pods].sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
+  for (const pod of sorted) {
+    if (pod.metadata?.deletionTimestamp) continue;
+    if (version !== undefined && pod.metadata?.annotations?.[ANNOTATION.agentVersion] !== version) continue;
+    const name = pod.metadata?.name ?? '';
+    for (const cs of [
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
+    ]) {
+      const waiting = cs.state?.waiting;
+      const crashing = cs.restartCount >= CRASH_RESTART_THRESHOLD && !cs.ready;
+      if (!(waiting?.reason && TROUBLED_WAITING.has(waiting.reason)) && !crashing) continue;
+      const reason =
+        waiting?.reason && TROUBLED_WAITING.has(waiting.reason) ? waiting.reason : 'CrashLoopBackOff';
+      const last = cs.lastState?.terminated;
+      const detail =
+        reason === 'CrashLoopBackOff' && last
+          ? `exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}, ${cs.restartCount} restarts${last.message ? `: ${last.message}` : ''}`
+          : (waiting?.message ?? '');
+      return {
+        reason,
+        message: cut(`pod ${name} container ${cs.name}: ${reason}${detail ? `: ${detail}` : ''}`),
+      };
+    }
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+      return {
+        reason: 'Unschedulable',
+        message: cut(`pod ${name}: Unschedulable: ${scheduled.message ?? ''}`),
+      };
+    }
+  }
+  return undefined;
+}

@@ -146,6 +146,15 @@ export const Agent = z
       .describe('Allow upgrading to a version that is outside compatibleWith or lists breakingChanges.'),
     resources: ResourceRequirements.optional().describe('Overrides defaults.resources and the AgentVersion.'),
     env: EnvList.optional().describe('Added to (and overriding) defaults.env and the AgentVersion env.'),
+    progressDeadlineSeconds: z
+      .int()
+      .min(10)
+      .max(86400)
+      .optional()
+      .describe(
+        'How long a rollout of this agent may go without progress before the agent is Degraded ' +
+          '(ProgressDeadlineExceeded); the Deployment’s progressDeadlineSeconds, 600 when unset.',
+      ),
   })
   .describe('One agent of the army.');
 export type Agent = z.infer<typeof Agent>;
@@ -217,6 +226,14 @@ export const AgentStatus = z
   .object({
     name: dnsLabel().describe('Agent name.'),
     phase: ArmyPhase.describe('Pending, Progressing, Ready or Degraded.'),
+    reason: z
+      .string()
+      .max(128)
+      .optional()
+      .describe(
+        'Why the agent is not Ready, as one word: e.g. CreateContainerConfigError, ImagePullBackOff, ' +
+          'CrashLoopBackOff, Unschedulable (from its pods), ProgressDeadlineExceeded.',
+      ),
     stableVersion: z.string().max(253).optional().describe('AgentVersion serving all (stable) traffic.'),
     desiredVersion: z.string().max(253).optional().describe('AgentVersion the spec asks for.'),
     replicas: z.int().min(0).optional().describe('Pods of the agent (all tracks/colors).'),

@@ -8,6 +8,7 @@ import type { Manager } from '../../kube/manager.js';
 import { specOrMetadataChanged, type UpdatePredicate } from '../../kube/predicates.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
 import { StatusEchoes } from '../../kube/status-echoes.js';
+import { agentPodsInformer, podHealthChanged } from '../agent-pods.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
 import { ANNOTATION, LABEL, MANAGER } from './labels.js';
 import { AgentArmyReconciler } from './reconciler.js';
@@ -63,10 +64,7 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
     services: mgr.informer(coreTypes.service, managedChildren),
     hpas: mgr.informer(coreTypes.hpa, managedChildren),
     pdbs: mgr.informer(coreTypes.pdb, managedChildren),
-    // Only BlueGreen pods: caching every agent pod would cost memory for nothing.
-    colorPods: mgr.informer(coreTypes.pod, {
-      labelSelector: `app.kubernetes.io/managed-by=${MANAGER},${LABEL.track} in (blue,green)`,
-    }),
+    pods: agentPodsInformer(mgr),
   };
   // The echo of a status write that needs no second look does not wake the army (status-echoes.ts).
   const echoes = new StatusEchoes();
@@ -109,8 +107,11 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
           armiesUsingVersion(informers.armies.store.list({ namespace: v.metadata?.namespace ?? '' }), v),
       },
       {
-        // A preview pod that starts crash-looping rolls the preview back.
-        informer: informers.colorPods,
+        // A pod that cannot start (image, config, scheduling) is reported in the agent's status, and a
+        // preview pod that starts crash-looping rolls the preview back.
+        informer: informers.pods,
+        predicate: podHealthChanged,
+        delayMs: CHILD_EVENT_DELAY_MS,
         map: (p) => {
           const army = p.metadata?.labels?.[LABEL.army];
           return army ? [{ namespace: p.metadata?.namespace ?? '', name: army }] : [];

@@ -299,3 +299,96 @@ describe('mergeEvents', () => {
     expect(mergeEvents(events)).toEqual(expected);
   });
 });
+
+describe('decide: pods that cannot start', () => {
+  const stuckPod = (reason: string, message: string) => ({
+    metadata: {
+      name: 'support-orchestrator-abc',
+      labels: { 'agentarmy.dev/army': 'support', 'agentarmy.dev/agent': 'orchestrator' },
+      annotations: { 'agentarmy.dev/agent-version': 'orch-v1' },
+    },
+    status: {
+      containerStatuses: [
+        {
+          name: 'agent',
+          image: '',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason, message } },
+        },
+      ],
+    },
+  });
+  const stuck = (status?: Record<string, unknown>) => ({
+    ...observed(
+      army([{ name: 'orchestrator', version: 'orch-v1', replicas: 1 }], status),
+      [v1],
+      [liveDeployment('orch-v1', 1, 0)],
+    ),
+    pods: [
+      stuckPod(
+        'CreateContainerConfigError',
+        'container has runAsNonRoot and image has non-numeric user (node)',
+      ),
+    ],
+  });
+
+  it("puts the kubelet's reason and message in the agent's status, with one Warning Event", () => {
+    const plan = decide(stuck(), now);
+    const agent = plan.status.agents?.[0];
+    expect(agent?.phase).toBe('Progressing');
+    expect(agent?.reason).toBe('CreateContainerConfigError');
+    expect(agent?.message).toContain('0/1 updated, 0 ready; pod support-orchestrator-abc container agent');
+    expect(agent?.message).toContain('image has non-numeric user (node)');
+    expect(plan.events).toEqual([
+      expect.objectContaining({ type: 'Warning', reason: 'CreateContainerConfigError' }),
+    ]);
+    expect(cond(plan, 'Ready')?.message).toContain('CreateContainerConfigError');
+  });
+
+  it('records no second Event while the reason stays the same', () => {
+    const first = decide(stuck(), now);
+    const again = decide(stuck(first.status), later);
+    expect(again.events).toEqual([]);
+    expect(again.status.agents?.[0]?.reason).toBe('CreateContainerConfigError');
+  });
+
+  it('turns Degraded (ProgressDeadlineExceeded) once the Deployment gave up, quoting the pods', () => {
+    const obs = stuck();
+    const dep = liveDeployment('orch-v1', 1, 0);
+    dep.spec = { ...dep.spec, selector: {}, template: {}, progressDeadlineSeconds: 30 };
+    dep.status = {
+      ...dep.status,
+      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+    };
+    const plan = decide(
+      { ...obs, children: { ...obs.children, deployments: new Map([['support-orchestrator', dep]]) } },
+      now,
+    );
+    const agent = plan.status.agents?.[0];
+    expect(agent?.phase).toBe('Degraded');
+    expect(agent?.reason).toBe('ProgressDeadlineExceeded');
+    expect(agent?.message).toContain('made no progress within 30 s');
+    expect(agent?.message).toContain('CreateContainerConfigError');
+    expect(plan.status.phase).toBe('Degraded');
+    expect(cond(plan, 'Degraded')).toMatchObject({ status: 'True', reason: 'ProgressDeadlineExceeded' });
+    expect(plan.events.map((e) => e.reason)).toContain('ProgressDeadlineExceeded');
+  });
+
+  it('says nothing of pods once the agent is Ready', () => {
+    const obs = stuck();
+    const plan = decide(
+      {
+        ...obs,
+        children: {
+          ...obs.children,
+          deployments: new Map([['support-orchestrator', liveDeployment('orch-v1', 1, 1)]]),
+        },
+      },
+      now,
+    );
+    expect(plan.status.agents?.[0]?.phase).toBe('Ready');
+    expect(plan.status.agents?.[0]?.reason).toBeUndefined();
+  });
+});

@@ -4,7 +4,13 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AgentArmyStatus, ArmyPhase, Condition, ControlResult } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
 import type { ObservedArmy } from './observed.js';
-import { type AgentPlan, type PlannedEvent, type PreviewMeasurement, planAgent } from './plan-agent.js';
+import {
+  type AgentPlan,
+  type PlannedEvent,
+  type PreviewMeasurement,
+  planAgent,
+  withPodTrouble,
+} from './plan-agent.js';
 
 export interface ArmyPlan {
   /** Every child the army should have (the reconciler applies those that drifted). */
@@ -101,7 +107,7 @@ export function mergeEvents(events: PlannedEvent[]): PlannedEvent[] {
 export function decide(obs: ObservedArmy, now: Date): ArmyPlan {
   const army = obs.army;
   const generation = army.metadata.generation;
-  const plans = army.spec.agents.map((agent) => planAgent(obs, agent, now));
+  const plans = army.spec.agents.map((agent) => withPodTrouble(obs, planAgent(obs, agent, now)));
   let conditions = army.status?.conditions;
   for (const c of armyConditions(plans)) {
     conditions = setCondition(

@@ -18,8 +18,8 @@ export interface ArmyInformers {
   services: Informer<KubeObject>;
   hpas: Informer<KubeObject>;
   pdbs: Informer<KubeObject>;
-  /** Pods of BlueGreen colors (label track blue or green), for crash-loop detection of a preview. */
-  colorPods: Informer<KubeObject>;
+  /** The operator's agent pods, slimmed (agent-pods.ts): why pods cannot start, crash loops of a preview. */
+  pods: Informer<KubeObject>;
 }
 
 export type Observation =
@@ -99,7 +99,7 @@ export function observeArmy(inf: ArmyInformers, namespace: string, name: string)
       invalidReleases,
       configs,
       children,
-      colorPods: inf.colorPods.store.list({
+      pods: inf.pods.store.list({
         namespace,
         labels: { [LABEL.army]: name },
       }) as unknown as V1Pod[],

@@ -36,8 +36,8 @@ export interface ObservedArmy {
   invalidReleases: ReadonlyMap<string, string>;
   /** Children owned by this army, by object name. */
   children: ObservedChildren;
-  /** Pods of this army's BlueGreen colors (a preview that crash-loops is rolled back). */
-  colorPods?: readonly V1Pod[];
+  /** Pods of this army's agents, slimmed: why they cannot start (status, Events), preview crash loops. */
+  pods?: readonly V1Pod[];
   /**
    * Blue-green: pre-promotion analysis runs re-assessed with the measurement the reconciler just took, by
    * agent name (absent on the first decide of a reconcile).

@@ -1,10 +1,11 @@
 // The plan for one agent of an army under the RollingUpdate strategy: which children to apply, what its
 // status is, and which events to record. Pure: no I/O, no clock.
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Agent, AgentStatus, AgentVersion, ControlResult } from '../../api/v1alpha1/index.js';
 import type { AnalysisRequest } from '../../progressive/canary-types.js';
 import type { ResolvedVersion } from '../../progressive/render-tracks.js';
-import { type AgentRef, ANNOTATION, childName } from './labels.js';
+import { podTrouble, progressDeadlineExceeded } from '../../progressive/track-health.js';
+import { type AgentRef, ANNOTATION, childName, LABEL } from './labels.js';
 import type { ObservedArmy } from './observed.js';
 import { planBlueGreenAgent } from './plan-blue-green-agent.js';
 import { planCanaryAgent } from './plan-canary-agent.js';
@@ -22,7 +23,8 @@ export type AgentProblem =
   | 'ReleaseNotFound'
   | 'InvalidRelease'
   | 'ReleaseMismatch'
-  | 'RolledBack';
+  | 'RolledBack'
+  | 'ProgressDeadlineExceeded';
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -52,6 +54,36 @@ export interface PreviewMeasurement {
   request: AnalysisRequest;
   subjectTrack: 'blue' | 'green';
   baselineTrack: 'blue' | 'green';
+}
+
+/** The pods of one agent of the observed army (all tracks). */
+export function agentPodsOf(obs: ObservedArmy, agent: string): V1Pod[] {
+  return (obs.pods ?? []).filter((p) => p.metadata?.labels?.[LABEL.agent] === agent);
+}
+
+/**
+ * An agent still starting (Pending or Progressing) whose pods cannot start or stay up says why: the reason
+ * and the kubelet's (or scheduler's) message in its status, and one Warning Event when the reason is new.
+ */
+export function withPodTrouble(obs: ObservedArmy, plan: AgentPlan): AgentPlan {
+  const { status } = plan;
+  if (status.phase !== 'Pending' && status.phase !== 'Progressing') return plan;
+  const trouble = podTrouble(agentPodsOf(obs, status.name));
+  if (!trouble) return plan;
+  const previous = obs.army.status?.agents?.find((a) => a.name === status.name);
+  const events =
+    previous?.reason === trouble.reason
+      ? plan.events
+      : [
+          ...plan.events,
+          {
+            type: 'Warning' as const,
+            reason: trouble.reason,
+            message: `agent ${status.name}: ${trouble.message}`,
+          },
+        ];
+  const message = status.message ? `${status.message}; ${trouble.message}` : trouble.message;
+  return { ...plan, status: { ...status, reason: trouble.reason, message: message.slice(0, 1024) }, events };
 }
 
 /** The AgentVersion name the live Deployment runs, from the annotation the operator put on it. */
@@ -224,8 +256,16 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
 
   const events: PlannedEvent[] = [];
   let status: AgentStatus;
+  let problem: Problem | undefined = choice.blocked;
   if (choice.blocked) {
     status = { ...base, phase: 'Degraded', message: choice.blocked.message };
+  } else if (!done && progressDeadlineExceeded(live, avName)) {
+    // Kubernetes gave up on the rollout (the Deployment's progressDeadlineSeconds): the agent is Degraded
+    // with what its pods say, until the pods recover or the spec changes.
+    const trouble = podTrouble(agentPodsOf(obs, agent.name), avName);
+    const message = `rollout of ${av.spec.version} made no progress within ${live?.spec?.progressDeadlineSeconds ?? 600} s (${base.readyReplicas} ready)${trouble ? `: ${trouble.message}` : ''}`;
+    problem = { reason: 'ProgressDeadlineExceeded', message };
+    status = { ...base, phase: 'Degraded', reason: 'ProgressDeadlineExceeded', message };
   } else if (done) {
     status = { ...base, phase: 'Ready', stableVersion: avName, message: `running ${av.spec.version}` };
     if (previous?.phase !== 'Ready' || previous.stableVersion !== avName) {
@@ -248,7 +288,7 @@ export function planAgent(obs: ObservedArmy, agent: Agent, now: Date): AgentPlan
     status,
     objects,
     keepExisting: false,
-    ...(choice.blocked ? { problem: choice.blocked } : {}),
+    ...(problem ? { problem } : {}),
     events,
   };
 }

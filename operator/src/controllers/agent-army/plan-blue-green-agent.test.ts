@@ -269,7 +269,7 @@ describe('planBlueGreenAgent: crash-looping preview pods', () => {
   });
   const withPods = (pods: V1Pod[]) => ({
     ...obsOf(bgAgent('orch-v2'), preview, [colorDep('blue', 'orch-v1'), colorDep('green', 'orch-v2', 2, 0)]),
-    colorPods: pods,
+    pods,
   });
 
   it('rolls the preview back when its pods crash-loop: traffic stays on blue, one Warning RolledBack', () => {

@@ -40,7 +40,7 @@ export function blueGreenObserved(
   const status = obs.army.status;
   const active = activeServiceColor(obs, agent);
   const analysis = obs.analyses?.get(agent.name);
-  const pods = (obs.colorPods ?? []).filter((p) => p.metadata?.labels?.[LABEL.agent] === agent.name);
+  const pods = (obs.pods ?? []).filter((p) => p.metadata?.labels?.[LABEL.agent] === agent.name);
   const crash = crashLoop(pods, desiredVersion);
   return {
     agent: { ...agent, version: desiredVersion },

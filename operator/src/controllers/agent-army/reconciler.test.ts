@@ -108,7 +108,7 @@ function armyInformers(
     services: informer(),
     hpas: informer(),
     pdbs: informer(),
-    colorPods: informer(),
+    pods: informer(),
   };
 }
 

@@ -12,6 +12,11 @@ import { type AgentRef, ANNOTATION, agentLabels, childName, type Track, trackSel
 import { CONFIG_FILE_KEY, CONFIG_MOUNT_PATH, type VersionConfig } from './render-config.js';
 
 export const HTTP_PORT = 8080;
+/** uid and gid of the agent-runtime image's user. */
+export const AGENT_UID = 1000;
+export const PRE_STOP_SLEEP_SECONDS = 5;
+/** The runtime's default DRAIN_TIMEOUT_SECONDS (in-flight requests after SIGTERM). */
+export const DRAIN_TIMEOUT_SECONDS = 25;
 export const DEFAULT_RESOURCES: V1ResourceRequirements = {
   requests: { cpu: '100m', memory: '128Mi' },
   limits: { memory: '512Mi' },
@@ -117,6 +122,9 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
       timeoutSeconds: 2,
       failureThreshold: 30,
     }),
+    // The last lines of the log become the termination message when the container fails (a runtime that
+    // exits on a bad config says why), and the army's status quotes it.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext: {
       runAsNonRoot: true,
       readOnlyRootFilesystem: true,
@@ -124,6 +132,9 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
       privileged: false,
       capabilities: { drop: ['ALL'] },
     },
+    // The endpoint controllers and kube-proxy need a moment to stop sending new connections to a pod that
+    // is being deleted; the runtime keeps serving meanwhile, then drains on SIGTERM (docs/runtime.md).
+    lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
     volumeMounts: [
       { name: 'agent-config', mountPath: CONFIG_MOUNT_PATH, readOnly: true },
       { name: 'tmp', mountPath: '/tmp' },
@@ -144,6 +155,9 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
       selector: { matchLabels: trackSelector(ref, track) },
       strategy: { type: 'RollingUpdate', rollingUpdate: strategy },
       revisionHistoryLimit: 5,
+      ...(input.agent.progressDeadlineSeconds
+        ? { progressDeadlineSeconds: input.agent.progressDeadlineSeconds }
+        : {}),
       template: {
         metadata: {
           labels: { ...podTemplate?.labels, ...labels },
@@ -159,11 +173,20 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
         spec: {
           ...(input.serviceAccountName ? { serviceAccountName: input.serviceAccountName } : {}),
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          // A numeric user: the kubelet can verify runAsNonRoot only for a numeric one, and the runtime
+          // image's `node` user is uid 1000 (agent-runtime/Dockerfile). fsGroup lets it read mounted files.
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: AGENT_UID,
+            runAsGroup: AGENT_UID,
+            fsGroup: AGENT_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           ...(podTemplate?.nodeSelector ? { nodeSelector: podTemplate.nodeSelector } : {}),
           ...(podTemplate?.tolerations ? { tolerations: podTemplate.tolerations } : {}),
           ...(podTemplate?.priorityClassName ? { priorityClassName: podTemplate.priorityClassName } : {}),
-          terminationGracePeriodSeconds: 30,
+          // preStop sleep, then the runtime's own drain (DRAIN_TIMEOUT_SECONDS), within the grace period.
+          terminationGracePeriodSeconds: PRE_STOP_SLEEP_SECONDS + DRAIN_TIMEOUT_SECONDS + 5,
           containers: [container],
           volumes: [
             { name: 'agent-config', configMap: { name: input.config.name } },

@@ -1,12 +1,19 @@
 // The contract between the operator and agent-runtime: what the operator renders into the ConfigMap and
 // the Deployment env is exactly what the runtime accepts at start.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAgentFile } from '../../../../agent-runtime/src/agent-config-file.js';
-import { ENV, parseEnv } from '../../../../agent-runtime/src/config.js';
+import { ENV, loadConfig, parseEnv } from '../../../../agent-runtime/src/config.js';
 import { Agent } from '../../api/v1alpha1/index.js';
 import { version } from './fixtures.test-util.js';
 import { renderAgentFile } from './render-config.js';
-import { renderEnv } from './render-deployment.js';
+import {
+  AGENT_UID,
+  DRAIN_TIMEOUT_SECONDS,
+  PRE_STOP_SLEEP_SECONDS,
+  renderDeployment,
+  renderEnv,
+} from './render-deployment.js';
 
 const av = version('orch-v1', '1.0.0', {
   model: {
@@ -55,5 +62,54 @@ describe('operator → agent-runtime contract', () => {
     const parsed = parseEnv({ ...literal, OPENAI_API_KEY: 'sk-test', POD_NAMESPACE: 'team' });
     expect(parsed.AGENT_TRACK).toBe('canary');
     expect(parsed.MODEL_BASE_URL).toBe('http://127.0.0.1:9000/v1');
+  });
+
+  it('runs the pod as the numeric user the runtime image declares (the kubelet verifies runAsNonRoot only for a numeric USER)', () => {
+    const dockerfile = readFileSync(new URL('../../../../agent-runtime/Dockerfile', import.meta.url), 'utf8');
+    const users = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+    expect(users.length).toBeGreaterThan(0);
+    for (const user of users) expect(user).toBe(`${AGENT_UID}:${AGENT_UID}`);
+    const dep = renderDeployment({
+      namespace: 'team',
+      ref: { army: 'support', agent: 'orchestrator' },
+      track: 'stable',
+      av,
+      agent: Agent.parse({ name: 'orchestrator', version: 'orch-v1' }),
+      defaults: undefined,
+      serviceAccountName: undefined,
+      config: { name: 'orch-v1-agent-config', hash: 'h' },
+      replicas: 1,
+    });
+    expect(dep.spec?.template.spec?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: AGENT_UID,
+      runAsGroup: AGENT_UID,
+    });
+  });
+
+  it("gives the pod time for the preStop sleep and the runtime's default drain before it is killed", () => {
+    const drainMs = loadConfig({
+      AGENT_NAME: 'a',
+      AGENT_VERSION: '1.0.0',
+      MODEL_NAME: 'm',
+      OPENAI_API_KEY: 'sk-test',
+    }).server.drainTimeoutMs;
+    expect(drainMs).toBe(DRAIN_TIMEOUT_SECONDS * 1000);
+    const dep = renderDeployment({
+      namespace: 'team',
+      ref: { army: 'support', agent: 'orchestrator' },
+      track: 'stable',
+      av,
+      agent: Agent.parse({ name: 'orchestrator', version: 'orch-v1' }),
+      defaults: undefined,
+      serviceAccountName: undefined,
+      config: { name: 'orch-v1-agent-config', hash: 'h' },
+      replicas: 1,
+    });
+    const pod = dep.spec?.template.spec;
+    expect(pod?.containers[0]?.lifecycle?.preStop?.sleep?.seconds).toBe(PRE_STOP_SLEEP_SECONDS);
+    expect(pod?.terminationGracePeriodSeconds).toBeGreaterThan(
+      PRE_STOP_SLEEP_SECONDS + DRAIN_TIMEOUT_SECONDS,
+    );
   });
 });

@@ -7,6 +7,7 @@ import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
 import { versionInputChanged } from '../agent-army/controller.js';
 import { LABEL, MANAGER } from '../agent-army/labels.js';
+import { agentPodsInformer, podHealthChanged } from '../agent-pods.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
 import { CanaryReleaseReconciler, type ReleaseMetrics } from './reconciler.js';
 
@@ -49,7 +50,7 @@ export function canaryReleaseController(mgr: Manager): ControllerSpec {
     armies: mgr.informer(agentArmyType),
     versions: mgr.informer(agentVersionType),
     deployments: mgr.informer(coreTypes.deployment, { labelSelector: managed }),
-    canaryPods: mgr.informer(coreTypes.pod, { labelSelector: { ...managed, [LABEL.track]: 'canary' } }),
+    pods: agentPodsInformer(mgr),
   };
   const byLabels = (o: KubeObject) => {
     const army = o.metadata?.labels?.[LABEL.army];
@@ -77,7 +78,12 @@ export function canaryReleaseController(mgr: Manager): ControllerSpec {
         map: (v) => releasesIn(informers.releases.store.list({ namespace: v.metadata?.namespace ?? '' })),
       },
       { informer: informers.deployments, map: byLabels },
-      { informer: informers.canaryPods, map: byLabels },
+      // Canary pods that crash-loop roll the release back; only a change of a pod's health view wakes it.
+      {
+        informer: informers.pods,
+        predicate: podHealthChanged,
+        map: (p) => (p.metadata?.labels?.[LABEL.track] === 'canary' ? byLabels(p) : []),
+      },
     ],
     concurrency: mgr.config.concurrency,
     reconciler: new CanaryReleaseReconciler({

@@ -1,15 +1,15 @@
 // observe for a CanaryRelease: the release, its target army agent (desired version through the semver
 // guard, stable version), the agent's stable and canary Deployments and canary pods — from the caches.
-import type { V1Pod } from '@kubernetes/client-node';
 import type { AgentArmy, CanaryRelease } from '../../api/v1alpha1/index.js';
 import type { Informer } from '../../kube/informer.js';
 import type { KubeObject } from '../../kube/resource.js';
 import type { CanaryObserved } from '../../progressive/canary-types.js';
 import { crashLoop } from '../../progressive/track-health.js';
-import { childName, LABEL } from '../agent-army/labels.js';
+import { childName } from '../agent-army/labels.js';
 import { rolloutComplete, runningVersionName } from '../agent-army/plan-agent.js';
 import { minimumReplicas } from '../agent-army/render-service.js';
 import { releaseDesiredVersion } from '../agent-army/upgrade-guard.js';
+import { agentPods } from '../agent-pods.js';
 import { parseCachedArmy, parseCachedRelease, parseCachedVersion } from '../cached-parse.js';
 
 export interface ReleaseInformers {
@@ -17,7 +17,8 @@ export interface ReleaseInformers {
   armies: Informer<KubeObject>;
   versions: Informer<KubeObject>;
   deployments: Informer<KubeObject>;
-  canaryPods: Informer<KubeObject>;
+  /** The operator's agent pods, slimmed (agent-pods.ts); the canary's are read for crash loops. */
+  pods: Informer<KubeObject>;
 }
 
 export type ReleaseObservation =
@@ -73,9 +74,7 @@ export function observeRelease(inf: ReleaseInformers, namespace: string, name: s
     ? releaseDesiredVersion(version(stableVersion), desiredAv, agent).name
     : (stableVersion ?? agent.version);
   const toVersion = release.status?.toVersion;
-  const pods = inf.canaryPods.store
-    .list({ namespace, labels: { [LABEL.army]: armyName, [LABEL.agent]: agentName } })
-    .map((p) => p as unknown as V1Pod);
+  const pods = agentPods(inf.pods.store, namespace, armyName, agentName, 'canary');
   const crash = toVersion ? crashLoop(pods, toVersion) : { crashLooping: false };
   const obs: CanaryObserved = {
     release,
