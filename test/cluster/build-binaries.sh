@@ -105,6 +105,26 @@ build_coredns() {
   log "built coredns in $((SECONDS - t0)) s"
 }
 
+# Prometheus with Kubernetes service discovery, for the real-node tests (Debian's 2.42 package is built
+# without kubernetes_sd_configs). Module versions v0.3xx.y are Prometheus v3.xx.y; no web UI assets
+# (the API is all the tests use).
+build_prometheus() {
+  have prometheus "$PROMETHEUS_VERSION" && return 0
+  local dir="$work/prometheus-$PROMETHEUS_VERSION" t0=$SECONDS mod
+  mod="v0.$(echo "${PROMETHEUS_VERSION#v}" | awk -F. '{printf "%d%02d.%d", $1, $2, $3}')"
+  log "building prometheus $PROMETHEUS_VERSION (module $mod)"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    [ -f go.mod ] || go mod init agentarmy.local/prometheusbuild >/dev/null 2>&1
+    go get -tool "github.com/prometheus/prometheus/cmd/prometheus@$mod" >/dev/null
+    go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}" \
+      -o "$AGENT_ARMY_BIN/prometheus-$PROMETHEUS_VERSION.tmp" github.com/prometheus/prometheus/cmd/prometheus
+  )
+  mv "$AGENT_ARMY_BIN/prometheus-$PROMETHEUS_VERSION.tmp" "$AGENT_ARMY_BIN/prometheus-$PROMETHEUS_VERSION"
+  log "built prometheus in $((SECONDS - t0)) s"
+}
+
 build_helm() {
   have helm "$HELM_VERSION" && return 0
   local dir="$work/helm-$HELM_VERSION" t0=$SECONDS
@@ -154,7 +174,7 @@ PY
   mv "$out/application-crd.yaml.tmp" "$out/application-crd.yaml"
 }
 
-all=(etcd kube-scheduler kube-controller-manager kube-apiserver kubectl kubelet kube-proxy kwok kwokctl helm coredns gateway-api argocd-crds)
+all=(etcd kube-scheduler kube-controller-manager kube-apiserver kubectl kubelet kube-proxy kwok kwokctl helm coredns prometheus gateway-api argocd-crds)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 t_all=$SECONDS
@@ -163,6 +183,7 @@ for t in "${targets[@]}"; do
     etcd) build_etcd ;;
     kube-apiserver|kube-controller-manager|kube-scheduler|kubectl|kubelet|kube-proxy) build_kube "$t" ;;
     coredns) build_coredns ;;
+    prometheus) build_prometheus ;;
     kwok|kwokctl) build_kwok "$t" ;;
     helm) build_helm ;;
     gateway-api) fetch_gateway_api ;;

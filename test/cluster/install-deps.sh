@@ -2,8 +2,10 @@
 # System packages the tests use, from Debian's archive. Installs only what is missing.
 #   prometheus           analysis tests scrape real metrics
 #   lua5.1               Argo CD health-check tests
-#   containerd, runc, containernetworking-plugins, iptables   the real node (kubelet's runtime, CNI, kube-proxy)
-#   buildah, mmdebstrap  the project's images, built from its Dockerfiles on a Debian base (no Docker)
+#   containerd, runc, containernetworking-plugins, iptables, nftables   the real node (kubelet's runtime,
+#                        CNI, kube-proxy in nftables mode)
+#   buildah, mmdebstrap, gcc  the project's images, built from its Dockerfiles on a Debian base (no Docker),
+#                        and the static pause binary of the real node's pod sandboxes
 set -euo pipefail
 # command (or file) that proves the package is there → package
 checks=(
@@ -13,8 +15,10 @@ checks=(
   "runc:runc"
   "/usr/lib/cni/bridge:containernetworking-plugins"
   "iptables:iptables"
+  "nft:nftables"
   "buildah:buildah"
   "mmdebstrap:mmdebstrap"
+  "gcc:gcc"
 )
 missing=()
 for c in "${checks[@]}"; do

@@ -1,10 +1,14 @@
-// `make demo`: brings the local control plane up (or reuses it) and runs the end-to-end canary demo
-// (run-demo.ts), printing progress and a summary. A cluster this command started is stopped at the end
-// unless KEEP_CLUSTER=1.
+// `make demo`: brings the local control plane up (or reuses it) with its real node, and runs the
+// end-to-end canary demo on real pods (run-demo-real.ts), printing progress, the canary's measured traffic
+// share at each step and a summary. On a machine that cannot run a real node (cluster.sh says why in one
+// line) it falls back to agent-runtime processes beside KWOK pods (run-demo.ts); under CI=true the
+// cluster fails instead. A cluster this command started is stopped at the end unless KEEP_CLUSTER=1.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../support/cluster.js';
-import { runDemo } from './run-demo.js';
+import { realNodeIp } from '../support/real-node.js';
+import { type DemoResult, runDemo } from './run-demo.js';
+import { type MeasuredShare, runRealDemo } from './run-demo-real.js';
 
 const t0 = Date.now();
 const say = (msg: string) =>
@@ -22,12 +26,20 @@ async function main(): Promise<void> {
     wasRunning = false;
   }
   say(
-    'bringing up the local control plane (kube-apiserver, controller-manager, scheduler, etcd, KWOK nodes)',
+    'bringing up the local control plane (kube-apiserver, controller-manager, scheduler, etcd, KWOK nodes, a real node)',
   );
   execFileSync('bash', [script, 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
-    const r = await runDemo(say);
+    const real = realNodeIp() !== undefined;
+    if (!real) say('no real node here (see above): agents run as local processes beside KWOK pods');
+    const r: DemoResult & { shares?: MeasuredShare[] } = real ? await runRealDemo(say) : await runDemo(say);
     say('summary');
+    if (r.shares) {
+      for (const s of r.shares)
+        console.log(
+          `  ${s.version} at weight ${s.weight}%: measured ${s.measured.toFixed(1)}% of ${s.requests} requests`,
+        );
+    }
     console.log(
       `  rollback of 1.1.0: weights ${r.rollback.weights.join('% → ')}%, measured error rate ${r.rollback.errorRate?.toFixed(3) ?? '?'} > 0.05, stable stayed ${r.rollback.stable}`,
     );
@@ -35,7 +47,7 @@ async function main(): Promise<void> {
       `  promotion of 1.2.0: steps completed at weights ${stepWeights(r.promotion.stepsCompleted).join('% → ')}%, release ${r.promotion.phase}, stable now ${r.promotion.stable}`,
     );
     console.log(
-      `  ${r.requests.sent} requests sent through agent-runtime (${r.requests.failed} failed), ${r.seconds} s in all`,
+      `  ${r.requests.sent} requests sent through agent-runtime${real ? ' pods' : ''} (${r.requests.failed} failed), ${r.seconds} s in all`,
     );
   } finally {
     if (!wasRunning && process.env.KEEP_CLUSTER !== '1') {

@@ -1,13 +1,20 @@
-// The README's main command, asserted: the same run as `make demo` (real operator process, agent-runtime
-// processes per track through the openai SDK to the local upstream, real Prometheus, steady load). A bad
-// version is rolled back automatically on its measured error rate; a good one is promoted step by step.
+// The README's main command, asserted: the same run as `make demo`. On the real node (the default): the
+// operator installed by Helm from its image, agent-runtime pods through the openai SDK to the fake upstream
+// pod, Prometheus discovering the pods, a load pod sending through the Service. Without a real node (never
+// under CI): agent-runtime processes per track beside KWOK pods. A bad version is rolled back automatically
+// on its measured error rate; a good one is promoted step by step.
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../demo/run-demo.js';
+import { type DemoResult, runDemo } from '../demo/run-demo.js';
+import { type MeasuredShare, runRealDemo } from '../demo/run-demo-real.js';
+import { realNodeAvailable } from '../support/real-node.js';
+
+const real = realNodeAvailable();
 
 describe('make demo, end to end', () => {
   it('rolls back 1.1.0 on its measured error rate and promotes 1.2.0 through 10% → 50% → 100%', async () => {
     const lines: string[] = [];
-    const r = await runDemo((l) => lines.push(l));
+    const say = (l: string) => lines.push(l);
+    const r: DemoResult & { shares?: MeasuredShare[] } = real ? await runRealDemo(say) : await runDemo(say);
 
     // Rollback: the canary got traffic, its error rate crossed 5%, weight went back to 0, stable untouched.
     expect(r.rollback.weights).toContain(10);
@@ -28,9 +35,19 @@ describe('make demo, end to end', () => {
     expect(r.promotion.phase).toBe('Promoted');
     expect(r.promotion.stable).toBe('orchestrator-v1-2-0');
 
-    // Real traffic flowed through the runtime processes the whole time.
+    // Real traffic flowed through the runtimes the whole time.
     expect(r.requests.sent).toBeGreaterThan(300);
     expect(r.requests.failed / r.requests.sent).toBeLessThan(0.1);
-    expect(lines.some((l) => l.includes('runtime: started canary 1.1.0'))).toBe(true);
+    if (!real) {
+      expect(lines.some((l) => l.includes('runtime: started canary 1.1.0'))).toBe(true);
+      return;
+    }
+    // On real pods the canary's share is measured at each held weight: 1 and 5 of 10 pods.
+    const at = (v: string, w: number) => r.shares?.find((s) => s.version === v && s.weight === w)?.measured;
+    expect(at('1.2.0', 10)).toBeGreaterThan(3);
+    expect(at('1.2.0', 10)).toBeLessThan(20);
+    expect(at('1.2.0', 50)).toBeGreaterThan(35);
+    expect(at('1.2.0', 50)).toBeLessThan(65);
+    expect(lines.some((l) => /traffic at weight 10%: the canary answered/.test(l))).toBe(true);
   }, 600_000);
 });

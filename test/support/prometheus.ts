@@ -54,18 +54,31 @@ export function prometheusConfig(jobs: ScrapeJob[], scrapeIntervalSeconds = 1): 
   });
 }
 
-export async function startPrometheus(jobs: ScrapeJob[], opts: { scrapeIntervalSeconds?: number } = {}) {
+export interface PrometheusOptions {
+  scrapeIntervalSeconds?: number;
+  /** A whole configuration (e.g. with kubernetes_sd_configs) instead of one made from `jobs`. */
+  rawConfig?: Record<string, unknown>;
+  /** Listen address (default 127.0.0.1; the real node's IP for an in-cluster operator). */
+  host?: string;
+  port?: number;
+}
+
+export async function startPrometheus(jobs: ScrapeJob[], opts: PrometheusOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'agent-army-prom-'));
   const configFile = join(dir, 'prometheus.yml');
-  writeFileSync(configFile, prometheusConfig(jobs, opts.scrapeIntervalSeconds ?? 1));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  writeFileSync(
+    configFile,
+    opts.rawConfig ? stringify(opts.rawConfig) : prometheusConfig(jobs, opts.scrapeIntervalSeconds ?? 1),
+  );
+  const port = opts.port ?? (await freePort());
+  const host = opts.host ?? '127.0.0.1';
+  const url = `http://${host}:${port}`;
   const child: ChildProcess = spawn(
     prometheusBinary,
     [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.listen-address=${host}:${port}`,
       '--web.enable-lifecycle',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -1,0 +1,218 @@
+// The demo on the real node: the same story as run-demo.ts, with nothing simulated between the control
+// plane and the answers. The operator runs in the cluster (helm install of the chart, its image), agents
+// are pods of the agent-runtime image, the fake upstream and the load generator are pods, Prometheus finds
+// the agent pods by Kubernetes service discovery, and traffic goes through the agent's Service — so the
+// canary's traffic share at each step is measured, not assumed.
+import { stringify } from 'yaml';
+import { type RealWorld, realArmy, realVersion, serviceUrl, startRealWorld } from '../real-node/world.js';
+import { eventually, kubectlOk } from '../support/cluster.js';
+import { type LoadStats, sharesBetween } from '../support/real-node.js';
+import type { DemoResult } from './run-demo.js';
+
+export const REAL_DEMO_NAMESPACE = 'agent-army-demo';
+const REPLICAS = 10;
+type Release = {
+  status?: {
+    phase?: string;
+    currentStepIndex?: number;
+    stepStartedAt?: string;
+    canaryWeight?: number;
+    message?: string;
+    analysisRuns?: {
+      measurements: { metric: string; value?: number; result: string; sampleSize?: number }[];
+    }[];
+  };
+};
+type Army = { status?: { phase?: string; agents?: { stableVersion?: string; message?: string }[] } };
+
+export interface MeasuredShare {
+  version: string;
+  weight: number;
+  /** Share of the requests answered by the canary while the release held the weight, 0–100. */
+  measured: number;
+  requests: number;
+}
+
+/** 10% → hold 10 s → analysis → 50% → hold 10 s → analysis → 100%, judged on the canary's error rate. */
+function release(ns: string, prometheusURL: string) {
+  return {
+    apiVersion: 'agentarmy.dev/v1alpha1',
+    kind: 'CanaryRelease',
+    metadata: { name: 'orchestrator', namespace: ns },
+    spec: {
+      targetRef: { army: 'support', agent: 'orchestrator' },
+      steps: [
+        { setWeight: 10 },
+        { pause: { duration: '10s' } },
+        { analysis: {} },
+        { setWeight: 50 },
+        { pause: { duration: '10s' } },
+        { analysis: {} },
+        { setWeight: 100 },
+      ],
+      analysis: {
+        provider: { prometheus: { address: prometheusURL, timeout: '5s' } },
+        interval: '3s',
+        count: 3,
+        window: '20s',
+        inconclusiveLimit: 8,
+        minSampleSize: 10,
+        maxErrorRate: 0.05,
+      },
+      progressDeadlineSeconds: 180,
+    },
+  };
+}
+
+const canaryAgent = (version: string) => ({
+  name: 'orchestrator',
+  version,
+  replicas: REPLICAS,
+  strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: 'orchestrator' } } },
+});
+
+export async function runRealDemo(
+  say: (line: string) => void,
+): Promise<DemoResult & { shares: MeasuredShare[] }> {
+  const t0 = Date.now();
+  const ns = REAL_DEMO_NAMESPACE;
+  const get = async <T>(kind: string, name: string) =>
+    JSON.parse(await kubectlOk(['get', kind, name, '-n', ns, '-o', 'json'])) as T;
+  const apply = (doc: unknown) =>
+    kubectlOk(['apply', '-n', ns, '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
+  await kubectlOk(
+    ['delete', 'namespace', ns, `${ns}-op`, '--ignore-not-found', '--wait=true', '--timeout=90s'],
+    {
+      timeoutMs: 100_000,
+    },
+  );
+  say(
+    'installing the operator with Helm from its image, the fake upstream and a load generator as pods, and',
+  );
+  say('a Prometheus that finds the agent pods by Kubernetes service discovery');
+  const w: RealWorld = await startRealWorld('demo', {
+    namespace: ns,
+    prometheus: true,
+    upstream: {
+      models: {
+        'gpt-4o-mini': { latencyMs: { min: 5, max: 25 } },
+        'flaky-model': { latencyMs: { min: 5, max: 25 }, errorRate: 0.3, errorStatus: 500, retryable: false },
+      },
+    },
+  });
+  const shares: MeasuredShare[] = [];
+  try {
+    say(`operator pod Ready in namespace ${ns}-op (leader election on); Prometheus ${w.prometheus?.url}`);
+    await apply(realVersion(ns, 'orchestrator-v1-0-0', '1.0.0', 'gpt-4o-mini'));
+    await apply(realVersion(ns, 'orchestrator-v1-1-0', '1.1.0', 'flaky-model'));
+    await apply(realVersion(ns, 'orchestrator-v1-2-0', '1.2.0', 'gpt-4o-mini'));
+    await apply(release(ns, w.prometheus?.url ?? ''));
+
+    let stats: LoadStats | undefined;
+    /** Follows the release until `done`, printing each change and measuring the share of each held weight. */
+    const follow = async (version: string, done: (r: Release, a: Army) => boolean, timeoutMs: number) => {
+      const weights: number[] = [];
+      let last = '';
+      let held: { weight: number; from: number } | undefined;
+      return eventually(
+        'the release to settle',
+        async () => {
+          const r = await get<Release>('canaryrelease', 'orchestrator');
+          const a = await get<Army>('agentarmy', 'support');
+          const s = r.status ?? {};
+          if (weights.at(-1) !== (s.canaryWeight ?? 0)) weights.push(s.canaryWeight ?? 0);
+          const pausing = s.currentStepIndex === 1 || s.currentStepIndex === 4;
+          if (pausing && s.phase === 'Progressing' && !held && s.stepStartedAt) {
+            held = { weight: s.canaryWeight ?? 0, from: Date.parse(s.stepStartedAt) + 1000 };
+          } else if (!pausing && held) {
+            stats = await w.load.stats();
+            const { byTrack, total } = sharesBetween(stats, held.from, held.from + 8000);
+            const measured = (100 * (byTrack[`${version}/canary`] ?? 0)) / Math.max(1, total);
+            shares.push({ version, weight: held.weight, measured, requests: total });
+            say(
+              `  traffic at weight ${held.weight}%: the canary answered ${measured.toFixed(1)}% of ${total} requests`,
+            );
+            held = undefined;
+          }
+          const m = s.analysisRuns
+            ?.at(-1)
+            ?.measurements.filter((x) => x.metric === 'error-rate')
+            .at(-1);
+          const line = `phase=${s.phase ?? 'Idle'} step=${Math.min((s.currentStepIndex ?? 0) + 1, 7)}/7 weight=${s.canaryWeight ?? 0}% ${m ? `error-rate=${m.value?.toFixed(3) ?? '-'} (${m.result}, ${m.sampleSize ?? 0} requests)` : ''}`;
+          if (line !== last) say(`  release: ${line}`);
+          last = line;
+          return done(r, a) ? { r, a, weights } : undefined;
+        },
+        { timeoutMs, intervalMs: 500 },
+      );
+    };
+
+    say(`1. army "support": orchestrator 1.0.0 on ${REPLICAS} pods`);
+    await apply(realArmy(ns, [canaryAgent('orchestrator-v1-0-0')]));
+    await follow('1.0.0', (_r, a) => a.status?.phase === 'Ready', 300_000);
+    await w.load.start(serviceUrl(ns, 'support-orchestrator'), 30, { keepAlive: false });
+    say('   Ready; a load pod sends 30 requests/s through the Service support-orchestrator');
+    await new Promise((r) => setTimeout(r, 5000));
+
+    say('2. rolling out 1.1.0 (flaky-model) as a canary');
+    await apply(realArmy(ns, [canaryAgent('orchestrator-v1-1-0')]));
+    const bad = await follow(
+      '1.1.0',
+      (r) => r.status?.phase === 'RolledBack' || r.status?.phase === 'Paused',
+      240_000,
+    );
+    const failing = bad.r.status?.analysisRuns
+      ?.flatMap((x) => x.measurements)
+      .filter((m) => m.metric === 'error-rate' && m.result === 'Fail')
+      .at(-1);
+    const events = JSON.parse(
+      await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'reason=RolledBack', '-o', 'json']),
+    ) as { items: { message: string }[] };
+    say(`   ${bad.r.status?.phase}: ${bad.r.status?.message ?? ''}`);
+    if (events.items[0]) say(`   Event RolledBack: ${events.items[0].message}`);
+
+    say('3. rolling out 1.2.0 (healthy) as a canary');
+    await apply(realArmy(ns, [canaryAgent('orchestrator-v1-2-0')]));
+    const good = await follow(
+      '1.2.0',
+      (r, a) =>
+        r.status?.phase === 'Promoted' && a.status?.agents?.[0]?.stableVersion === 'orchestrator-v1-2-0',
+      300_000,
+    );
+    say(`   Promoted: ${good.a.status?.agents?.[0]?.message ?? ''}`);
+    const steps = JSON.parse(
+      await kubectlOk([
+        'get',
+        'events',
+        '-n',
+        ns,
+        '--field-selector',
+        'involvedObject.kind=CanaryRelease,reason=StepCompleted',
+        '-o',
+        'json',
+      ]),
+    ) as { items: { message: string }[] };
+    const final = await w.load.stop();
+    return {
+      rollback: {
+        weights: bad.weights,
+        ...(failing?.value !== undefined ? { errorRate: failing.value } : {}),
+        ...(events.items[0] ? { event: events.items[0].message } : {}),
+        ...(bad.a.status?.agents?.[0]?.stableVersion ? { stable: bad.a.status.agents[0].stableVersion } : {}),
+      },
+      promotion: {
+        weights: good.weights,
+        ...(good.a.status?.agents?.[0]?.stableVersion
+          ? { stable: good.a.status.agents[0].stableVersion }
+          : {}),
+        ...(good.r.status?.phase ? { phase: good.r.status.phase } : {}),
+        stepsCompleted: steps.items.map((e) => e.message),
+      },
+      requests: { sent: final.sent, failed: final.failed },
+      seconds: Math.round((Date.now() - t0) / 1000),
+      shares,
+    };
+  } finally {
+    await w.close();
+  }
+}
