@@ -4,6 +4,7 @@
 #   lua5.1               Argo CD health-check tests
 #   containerd, runc, containernetworking-plugins, iptables   the real node (kubelet's runtime, CNI, kube-proxy)
 #   buildah, mmdebstrap  the project's images, built from its Dockerfiles on a Debian base (no Docker)
+#   chromium             the dashboard's browser tests (driven by playwright-core, no browser download)
 set -euo pipefail
 # command (or file) that proves the package is there → package
 checks=(
@@ -15,6 +16,7 @@ checks=(
   "iptables:iptables"
   "buildah:buildah"
   "mmdebstrap:mmdebstrap"
+  "chromium:chromium"
 )
 missing=()
 for c in "${checks[@]}"; do
