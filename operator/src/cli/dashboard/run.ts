@@ -10,6 +10,8 @@ import { DashboardServer } from './server.js';
 
 export interface RunningDashboard {
   url: string;
+  /** The namespace shown, or "all namespaces". */
+  scope: string;
   problems: string[];
   close(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export async function startDashboard(args: DashboardArgs): Promise<RunningDashbo
   log.info({ url, context, scope }, 'dashboard listening');
   return {
     url,
+    scope,
     problems: state.problems,
     async close() {
       await server.close();
@@ -52,9 +55,8 @@ export async function startDashboard(args: DashboardArgs): Promise<RunningDashbo
 /** Runs until SIGINT or SIGTERM; exit code 0. */
 export async function runDashboard(args: DashboardArgs): Promise<number> {
   const dashboard = await startDashboard(args);
-  process.stdout.write(
-    `agent-army dashboard on ${dashboard.url} (${args.allNamespaces ? 'all namespaces' : `namespace ${args.namespace ?? 'from your kubeconfig context'}`}); Ctrl-C stops it\n`,
-  );
+  const where = dashboard.scope === 'all namespaces' ? dashboard.scope : `namespace ${dashboard.scope}`;
+  process.stdout.write(`agent-army dashboard on ${dashboard.url} (${where}); Ctrl-C stops it\n`);
   for (const p of dashboard.problems) process.stdout.write(`warning: ${p}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -12,6 +12,7 @@ import { awaitAcknowledgement, type ControlTarget, controlRequest, writeControl 
 import { InvalidObject } from './cluster-state.js';
 import { hostAllowed, PAGE_HEADERS, writeRefusal } from './guards.js';
 import { liveSeries } from './live-series.js';
+import { regionHash } from './pages/layout.js';
 import { SseStream } from './sse.js';
 import {
   diffPage,
@@ -44,7 +45,8 @@ function staticFiles(): Map<string, { file: string; type: string }> {
   return new Map([
     ['/static/app.js', { file: `${dir}app.js`, type: 'text/javascript' }],
     ['/static/charts.js', { file: `${dir}charts.js`, type: 'text/javascript' }],
-    ['/static/style.css', { file: `${dir}style.css`, type: 'text/css' }],
+    ['/static/base.css', { file: `${dir}base.css`, type: 'text/css' }],
+    ['/static/pages.css', { file: `${dir}pages.css`, type: 'text/css' }],
     ['/static/uPlot.esm.js', { file: require.resolve('uplot/dist/uPlot.esm.js'), type: 'text/javascript' }],
     ['/static/uPlot.min.css', { file: require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css' }],
   ]);
@@ -110,7 +112,12 @@ export class DashboardServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req, this.port)) return send(res, 403, 'this dashboard answers on 127.0.0.1 only');
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return send(res, 400, 'malformed path');
+    }
     const get = req.method === 'GET' || req.method === 'HEAD';
     const html = (body: { value: string }) => {
       res.writeHead(200, PAGE_HEADERS);
@@ -159,7 +166,8 @@ export class DashboardServer {
       for (const [region, markup] of Object.entries(source())) {
         if (sent.get(region) === markup.value) continue;
         sent.set(region, markup.value);
-        stream.send({ event: 'region', data: JSON.stringify({ region, html: markup.value }) });
+        const hash = regionHash(markup.value);
+        stream.send({ event: 'region', data: JSON.stringify({ region, hash, html: markup.value }) });
       }
     };
     let timer: NodeJS.Timeout | undefined;

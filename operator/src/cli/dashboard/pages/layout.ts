@@ -1,5 +1,6 @@
 // The frame every page shares: head with the page's token, skip link, navigation, live indicator, and
 // the regions a page is made of (each one replaced as a whole when the server pushes it again).
+import { createHash } from 'node:crypto';
 import { type Html, html } from '../html.js';
 
 export interface PageFrame {
@@ -16,9 +17,14 @@ export interface PageFrame {
   body: Html;
 }
 
+/** A short fingerprint of a region's markup: the page skips a pushed region it already shows. */
+export function regionHash(markup: string): string {
+  return createHash('sha1').update(markup).digest('base64url').slice(0, 16);
+}
+
 /** A region: a container whose inner HTML the server may push again (`event: region`). */
-export function region(name: string, content: Html, label?: string): Html {
-  return html`<div class="region" data-region="${name}"${label ? html` aria-label="${label}"` : ''}>${content}</div>`;
+export function region(name: string, content: Html): Html {
+  return html`<div class="region" data-region="${name}" data-hash="${regionHash(content.value)}">${content}</div>`;
 }
 
 export function page(frame: PageFrame): Html {
@@ -33,7 +39,8 @@ export function page(frame: PageFrame): Html {
 <title>${frame.title} · agent-army</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/uPlot.min.css">
-<link rel="stylesheet" href="/static/style.css">
+<link rel="stylesheet" href="/static/base.css">
+<link rel="stylesheet" href="/static/pages.css">
 <script type="module" src="/static/app.js"></script>
 </head>
 <body${frame.stream ? html` data-stream="${frame.stream}"` : ''}${data}>

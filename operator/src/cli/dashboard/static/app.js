@@ -19,9 +19,10 @@ function detailsKey(d, i) {
   return `${i}:${d.querySelector('summary')?.textContent ?? ''}`;
 }
 
-function swap(name, markup) {
+function swap(name, hash, markup) {
   const el = document.querySelector(`[data-region="${CSS.escape(name)}"]`);
-  if (!el) return;
+  if (!el || el.dataset.hash === hash) return;
+  el.dataset.hash = hash;
   const active = document.activeElement;
   const focusInside = active && active !== body && el.contains(active);
   const focusId = focusInside ? active.id : '';
@@ -46,8 +47,8 @@ function follow(url) {
   const events = new EventSource(url);
   events.addEventListener('hello', () => setLive('live', 'live'));
   events.addEventListener('region', (e) => {
-    const { region, html } = JSON.parse(e.data);
-    swap(region, html);
+    const { region, hash, html } = JSON.parse(e.data);
+    swap(region, hash, html);
     setLive('live', 'live');
   });
   events.addEventListener('error', () => setLive('reconnecting', 'reconnecting…'));
