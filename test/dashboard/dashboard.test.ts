@@ -66,18 +66,23 @@ const releaseUntil = (what: string, pred: (r: Release) => boolean, timeoutMs = 9
     { timeoutMs, intervalMs: 250 },
   );
 
-async function newPage(b: Browser): Promise<Page> {
+/** A page whose script errors and console errors are collected (except the one 403 a test expects). */
+async function newPage(b: Browser, opts: { expectForbidden?: boolean } = {}): Promise<Page> {
   const p = await b.newPage({ viewport: { width: 1360, height: 900 } });
   p.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
   p.on('console', (m) => {
-    if (m.type() === 'error') pageProblems.push(`console error: ${m.text()}`);
+    if (m.type() !== 'error') return;
+    if (opts.expectForbidden && m.text().includes('status of 403')) return;
+    pageProblems.push(`console error: ${m.text()}`);
   });
   return p;
 }
 
 beforeAll(async () => {
-  const track = (version: string, t: string) => simulatedTrack(ns, version, t, 0.01);
-  world = await startDeliveryWorld(ns, [track('1.0.0', 'stable'), track('1.1.0', 'canary')], '15s');
+  // The canary fails a little more and costs a little more than stable, within the thresholds.
+  const stable = simulatedTrack(ns, '1.0.0', 'stable', 0.01);
+  const canary = { ...simulatedTrack(ns, '1.1.0', 'canary', 0.02), costPerSuccess: 0.0012 };
+  world = await startDeliveryWorld(ns, [stable, canary], '15s');
   await applyManifest(agentVersion(ns, 'orch-v1', '1.0.0'));
   await applyManifest(
     agentVersion(ns, 'orch-v11', '1.1.0', {
@@ -128,7 +133,9 @@ afterAll(async () => {
 });
 
 describe('kubectl agentarmy dashboard in Chromium', () => {
-  it('lists a new army on the open overview within 2 s of its creation, without a reload', async () => {
+  it('lists a new army on the open overview within 2 s of its creation, without a reload', async ({
+    task,
+  }) => {
     const p = page!;
     await p.goto(admin!.url);
     await p.locator('#live[data-state="live"]').waitFor({ timeout: 10_000 });
@@ -146,6 +153,8 @@ describe('kubectl agentarmy dashboard in Chromium', () => {
     await p.locator(`[data-army="${ns}/support"]`).waitFor({ timeout: 2000 });
     const seenAfterMs = Date.now() - created;
     expect(seenAfterMs).toBeLessThan(2000);
+    // In the JSON report (meta) for the record of how fast the page follows the cluster.
+    Object.assign(task.meta, { armyOnOverviewAfterMs: seenAfterMs });
     // …and it keeps following the army: the operator makes it Ready.
     await p.locator(`[data-army="${ns}/support"] h3 .badge-ready`).waitFor({ timeout: 60_000 });
     expect(await seriousViolations(p)).toEqual([]);
@@ -157,7 +166,7 @@ describe('kubectl agentarmy dashboard in Chromium', () => {
       'release paused for a human at 10%',
       (r) => r.status?.phase === 'Paused' && r.status.pauseReason === 'Step',
     );
-    const p = await newPage(browser!);
+    const p = await newPage(browser!, { expectForbidden: true });
     try {
       await p.goto(`${viewer!.url}/releases/${ns}/orchestrator`);
       await p.locator('#phase[data-phase="Paused"]').waitFor({ timeout: 10_000 });

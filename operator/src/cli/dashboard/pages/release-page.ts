@@ -44,7 +44,7 @@ function controls(m: ReleaseModel): Html {
 function steps(m: ReleaseModel): Html {
   return html`<ol class="steps">${m.steps.map(
     (s) =>
-      html`<li class="step step-${s.state}"${s.state === 'current' ? ' aria-current="step"' : ''}><span class="step-n">${s.index + 1}</span> ${s.label} <span class="visually-hidden">(${s.state})</span></li>`,
+      html`<li class="step step-${s.state}"${s.state === 'current' ? html` aria-current="step"` : ''}><span class="step-n">${s.index + 1}</span> ${s.label} <span class="visually-hidden">(${s.state})</span></li>`,
   )}</ol>`;
 }
 

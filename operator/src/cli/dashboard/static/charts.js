@@ -50,8 +50,14 @@ export function draw(el, payload) {
     width: widthOf(el),
     height: weight ? 170 : 220,
     cursor: { drag: { x: false, y: false } },
+    legend: { live: false },
+    // Axes in UTC, like every time on the pages.
+    tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
     scales: { x: { time: true }, y: weight ? { range: [0, 100] } : { auto: true } },
-    axes: [{}, { values: (_u, ticks) => ticks.map((t) => valueLabel(_u, t)), size: 56 }],
+    axes: [
+      { space: 72, values: (_u, ticks) => ticks.map((t) => timeLabel(_u, t)) },
+      { values: (_u, ticks) => ticks.map((t) => valueLabel(_u, t)), size: 56 },
+    ],
     series: [
       { label: 'time (UTC)', value: timeLabel },
       ...payload.series.map((s) => ({
