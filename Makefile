@@ -8,7 +8,8 @@ VITEST := npx vitest run
 RESULTS := .test-results
 
 .PHONY: help setup deps binaries build generate generate-check lint typecheck test test-unit test-integration \
-        cluster-up cluster-down demo bench bench-runtime bench-operator bench-rollback kind-up kind-down clean
+        cluster-up cluster-down demo bench bench-runtime bench-operator bench-rollback kind-up kind-down clean \
+        dashboard-screenshot
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -19,7 +20,7 @@ node_modules/.package-lock.json: package-lock.json
 
 deps: node_modules/.package-lock.json
 
-setup: deps binaries ## npm ci, system packages (Prometheus, Lua) and the cached cluster binaries
+setup: deps binaries ## npm ci, system packages (Prometheus, Lua, Chromium) and the cached cluster binaries
 	bash test/cluster/install-deps.sh
 
 binaries: ## Build the cluster binaries once into ~/.cache/agent-army/bin (kept across runs)
@@ -50,6 +51,9 @@ test-unit: deps ## Co-located unit tests (no cluster)
 test-integration: deps binaries ## Integration and end-to-end tests on the real local cluster
 	@mkdir -p $(RESULTS)
 	$(VITEST) --project integration --reporter=default --reporter=json --outputFile.json=$(RESULTS)/integration.json
+
+dashboard-screenshot: setup ## Regenerate docs/dashboard.png (taken by the dashboard's browser test)
+	DASHBOARD_SCREENSHOT=$(CURDIR)/docs/dashboard.png $(VITEST) --project integration test/dashboard/dashboard.test.ts
 
 cluster-up: binaries ## Start (or reuse) the local control plane with KWOK nodes
 	@$(CLUSTER) up >/dev/null

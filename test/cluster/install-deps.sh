@@ -6,6 +6,7 @@
 #                        CNI, kube-proxy in nftables mode)
 #   buildah, mmdebstrap, gcc  the project's images, built from its Dockerfiles on a Debian base (no Docker),
 #                        and the static pause binary of the real node's pod sandboxes
+#   chromium             the dashboard's browser tests (driven by playwright-core, no browser download)
 set -euo pipefail
 # command (or file) that proves the package is there → package
 checks=(
@@ -19,6 +20,7 @@ checks=(
   "buildah:buildah"
   "mmdebstrap:mmdebstrap"
   "gcc:gcc"
+  "chromium:chromium"
 )
 missing=()
 for c in "${checks[@]}"; do

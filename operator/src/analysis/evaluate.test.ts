@@ -136,6 +136,13 @@ describe('evaluate', () => {
     expect(m.value).toBe(0.02);
   });
 
+  it('records the stable value beside the canary value when the stable side was measured', () => {
+    expect(evaluate(relMetric, { canary: v(0.011), stable: v(0.01) }, now).stableValue).toBe(0.01);
+    expect(evaluate(relMetric, { canary: v(0.02), stable: v(0.01) }, now).stableValue).toBe(0.01);
+    expect(evaluate(relMetric, { canary: v(0.02), stable: none }, now).stableValue).toBeUndefined();
+    expect(evaluate(maxMetric, { canary: v(0.3) }, now).stableValue).toBeUndefined();
+  });
+
   it('clips a very long query to the status limit', () => {
     const long = 'x'.repeat(5000);
     const m = evaluate(maxMetric, { canary: { kind: 'value', value: 0, query: long } }, now);

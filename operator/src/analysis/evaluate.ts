@@ -92,6 +92,7 @@ function sampleCount(outcome: QueryOutcome | undefined): number | undefined {
  */
 export function evaluate(metric: MetricDefinition, values: MetricValues, now: Date): Measurement {
   const { canary, stable } = values;
+  const measuredStable = stable?.kind === 'value' ? stable.value : undefined;
   const sampleSize = sampleCount(values.sampleSize);
   const minSamples = values.minSampleSize ?? 0;
   const measure = (
@@ -107,6 +108,7 @@ export function evaluate(metric: MetricDefinition, values: MetricValues, now: Da
       time: now.toISOString(),
     };
     if (value !== undefined) m.value = value;
+    if (measuredStable !== undefined) m.stableValue = measuredStable;
     if (sampleSize !== undefined) m.sampleSize = sampleSize;
     if (canary.query !== undefined) m.query = clip(canary.query, 4096);
     if (message !== undefined) m.message = clip(message, 1024);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError, wantsHelp } from './args.js';
-import { controlRequest } from './main.js';
+import { controlRequest } from './control.js';
 
 describe('parseArgs', () => {
   it.each([

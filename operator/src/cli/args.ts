@@ -10,6 +10,7 @@ commands (a CanaryRelease by name, or an AgentArmy as army/<name> with --agent f
   retry <name>         restart a rolled-back release
   pause <name>         hold at the current step
   resume <name>        continue after a pause
+  dashboard            a local web dashboard of armies and releases (see: kubectl agentarmy dashboard --help)
 
 flags:
   -n, --namespace NS   namespace (default: the kubeconfig context's, else "default")

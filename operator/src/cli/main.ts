@@ -1,48 +1,26 @@
 // kubectl-agentarmy: manual control of canary and blue-green releases without GitOps drift. Requests go to
 // status.control through the status subresource (field manager kubectl-agentarmy); the operator acts on
 // each request id once and answers in status.lastControl, which this command waits for and prints.
-import { randomUUID } from 'node:crypto';
-import { userInfo } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
-import { type ControlRequest, safeParseAgentArmy, safeParseCanaryRelease } from '../api/v1alpha1/index.js';
-import { agentArmyType, canaryReleaseType } from '../controllers/resource-types.js';
-import { KubeClient } from '../kube/api-client.js';
-import { resourcePath } from '../kube/resource.js';
+import { safeParseAgentArmy, safeParseCanaryRelease } from '../api/v1alpha1/index.js';
+import type { KubeClient } from '../kube/api-client.js';
 import { type CliArgs, parseArgs, USAGE, UsageError, wantsHelp } from './args.js';
+import { clientFor } from './client.js';
+import {
+  awaitAcknowledgement,
+  type ControlTarget,
+  controlRequest,
+  readTarget,
+  writeControl,
+} from './control.js';
+import { DASHBOARD_USAGE, type DashboardArgs, parseDashboardArgs } from './dashboard/args.js';
+import { runDashboard } from './dashboard/run.js';
 import { renderArmyStatus, renderCanaryStatus } from './render.js';
 
-export const FIELD_MANAGER = 'kubectl-agentarmy';
-
-type Raw = { status?: { lastControl?: { id: string; outcome: string; message?: string } } };
-
-function clientFor(args: CliArgs): { client: KubeClient; namespace: string } {
-  const kc = new KubeConfig();
-  if (args.kubeconfig) kc.loadFromFile(args.kubeconfig);
-  else kc.loadFromDefault();
-  const ctx = kc.getContextObject(kc.getCurrentContext());
-  return { client: new KubeClient(kc), namespace: args.namespace ?? ctx?.namespace ?? 'default' };
-}
-
-export function controlRequest(args: CliArgs, now: Date, id: string = randomUUID()): ControlRequest {
-  const action = args.command === 'promote' && args.full ? 'promoteFull' : args.command;
-  if (action === 'status') throw new UsageError('status is not a request');
-  let requestedBy = 'unknown';
-  try {
-    requestedBy = userInfo().username;
-  } catch {}
-  return {
-    id,
-    action,
-    ...(args.agent ? { agent: args.agent } : {}),
-    requestedAt: `${now.toISOString().slice(0, 19)}Z`,
-    requestedBy,
-  };
-}
-
-async function read(client: KubeClient, args: CliArgs, namespace: string): Promise<unknown> {
-  const type = args.kind === 'AgentArmy' ? agentArmyType : canaryReleaseType;
-  return client.request({ method: 'GET', path: resourcePath(type, namespace, args.name) });
-}
+const targetOf = (args: CliArgs, namespace: string): ControlTarget => ({
+  kind: args.kind,
+  namespace,
+  name: args.name,
+});
 
 function render(args: CliArgs, raw: unknown): string {
   if (args.kind === 'AgentArmy') {
@@ -58,7 +36,7 @@ function render(args: CliArgs, raw: unknown): string {
 async function status(client: KubeClient, args: CliArgs, namespace: string): Promise<void> {
   let last = '';
   for (;;) {
-    const text = render(args, await read(client, args, namespace));
+    const text = render(args, await readTarget(client, targetOf(args, namespace)));
     if (text !== last) process.stdout.write(`${args.watch && last ? '\n' : ''}${text}\n`);
     last = text;
     if (!args.watch) return;
@@ -67,26 +45,15 @@ async function status(client: KubeClient, args: CliArgs, namespace: string): Pro
 }
 
 async function request(client: KubeClient, args: CliArgs, namespace: string): Promise<number> {
-  const type = args.kind === 'AgentArmy' ? agentArmyType : canaryReleaseType;
+  const target = targetOf(args, namespace);
   const req = controlRequest(args, new Date());
-  await client.request({
-    method: 'PATCH',
-    path: resourcePath(type, namespace, args.name, 'status'),
-    query: { fieldManager: FIELD_MANAGER },
-    body: { status: { control: req } },
-    contentType: 'application/merge-patch+json',
-  });
+  await writeControl(client, target, req);
   process.stdout.write(`${req.action} requested for ${args.kind} ${namespace}/${args.name} (id ${req.id})\n`);
   if (!args.wait) return 0;
-  const deadline = Date.now() + args.timeoutSeconds * 1000;
-  while (Date.now() < deadline) {
-    const raw = (await read(client, args, namespace)) as Raw;
-    const answer = raw.status?.lastControl;
-    if (answer?.id === req.id) {
-      process.stdout.write(`${answer.outcome}${answer.message ? `: ${answer.message}` : ''}\n`);
-      return answer.outcome === 'Rejected' ? 1 : 0;
-    }
-    await new Promise((r) => setTimeout(r, 500));
+  const answer = await awaitAcknowledgement(client, target, req.id, args.timeoutSeconds * 1000);
+  if (answer) {
+    process.stdout.write(`${answer.outcome}${answer.message ? `: ${answer.message}` : ''}\n`);
+    return answer.outcome === 'Rejected' ? 1 : 0;
   }
   process.stderr.write(
     `the operator did not acknowledge the request within ${args.timeoutSeconds}s; it stays in status.control\n`,
@@ -94,7 +61,29 @@ async function request(client: KubeClient, args: CliArgs, namespace: string): Pr
   return 3;
 }
 
+async function dashboard(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${DASHBOARD_USAGE}\n`);
+    return 0;
+  }
+  let args: DashboardArgs;
+  try {
+    args = parseDashboardArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`error: ${err.message}\n\n${DASHBOARD_USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await runDashboard(args);
+  } catch (err) {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'dashboard') return dashboard(argv.slice(1));
   if (wantsHelp(argv)) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -76,6 +76,24 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  it('sends its field selector with the list and the watch', async () => {
+    const api = new FakeApi();
+    api.lists = [[]];
+    const informer = new Informer<KubeObject>({
+      type: coreTypes.event,
+      client: api,
+      log,
+      namespaces: ['ns'],
+      fieldSelector: 'involvedObject.kind=CanaryRelease',
+    });
+    informer.start();
+    expect(await informer.waitForSync()).toBe(true);
+    await flushMicrotasks();
+    expect(api.listCalls[0]?.query?.fieldSelector).toBe('involvedObject.kind=CanaryRelease');
+    expect(api.watchCalls[0]?.query.fieldSelector).toBe('involvedObject.kind=CanaryRelease');
+    await informer.stop();
+  });
+
   it('relists on 410 Gone and reports deletions that happened while disconnected', async () => {
     const api = new FakeApi();
     api.lists = [[cm('a', '1'), cm('b', '2')], [cm('a', '1')]];

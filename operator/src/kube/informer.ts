@@ -36,6 +36,8 @@ export interface InformerOptions<T extends KubeObject> {
   /** Namespaces to watch; undefined or empty = all namespaces. */
   namespaces?: string[];
   labelSelector?: Record<string, string> | string;
+  /** A field selector for list and watch, e.g. `involvedObject.kind=CanaryRelease` for Events. */
+  fieldSelector?: string;
   indexers?: Record<string, IndexFunc<T>>;
   /** Replay all cached objects to handlers this often; 0 disables. */
   resyncMs?: number;
@@ -210,7 +212,12 @@ export class Informer<T extends KubeObject> {
       const page = await this.opts.client.request<ListResponse<T>>({
         method: 'GET',
         path: resourcePath(this.type, scope),
-        query: { limit: this.opts.pageSize ?? 500, continue: cont, labelSelector: this.selector() },
+        query: {
+          limit: this.opts.pageSize ?? 500,
+          continue: cont,
+          labelSelector: this.selector(),
+          fieldSelector: this.opts.fieldSelector,
+        },
         omitManagedFields: this.omitManagedFields(),
       });
       items.push(...(page.items ?? []));
@@ -275,6 +282,7 @@ export class Informer<T extends KubeObject> {
           allowWatchBookmarks: true,
           timeoutSeconds,
           labelSelector: this.selector(),
+          fieldSelector: this.opts.fieldSelector,
         },
         onEvent,
         signal: watchAbort.signal,

@@ -162,6 +162,12 @@ export const Measurement = z
     metric: z.string().max(63).describe('Metric name (built-in: error-rate, p95-latency, cost-ratio).'),
     result: MeasurementResult,
     value: z.number().optional().describe('Measured value; absent when there was no data or an error.'),
+    stableValue: z
+      .number()
+      .optional()
+      .describe(
+        'The same query for the stable side (relativeToStable conditions); absent when not measured.',
+      ),
     threshold: z.string().max(256).optional().describe('The condition compared against, e.g. "<= 0.05".'),
     sampleSize: z.int().min(0).optional().describe('Requests counted in the window.'),
     query: z.string().max(4096).optional().describe('The query as sent, placeholders filled in.'),
