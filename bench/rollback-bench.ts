@@ -109,7 +109,7 @@ async function main(): Promise<number> {
       },
       { timeoutMs: 300_000 },
     );
-    await w.load.start(serviceUrl(ns, 'support-orchestrator'), RPS, { keepAlive: false });
+    await w.load.startAnswered(serviceUrl(ns, 'support-orchestrator'), RPS, { keepAlive: false });
 
     for (let i = 1; i <= runs; i++) {
       const name = `v${i}`;

@@ -55,9 +55,10 @@ wait_ready() {
 }
 
 # The real node, when wanted and possible; REAL_NODE=auto outside CI falls back to KWOK nodes only.
+# real-node.sh up is idempotent: on a running node it only builds and imports the images of the current
+# sources (nothing when they are cached).
 up_real_node() {
   [ "$real_node" != 0 ] || return 0
-  if real_node_ip >/dev/null; then return 0; fi
   local why
   if ! why="$(bash "$here/real-node.sh" check)"; then
     if [ "$real_node" = auto ] && [ "${CI:-}" != true ]; then
@@ -67,7 +68,7 @@ up_real_node() {
     log "a real node is required (REAL_NODE=$real_node${CI:+, CI=$CI}) but this machine cannot run one: $why"
     return 1
   fi
-  bash "$here/build-binaries.sh" kubelet kube-proxy coredns >&2
+  bash "$here/build-binaries.sh" kubelet kube-proxy coredns prometheus >&2
   local ip
   ip="$(bash "$here/real-node.sh" up "$dir" "$kubeconfig")"
   echo "$ip" >"$dir/real-node/node-ip"

@@ -150,7 +150,7 @@ export async function runRealDemo(
     say(`1. army "support": orchestrator 1.0.0 on ${REPLICAS} pods`);
     await apply(realArmy(ns, [canaryAgent('orchestrator-v1-0-0')]));
     await follow('1.0.0', (_r, a) => a.status?.phase === 'Ready', 300_000);
-    await w.load.start(serviceUrl(ns, 'support-orchestrator'), 30, { keepAlive: false });
+    await w.load.startAnswered(serviceUrl(ns, 'support-orchestrator'), 30, { keepAlive: false });
     say('   Ready; a load pod sends 30 requests/s through the Service support-orchestrator');
     await new Promise((r) => setTimeout(r, 5000));
 

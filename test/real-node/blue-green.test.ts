@@ -47,7 +47,7 @@ beforeAll(async () => {
   await applyManifest(realVersion(w.ns, 'orch-v2', '1.1.0', 'good'));
   await applyManifest(realArmy(w.ns, [blueGreenAgent('orch-v1')]));
   await waitForArmy(w.ns, 'army Ready on blue', (s) => s.phase === 'Ready', 240_000);
-  await w.load.start(serviceUrl(w.ns, 'support-orchestrator'), 30, { keepAlive: false });
+  await w.load.startAnswered(serviceUrl(w.ns, 'support-orchestrator'), 30, { keepAlive: false });
 }, 500_000);
 
 afterAll(async () => {

@@ -70,7 +70,7 @@ beforeAll(async () => {
   );
   await applyManifest(realArmy(w.ns, [canaryAgent('orch-v1')]));
   await waitForArmy(w.ns, 'army Ready at 1.0.0 on 10 real pods', (s) => s.phase === 'Ready', 300_000);
-  await w.load.start(serviceUrl(w.ns, 'support-orchestrator'), 40, { keepAlive: false });
+  await w.load.startAnswered(serviceUrl(w.ns, 'support-orchestrator'), 40, { keepAlive: false });
 }, 600_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
 // operator renders, answer through their Service, and roll to a new version under steady load without a
 // failed request. Pods that cannot start, or never pass readiness, are reported — not counted as ready.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyManifest, eventually, kubectlOk } from '../support/cluster.js';
+import { applyManifest, kubectlOk } from '../support/cluster.js';
 import { realNodeAvailable, sharesBetween } from '../support/real-node.js';
 import {
   agentPods,
@@ -65,12 +65,9 @@ describe.runIf(enabled)('a RollingUpdate army on real containers', () => {
 
   it('answers through its Service, and rolls to a new version under steady load with 0 failed requests', async () => {
     const target = serviceUrl(w.ns, 'support-orchestrator');
-    await w.load.start(target, 40);
     // The Service was created with the first ready pod; kube-proxy programs it a moment later. The
     // measurement starts once requests are answered.
-    await eventually('the Service to answer', async () =>
-      (await w.load.stats()).answered > 20 ? true : undefined,
-    );
+    await w.load.startAnswered(target, 40);
     const t0 = Date.now();
     await new Promise((r) => setTimeout(r, 2000));
     await kubectlOk([

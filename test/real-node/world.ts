@@ -70,6 +70,8 @@ export async function startRealWorld(prefix: string, opts: RealWorldOptions = {}
     ...doubles,
     ...(prometheus ? { prometheus } : {}),
     async close() {
+      // KEEP_REAL_WORLD=1 leaves everything running to look around after a failure.
+      if (process.env.KEEP_REAL_WORLD === '1') return;
       await doubles.load.stop().catch(() => undefined);
       await operator.uninstall();
       await prometheus?.stop();

@@ -61,6 +61,8 @@ export interface PrometheusOptions {
   /** Listen address (default 127.0.0.1; the real node's IP for an in-cluster operator). */
   host?: string;
   port?: number;
+  /** The Prometheus binary (default PROMETHEUS_BIN or Debian's `prometheus`). */
+  binary?: string;
 }
 
 export async function startPrometheus(jobs: ScrapeJob[], opts: PrometheusOptions = {}) {
@@ -74,7 +76,7 @@ export async function startPrometheus(jobs: ScrapeJob[], opts: PrometheusOptions
   const host = opts.host ?? '127.0.0.1';
   const url = `http://${host}:${port}`;
   const child: ChildProcess = spawn(
-    prometheusBinary,
+    opts.binary ?? prometheusBinary,
     [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { chartDir, helm, helmOk } from '../chart/helm.js';
-import { applyManifest, eventually, kubeconfigPath, kubectlOk, repoRoot } from './cluster.js';
+import { applyManifest, binary, eventually, kubeconfigPath, kubectlOk, repoRoot } from './cluster.js';
 import { freePort, type RunningPrometheus, startPrometheus } from './prometheus.js';
 
 const clusterScript = join(repoRoot, 'test/cluster/cluster.sh');
@@ -174,6 +174,23 @@ export class LoadClient {
     if (!res.ok) throw new Error(`load start failed: ${res.status} ${await res.text()}`);
   }
 
+  /**
+   * Starts, then resolves once requests are answered: a Service made a moment ago (or a new selector) is
+   * programmed by kube-proxy within a second or so, and measurements start after that.
+   */
+  async startAnswered(target: string, rps: number, opts: { keepAlive?: boolean } = {}): Promise<void> {
+    await this.start(target, rps, opts);
+    await eventually(
+      `answers from ${target}`,
+      async () => {
+        const s = await this.stats();
+        if (s.answered >= Math.min(20, rps)) return true;
+        throw new Error(`${s.answered} answered, last failures ${JSON.stringify(s.failures.slice(-2))}`);
+      },
+      { timeoutMs: 30_000 },
+    );
+  }
+
   async stats(): Promise<LoadStats> {
     return (await (await fetch(`${this.url}/stats`)).json()) as LoadStats;
   }
@@ -247,7 +264,9 @@ export async function startPodDiscoveryPrometheus(
       },
     ],
   };
-  return startPrometheus([], { rawConfig: config, host: nodeIp, port });
+  // Debian's Prometheus 2.42 is built without Kubernetes service discovery; the harness builds v3 from the
+  // Go module proxy (test/cluster/build-binaries.sh prometheus).
+  return startPrometheus([], { rawConfig: config, host: nodeIp, port, binary: binary('prometheus') });
 }
 
 /**
