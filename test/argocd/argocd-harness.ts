@@ -113,7 +113,7 @@ export interface ArgoCd {
 }
 
 export interface ArgoCdOptions {
-  /** argocd-cm timeout.reconciliation (Argo CD's default is 180s). */
+  /** argocd-cm timeout.reconciliation (Argo CD's default: 120s plus up to 60s of jitter; here 10s, no jitter). */
   reconciliation?: string;
 }
 

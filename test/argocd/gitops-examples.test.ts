@@ -36,6 +36,10 @@ let mgr: Manager | undefined;
 
 type Meta = { uid: string; generation: number; annotations?: Record<string, string> };
 type Deployment = { metadata: Meta; spec: { replicas: number }; status: { readyReplicas?: number } };
+type Slice = {
+  metadata: { labels?: Record<string, string> };
+  endpoints?: { conditions?: { ready?: boolean }; targetRef?: { name: string } }[];
+};
 type Release = { status?: { phase?: string; canaryWeight?: number; pauseReason?: string } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const deployment = (namespace: string, name: string) =>
@@ -94,7 +98,7 @@ describe('Argo CD syncs the examples from Git', () => {
       return d?.spec.replicas === 3 && d.status.readyReplicas === 3 ? d : undefined;
     });
     // Argo CD compares again on every change of a watched object and every reconciliation period.
-    await sleep(3 * RECONCILIATION_S * 1000);
+    await sleep(2 * RECONCILIATION_S * 1000);
     await rec.stop();
     const after = await getApplication(argo, app);
     expect(rec.samples.length).toBeGreaterThan(10);
@@ -139,7 +143,7 @@ describe('Argo CD syncs the examples from Git', () => {
       return d?.spec.replicas === 3 && d.status.readyReplicas === 3 ? d : undefined;
     });
     // The operator's writes after the heal (children, status) start no other sync: no loop.
-    await sleep(3 * RECONCILIATION_S * 1000);
+    await sleep(2 * RECONCILIATION_S * 1000);
     const after = await getApplication(argo, app);
     expect(after.status?.operationState?.startedAt).toBe(healed.status?.operationState?.startedAt);
     expect(await syncsStarted(argo, app)).toBe(started + 1);
@@ -233,6 +237,29 @@ describe('Argo CD prunes an army removed from Git', () => {
     expect(still.metadata.generation).toBe(other.metadata.generation);
     expect(still.status.readyReplicas).toBe(3);
     await kubectlOk(['get', 'configmap/orchestrator-v1.0.0-agent-config', '-n', ns.armies]);
+    // Traffic: the Service of support sends to its 3 ready pods, all of the running version; the pruned
+    // army's Services have no endpoints left anywhere (none of its canary pods is served).
+    const slices = JSON.parse(await kubectlOk(['get', 'endpointslices', '-n', ns.armies, '-o', 'json'])) as {
+      items: Slice[];
+    };
+    const served = (svc: string) =>
+      slices.items
+        .filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === svc)
+        .flatMap((s) => s.endpoints ?? [])
+        .filter((e) => e.conditions?.ready);
+    expect(served('support-orchestrator')).toHaveLength(3);
+    for (const e of served('support-orchestrator')) {
+      const pod = await getObject<{ metadata: { labels: Record<string, string> } }>(
+        ns.armies,
+        `pod/${e.targetRef?.name}`,
+      );
+      expect(pod?.metadata.labels['agentarmy.dev/version']).toBe('1.0.0');
+    }
+    expect(
+      slices.items.filter((s) =>
+        s.metadata.labels?.['kubernetes.io/service-name']?.startsWith('support-canary'),
+      ),
+    ).toEqual([]);
     const final = await getApplication(argo, app);
     expect(outOfSync(final)).toEqual([]);
     expect(resourceHealth(final, 'AgentArmy', 'support')).toBe('Healthy');
