@@ -112,8 +112,11 @@ export function syncsRecorded(app: Application): number {
   return last ? last.id + 1 : 0;
 }
 
-/** Every sync operation Argo CD started, self-heal ones included (its OperationStarted Events on the Application). */
-export async function syncsStarted(argo: ArgoCd, name: string): Promise<number> {
+/**
+ * Every sync operation Argo CD started, self-heal ones included: its OperationStarted Events on the
+ * Application ("Initiated automated sync to '<sha>'"), oldest first, as `<time> <message>`.
+ */
+export async function syncsStarted(argo: ArgoCd, name: string): Promise<string[]> {
   const r = await kubectl([
     'get',
     'events',
@@ -124,8 +127,13 @@ export async function syncsStarted(argo: ArgoCd, name: string): Promise<number> 
     '-o',
     'json',
   ]);
-  const items = (JSON.parse(r.stdout || '{"items":[]}') as { items: { count?: number }[] }).items;
-  return items.reduce((n, e) => n + (e.count ?? 1), 0);
+  type Event = { count?: number; message: string; firstTimestamp?: string; eventTime?: string };
+  const items = (JSON.parse(r.stdout || '{"items":[]}') as { items: Event[] }).items;
+  return items
+    .flatMap((e) =>
+      Array.from({ length: e.count ?? 1 }, () => `${e.firstTimestamp ?? e.eventTime} ${e.message}`),
+    )
+    .sort();
 }
 
 /**

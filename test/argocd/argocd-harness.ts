@@ -155,8 +155,15 @@ export async function startArgoCd(opts: ArgoCdOptions = {}): Promise<ArgoCd> {
     const cms: Record<string, Data> = {
       'argocd-cm': argocdCm(opts.reconciliation ?? '10s'),
       'argocd-rbac-cm': {},
-      // Keep each resource's health in the Application's status (kubectl shows it; the UI is not run here).
-      'argocd-cmd-params-cm': { 'controller.resource.health.persist': 'true' },
+      'argocd-cmd-params-cm': {
+        // Keep each resource's health in the Application's status (kubectl shows it; the UI is not run here).
+        'controller.resource.health.persist': 'true',
+        // Self-heal waits 5 s after the last sync instead of Argo CD 3's backoff, whose first step is 0 s: a
+        // compare right after a sync can still see the cluster cache from before Argo CD's own apply, find
+        // the object it just applied out of sync, and sync it a second time (seen twice in about 30 commits).
+        'controller.self.heal.timeout.seconds': '5',
+        'controller.self.heal.backoff.timeout.seconds': '0',
+      },
     };
     for (const [name, data] of Object.entries(cms))
       await applyManifest({

@@ -174,7 +174,10 @@ describe('a canary release driven from Git, watched by Argo CD', () => {
       ).toBe(true);
     const after = await getApplication(argo, app);
     expect(syncsRecorded(after)).toBe(syncsRecorded(before) + 1);
-    expect(await syncsStarted(argo, app)).toBe(started + 1);
+    expect(await syncsStarted(argo, app)).toEqual([
+      ...started,
+      expect.stringContaining(`automated sync to '${sha}'`),
+    ]);
   });
 
   it('promotes a good version after an abort and a retry: Suspended, Degraded, Progressing, Healthy; Synced throughout, one sync', async () => {
@@ -210,6 +213,9 @@ describe('a canary release driven from Git, watched by Argo CD', () => {
     }
     const after = await getApplication(argo, app);
     expect(syncsRecorded(after)).toBe(syncsRecorded(before) + 1);
-    expect(await syncsStarted(argo, app)).toBe(started + 1);
+    expect(await syncsStarted(argo, app)).toEqual([
+      ...started,
+      expect.stringContaining(`automated sync to '${sha}'`),
+    ]);
   });
 });
