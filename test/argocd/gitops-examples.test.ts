@@ -161,18 +161,11 @@ describe('Argo CD prunes an army removed from Git', () => {
 
   it('deletes the army, its release in flight and every child, while the other army keeps its running version', async () => {
     // Both example armies from the same AgentVersions; support-canary's release paused at 10% for a human.
-    await createApplication({
-      ...gitApplication(argo, app, 'examples', ns.armies),
-      spec: {
-        ...gitApplication(argo, app, 'examples', ns.armies).spec,
-        source: {
-          repoURL: argo.repo.url,
-          targetRevision: 'main',
-          path: 'examples',
-          directory: { include: '{agent-version.yaml,minimal-army.yaml,canary-error-rate.yaml}' },
-        },
-      },
-    });
+    const armies = gitApplication(argo, app, 'examples', ns.armies);
+    armies.spec.source.directory = {
+      include: '{agent-version.yaml,minimal-army.yaml,canary-error-rate.yaml}',
+    };
+    await createApplication(armies);
     await waitSyncedHealthy(argo, app, { timeoutMs: 120_000 });
     const text = readFileSync(join(argo.repo.dir, canaryFile), 'utf8');
     const upgrade = await argo.repo.commit(
