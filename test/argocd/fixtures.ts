@@ -75,6 +75,21 @@ export const healthCases: HealthCase[] = [
     message: 'RollingOut: orchestrator: 1/2 pods updated',
   },
   {
+    name: 'canary release paused for a human (a pause step)',
+    kind: 'AgentArmy',
+    obj: army({
+      observedGeneration: 2,
+      phase: 'Progressing',
+      conditions: [
+        cond('Ready', 'False', 'AgentsNotReady', 'orchestrator: canary orch-v2 at 10% (Paused)'),
+        cond('Progressing', 'True', 'ReleasePaused', 'orchestrator: canary orch-v2 at 10% (Paused)'),
+        cond('Degraded', 'False', 'AsExpected', 'all agents as expected'),
+      ],
+    }),
+    status: 'Suspended',
+    message: 'ReleasePaused: orchestrator: canary orch-v2 at 10% (Paused)',
+  },
+  {
     name: 'missing AgentVersion',
     kind: 'AgentArmy',
     obj: army({

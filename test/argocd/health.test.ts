@@ -27,6 +27,7 @@ describe('Argo CD health checks under lua5.1', () => {
       );
     }
     expect(seen('CanaryRelease')).toContain('Suspended');
+    expect(seen('AgentArmy')).toContain('Suspended');
   });
 
   it('a script that throws makes the harness fail (the table cannot pass vacuously)', async () => {

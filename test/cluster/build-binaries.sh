@@ -174,7 +174,50 @@ PY
   mv "$out/application-crd.yaml.tmp" "$out/application-crd.yaml"
 }
 
-all=(etcd kube-scheduler kube-controller-manager kube-apiserver kubectl kubelet kube-proxy kwok kwokctl helm coredns prometheus gateway-api argocd-crds)
+# Argo CD itself (one binary; ARGOCD_BINARY_NAME picks the component), for the GitOps tests that run its
+# repo-server and application-controller next to the cluster. Its go.mod asks for Go 1.27, which the go
+# command fetches from the module proxy (GOTOOLCHAIN). A wrapper module takes over Argo CD's replace lines
+# except the one pointing at its nested ./gitops-engine module (the published gitops-engine/v3 of the same
+# version is used). Kept next to it in $AGENT_ARMY_CACHE/argocd-<version>/: hack/git-verify-wrapper.sh and
+# gpg-wrapper.sh (repo-server runs them from PATH on every manifest generation), the Application and
+# AppProject CRDs, and the controller's and repo-server's workload manifests (the env they get from argocd-cm).
+ARGOCD_GO="${ARGOCD_GO:-go1.27.3}"
+build_argocd() {
+  local keep="$AGENT_ARMY_CACHE/argocd-$ARGOCD_VERSION"
+  have argocd "$ARGOCD_VERSION" && [ -f "$keep/.ready" ] && return 0
+  local dir="$work/argocd-$ARGOCD_VERSION" mod="github.com/argoproj/argo-cd/v3" t0=$SECONDS
+  log "building argocd $ARGOCD_VERSION (with $ARGOCD_GO)"
+  mkdir -p "$dir"
+  (
+    export GOTOOLCHAIN="$ARGOCD_GO"
+    cd "$dir"
+    if [ ! -f .ready ]; then
+      rm -f go.mod go.sum
+      go mod init agentarmy.local/argocdbuild >/dev/null 2>&1
+      local gomod
+      gomod="$(go mod download -json "$mod@$ARGOCD_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
+      # "old => new version" lines, in the replace block or single-line; local paths (./...) are skipped.
+      sed -n 's/^\(replace\)\{0,1\}[[:space:]]*\([^[:space:]]*\) => \([^.][^[:space:]]*\) \(v[^[:space:]]*\)$/\2=\3@\4/p' "$gomod" |
+        while read -r r; do go mod edit "-replace=$r"; done
+      go get -tool "$mod/cmd@$ARGOCD_VERSION" >/dev/null
+      touch .ready
+    fi
+    local ld="-s -w -X $mod/common.version=${ARGOCD_VERSION#v} -X $mod/common.gitTag=$ARGOCD_VERSION"
+    go build -ldflags "$ld" -o "$AGENT_ARMY_BIN/argocd-$ARGOCD_VERSION.tmp" "$mod/cmd"
+    local src
+    src="$(go list -m -f '{{.Dir}}' "$mod")"
+    mkdir -p "$keep/hack" "$keep/crds" "$keep/manifests"
+    install -m 0755 "$src/hack/git-verify-wrapper.sh" "$src/hack/gpg-wrapper.sh" "$keep/hack/"
+    install -m 0644 "$src/manifests/crds/application-crd.yaml" "$src/manifests/crds/appproject-crd.yaml" "$keep/crds/"
+    install -m 0644 "$src/manifests/base/application-controller/argocd-application-controller-statefulset.yaml" \
+      "$src/manifests/base/repo-server/argocd-repo-server-deployment.yaml" "$keep/manifests/"
+    touch "$keep/.ready"
+  )
+  mv "$AGENT_ARMY_BIN/argocd-$ARGOCD_VERSION.tmp" "$AGENT_ARMY_BIN/argocd-$ARGOCD_VERSION"
+  log "built argocd in $((SECONDS - t0)) s"
+}
+
+all=(etcd kube-scheduler kube-controller-manager kube-apiserver kubectl kubelet kube-proxy kwok kwokctl helm coredns prometheus argocd gateway-api argocd-crds)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 t_all=$SECONDS
@@ -188,6 +231,7 @@ for t in "${targets[@]}"; do
     helm) build_helm ;;
     gateway-api) fetch_gateway_api ;;
     argocd-crds) fetch_argocd_crds ;;
+    argocd) build_argocd ;;
     *) log "unknown target: $t"; exit 2 ;;
   esac
 done

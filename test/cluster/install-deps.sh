@@ -2,6 +2,7 @@
 # System packages the tests use, from Debian's archive. Installs only what is missing.
 #   prometheus           analysis tests scrape real metrics
 #   lua5.1               Argo CD health-check tests
+#   redis-server         the Argo CD that the GitOps tests run (its repo-server and controller cache)
 #   containerd, runc, containernetworking-plugins, iptables, nftables   the real node (kubelet's runtime,
 #                        CNI, kube-proxy in nftables mode)
 #   buildah, mmdebstrap, gcc  the project's images, built from its Dockerfiles on a Debian base (no Docker),
@@ -12,6 +13,7 @@ set -euo pipefail
 checks=(
   "prometheus:prometheus"
   "lua5.1:lua5.1"
+  "redis-server:redis-server"
   "containerd:containerd"
   "runc:runc"
   "/usr/lib/cni/bridge:containernetworking-plugins"

@@ -32,7 +32,12 @@ elseif found.UpgradeBlocked ~= nil and found.UpgradeBlocked.status == "True" the
   hs.status = "Degraded"
   hs.message = describe(found.UpgradeBlocked)
 elseif found.Progressing ~= nil and found.Progressing.status == "True" then
-  hs.status = "Progressing"
+  -- ReleasePaused: every agent still rolling out waits for a person (promote, resume or abort).
+  if found.Progressing.reason == "ReleasePaused" then
+    hs.status = "Suspended"
+  else
+    hs.status = "Progressing"
+  end
   hs.message = describe(found.Progressing)
 elseif found.Ready ~= nil and found.Ready.status == "True" then
   hs.status = "Healthy"

@@ -1,5 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import type { CanaryReleaseStatus } from '../../api/v1alpha1/index.js';
+import { release } from '../../progressive/fixtures.test-util.js';
 import { decide, mergeEvents } from './decide.js';
 import { army, configOf, liveDeployment, observed, version } from './fixtures.test-util.js';
 import { checkUpgrade } from './upgrade-guard.js';
@@ -390,5 +392,62 @@ describe('decide: pods that cannot start', () => {
     );
     expect(plan.status.agents?.[0]?.phase).toBe('Ready');
     expect(plan.status.agents?.[0]?.reason).toBeUndefined();
+  });
+});
+
+describe('decide for a Canary army during a release', () => {
+  const canaryAgent = {
+    name: 'orchestrator',
+    version: 'orch-v11',
+    replicas: 4,
+    strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: 'orch' } } },
+  };
+  const releaseIn = (status: Partial<CanaryReleaseStatus>) =>
+    release({}, { fromVersion: 'orch-v1', toVersion: 'orch-v11', canaryWeight: 10, ...status });
+  const helperV1 = version('helper-v1', '1.0.0', { agent: 'helper' });
+  /** The army mid-release (stable orch-v1), plus a RollingUpdate agent `helper` with no pods yet when asked. */
+  const withRelease = (r: ReturnType<typeof releaseIn>, helper = false) => {
+    const agents = helper
+      ? [canaryAgent, { name: 'helper', version: 'helper-v1', replicas: 1 }]
+      : [canaryAgent];
+    const obs = observed(
+      army(agents, {
+        observedGeneration: 3,
+        phase: 'Progressing',
+        agents: [{ name: 'orchestrator', phase: 'Progressing', stableVersion: 'orch-v1' }],
+      }),
+      [v1, v11, helperV1],
+    );
+    return { ...obs, releases: new Map([['orch', r]]) };
+  };
+
+  it.each([
+    ['running a step', 'RollingOut', { phase: 'Progressing' as const }],
+    [
+      'paused at a pause step, for a human',
+      'ReleasePaused',
+      { phase: 'Paused' as const, pauseReason: 'Step' as const },
+    ],
+    ['paused by hand', 'ReleasePaused', { phase: 'Paused' as const, pauseReason: 'Manual' as const }],
+    [
+      'paused on inconclusive analysis',
+      'ReleasePaused',
+      { phase: 'Paused' as const, pauseReason: 'Inconclusive' as const },
+    ],
+    [
+      'paused after a failure it may not roll back',
+      'RollingOut',
+      { phase: 'Paused' as const, pauseReason: 'Failure' as const },
+    ],
+  ])('%s: Progressing=True, reason %s', (_when, reason, status) => {
+    const plan = decide(withRelease(releaseIn(status)), now);
+    expect(plan.status.agents?.[0]?.phase).toBe('Progressing');
+    expect(cond(plan, 'Progressing')).toMatchObject({ status: 'True', reason });
+  });
+
+  it('reports RollingOut when another agent is still rolling out on its own', () => {
+    const plan = decide(withRelease(releaseIn({ phase: 'Paused', pauseReason: 'Step' }), true), now);
+    expect(plan.status.agents?.map((a) => a.phase)).toEqual(['Progressing', 'Progressing']);
+    expect(cond(plan, 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingOut' });
   });
 });

@@ -44,7 +44,13 @@ function armyConditions(plans: AgentPlan[]): DesiredCondition[] {
           message: list(notReady),
         },
     progressing.length > 0
-      ? { type: 'Progressing', status: 'True', reason: 'RollingOut', message: list(progressing) }
+      ? {
+          type: 'Progressing',
+          status: 'True',
+          // Every agent still rolling out waits for a person: GitOps tools show the army Suspended.
+          reason: progressing.every((p) => p.pausedForHuman) ? 'ReleasePaused' : 'RollingOut',
+          message: list(progressing),
+        }
       : {
           type: 'Progressing',
           status: 'False',

@@ -46,6 +46,8 @@ export interface AgentPlan {
   lastControl?: ControlResult;
   /** Blue-green: take one pre-promotion analysis measurement of the preview color, then decide again. */
   measure?: PreviewMeasurement;
+  /** Canary: the agent's release is paused until a person acts (promote, resume, abort), not by a failure. */
+  pausedForHuman?: boolean;
 }
 
 /** One analysis tick the reconciler takes for an agent: the preview color against the active one. */

@@ -135,5 +135,15 @@ export function planCanaryAgent(obs: ObservedArmy, agent: Agent, base: AgentStat
           },
         ]
       : [];
-  return { status: agentStatus, objects, keepExisting: false, ...(problem ? { problem } : {}), events };
+  // A pause step, a manual pause or an inconclusive analysis waits for a person; a failure does not.
+  const pausedForHuman =
+    agentStatus.phase === 'Progressing' && status.phase === 'Paused' && status.pauseReason !== 'Failure';
+  return {
+    status: agentStatus,
+    objects,
+    keepExisting: false,
+    ...(problem ? { problem } : {}),
+    events,
+    ...(pausedForHuman ? { pausedForHuman } : {}),
+  };
 }
