@@ -8,8 +8,8 @@ VITEST := npx vitest run
 RESULTS := .test-results
 
 .PHONY: help setup deps binaries build generate generate-check lint typecheck test test-unit test-integration \
-        cluster-up cluster-down demo bench bench-runtime bench-operator bench-rollback kind-up kind-down clean \
-        dashboard-screenshot
+        cluster-up cluster-down demo bench bench-runtime bench-operator bench-rollback bench-peer bench-readme \
+        kind-up kind-down clean dashboard-screenshot
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -65,11 +65,18 @@ cluster-down: ## Stop the local cluster and remove its data
 demo: setup ## The end-to-end demo on the local cluster
 	npx tsx test/demo/demo.ts
 
-bench: setup ## Benchmarks; JSON lands in bench/results/
+bench: setup bench-peer ## Benchmarks; JSON lands in bench/results/
 	npx tsx bench/run.ts
 
 bench-runtime bench-operator bench-rollback: setup ## One benchmark: runtime overhead, operator scale, rollback latency
 	npx tsx bench/run.ts $(@:bench-%=%)
+bench-operator: bench-peer
+
+bench-peer: ## Build the operator benchmark's peer (Argo Rollouts' controller) once into ~/.cache/agent-army/bin
+	bash test/cluster/build-binaries.sh rollouts-controller
+
+bench-readme: deps ## Write the README's benchmark table from bench/results/operator.json
+	npx tsx bench/readme.ts
 
 kind-up: ## For users WITH Docker: kind cluster, images, Helm install (cannot run on machines without Docker)
 	bash test/cluster/kind-up.sh

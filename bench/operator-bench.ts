@@ -1,76 +1,65 @@
-// Benchmark: the operator at scale. 333 AgentArmies × 3 agents × 2 replicas (999 Deployments, ~2,000 KWOK
-// pods) created at once on the benchmark's own 25-node KWOK cluster (controller-manager and scheduler at
-// 300 qps, bench/kwokctl-bench.yaml); one round per operator --concurrency, each on a fresh cluster.
-//   npx tsx bench/operator-bench.ts
-// Env: BENCH_ARMIES (333), BENCH_CONCURRENCY ("4,16"; "none": only the floor rounds), BENCH_STEADY_SECONDS (120), BENCH_NODES (25),
-//      BENCH_NAMESPACES (3; armies round-robin, each namespace with its own Secret and AgentVersions),
-//      BENCH_BUDGET_SECONDS (2400), BENCH_RESYNC ("1m"), BENCH_LOG_LEVEL ("info"), BENCH_OPERATOR_RUN
-//      ("dist" = tsc build run with the image's node flags from operator/Dockerfile's ENTRYPOINT, like the
-//      image; "tsx"), BENCH_NODE_ARGS (extra node flags for the operator, e.g. "--cpu-prof
-//      --cpu-prof-dir=/tmp/prof"), BENCH_PLAIN_NODE ("1": one more round at the first concurrency without the
-//      image's node flags, to show what they buy), BENCH_NODE_VARIANTS ("|"-separated node flag sets, e.g.
-//      "--max-semi-space-size=1|--optimize-for-size": one more round at the first concurrency for each,
-//      run with those flags instead of the image's), BENCH_BASELINE_REV (a git revision: one more round at the
-//      first concurrency with the operator built from that revision and its image's node flags — before
-//      and after in one run), BENCH_FLOORS ("all,staged,deployments" or "none": rounds with no operator that
-//      apply the rendered children directly — the control plane's own floor; see lib/floor-round.ts).
-// Writes bench/results/operator.json (also on failure, with the error) and prints a table. The cluster
-// and the operator are always cleaned up, also on a timeout or Ctrl-C.
+// Benchmark: the operator at scale, beside its peer and the control plane's own floor, in one run. At 1×:
+// 333 AgentArmies × 3 agents × 2 replicas (999 Deployments, ~2,000 KWOK pods) on a fresh 25-node KWOK
+// cluster (bench/kwokctl-bench.yaml) per round; the peer (Argo Rollouts, 999 canary Rollouts × 2 replicas)
+// and the floor (the operator's children applied with no operator; lib/floor-round.ts) on the same fresh
+// cluster configuration. Rounds alternate operator, peer, floor, … (BENCH_ROUNDS of each); at 3× the
+// armies, nodes and namespaces triple. bench/results/operator.json has every round, min/median/max per
+// configuration, ratios of medians, each target as met or not, cost per agent and growth 1× → 3×.
+//   npx tsx bench/operator-bench.ts             (make bench-operator; docs/benchmarks.md explains it)
+// Env: BENCH_SCALES ("1,3"), BENCH_ROUNDS (3), BENCH_CONFIGS ("operator,peer,floor"), BENCH_ARMIES (333 at
+// 1×), BENCH_NODES (25 at 1×), BENCH_NAMESPACES (3 at 1×), BENCH_STEADY_SECONDS (60), BENCH_BUDGET_SECONDS
+// (1.5 × the estimate), BENCH_ROUND_TIMEOUT_SECONDS (600 × scale), BENCH_PEER_ARGS ("--qps 1000 --burst
+// 2000"), BENCH_FLOOR ("staged"; or "all", "deployments"), BENCH_CONCURRENCY (4), BENCH_RESYNC ("1m"),
+// BENCH_LOG_LEVEL ("info"), BENCH_OPERATOR_RUN ("dist" | "tsx"), BENCH_NODE_ARGS (extra node flags),
+// BENCH_NODE_VARIANTS ("|"-separated node flag sets, "plain" for none: one more operator configuration
+// each, in the same rotation), BENCH_BASELINE_REV (a git revision: one more operator configuration built
+// from it). The clusters and processes are always cleaned up, also on the budget's watchdog or Ctrl-C.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { repoRoot } from '../test/support/cluster.js';
-import { BenchCluster } from './lib/bench-cluster.js';
-import { FLOOR_MODES, type FloorMode, type FloorResult, runFloorRound } from './lib/floor-round.js';
-import {
-  buildOperator,
-  imageNodeFlags,
-  type OperatorBuild,
-  type OperatorProcess,
-  sourcesAt,
-} from './lib/operator-process.js';
-import { type RoundResult, runRound } from './lib/round.js';
-import { evaluate, peer, printTable, targets } from './lib/verdict.js';
+import { BenchCluster, benchClusterName } from './lib/bench-cluster.js';
+import { RoundStopped } from './lib/drive.js';
+import { FLOOR_MODES, runFloorRound } from './lib/floor-round.js';
+import { buildOperator, imageNodeFlags, type OperatorBuild, sourcesAt } from './lib/operator-process.js';
+import { assertPeerBuilt, peerName } from './lib/peer-process.js';
+import { runPeerRound } from './lib/peer-round.js';
+import { Estimator, humanDuration, type Slot, schedule, sizeAt } from './lib/plan.js';
+import { growthReport, printReport, type RoundRecord, scaleReport } from './lib/report.js';
+import { runRound } from './lib/round.js';
 
+const list = (re: RegExp, what: string) => z.string().regex(re, what);
 const env = z
   .object({
+    BENCH_SCALES: list(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'must be a comma-separated list of scales, e.g. 1,3')
+      .default('1,3')
+      .transform((s) => s.split(',').map(Number)),
+    BENCH_ROUNDS: z.coerce.number().int().min(1).max(20).default(3),
+    BENCH_CONFIGS: z
+      .string()
+      .default('operator,peer,floor')
+      .transform((s) => s.split(',').filter(Boolean))
+      .pipe(z.array(z.enum(['operator', 'peer', 'floor'])).min(1)),
     BENCH_ARMIES: z.coerce.number().int().min(1).max(2000).default(333),
-    BENCH_CONCURRENCY: z
-      .string()
-      .regex(/^(none|\d+(,\d+)*)$/, 'must be a comma-separated list of whole numbers, e.g. 4,16, or none')
-      .default('4,16')
-      .transform((s) => (s === 'none' ? [] : s.split(',').map(Number))),
-    BENCH_STEADY_SECONDS: z.coerce.number().min(5).max(600).default(120),
-    BENCH_NAMESPACES: z.coerce.number().int().min(1).max(50).default(3),
     BENCH_NODES: z.coerce.number().int().min(1).max(200).default(25),
-    BENCH_BUDGET_SECONDS: z.coerce.number().min(60).max(3600).default(2400),
-    BENCH_FLOORS: z
-      .string()
-      .default(FLOOR_MODES.join(','))
-      .transform((s) => (s === 'none' ? [] : s.split(',')))
-      .pipe(z.array(z.enum(FLOOR_MODES))),
-    BENCH_PLAIN_NODE: z.enum(['0', '1']).default('1'),
-    BENCH_BASELINE_REV: z
-      .string()
-      .regex(/^[\w./-]*$/, 'must be a git revision (hash, tag or branch)')
-      .default(''),
-    BENCH_NODE_VARIANTS: z
-      .string()
-      .default('')
-      .transform((s) =>
-        s
-          .split('|')
-          .map((v) => v.split(' ').filter(Boolean))
-          .filter((v) => v.length > 0),
-      ),
+    BENCH_NAMESPACES: z.coerce.number().int().min(1).max(50).default(3),
+    BENCH_STEADY_SECONDS: z.coerce.number().min(0).max(600).default(60),
+    BENCH_BUDGET_SECONDS: z.coerce
+      .number()
+      .min(60)
+      .max(6 * 3600)
+      .optional(),
+    BENCH_ROUND_TIMEOUT_SECONDS: z.coerce.number().min(30).max(7200).optional(),
+    BENCH_PEER_ARGS: z.string().default('--qps 1000 --burst 2000'),
+    BENCH_FLOOR: z.enum(FLOOR_MODES).default('staged'),
+    BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     BENCH_RESYNC: z.string().default('1m'),
     BENCH_LOG_LEVEL: z.string().default('info'),
     BENCH_OPERATOR_RUN: z.enum(['dist', 'tsx']).default('dist'),
-    BENCH_NODE_ARGS: z
-      .string()
-      .default('')
-      .transform((s) => s.split(' ').filter(Boolean)),
+    BENCH_NODE_ARGS: z.string().default(''),
+    BENCH_NODE_VARIANTS: z.string().default(''),
+    BENCH_BASELINE_REV: list(/^[\w./-]*$/, 'must be a git revision (hash, tag or branch)').default(''),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -79,246 +68,247 @@ if (!env.success) {
   process.exit(2);
 }
 const cfg = env.data;
+const words = (s: string) => s.split(' ').filter(Boolean);
+const imageFlags = imageNodeFlags();
+const nodeArgs = words(cfg.BENCH_NODE_ARGS);
+/** Operator configurations: the image's, then each variant; each runs in the same rotation. */
+const operators = new Map<string, { nodeArgs: string[]; baseline?: true }>();
+if (cfg.BENCH_CONFIGS.includes('operator')) {
+  operators.set('operator', { nodeArgs: [...imageFlags, ...nodeArgs] });
+  for (const v of cfg.BENCH_NODE_VARIANTS.split('|')
+    .map(words)
+    .filter((v) => v.length))
+    operators.set(`operator ${v.join(' ')}`, { nodeArgs: v[0] === 'plain' ? nodeArgs : [...v, ...nodeArgs] });
+  if (cfg.BENCH_BASELINE_REV)
+    operators.set(`operator ${cfg.BENCH_BASELINE_REV}`, { nodeArgs: [], baseline: true });
+}
+const configs = cfg.BENCH_CONFIGS.flatMap((c) => (c === 'operator' ? [...operators.keys()] : [c]));
+const base = { armies: cfg.BENCH_ARMIES, nodes: cfg.BENCH_NODES, namespaces: cfg.BENCH_NAMESPACES };
+const sizes = new Map(cfg.BENCH_SCALES.map((s) => [s, sizeAt(s, base)]));
+const slots = schedule(cfg.BENCH_SCALES, cfg.BENCH_ROUNDS, configs);
+const estimator = new Estimator(sizes, cfg.BENCH_STEADY_SECONDS);
+const estimateS = estimator.total(slots);
+const budgetS = cfg.BENCH_BUDGET_SECONDS ?? Math.min(6 * 3600, Math.max(600, Math.round(estimateS * 1.5)));
 const startedAt = Date.now();
-const deadline = startedAt + cfg.BENCH_BUDGET_SECONDS * 1000;
+const deadline = startedAt + budgetS * 1000;
 const resultsDir = join(repoRoot, 'bench/results');
 const out = join(resultsDir, 'operator.json');
-const workload = {
-  namespaces: Array.from({ length: cfg.BENCH_NAMESPACES }, (_, i) => `bench-armies-${i + 1}`),
-  armies: cfg.BENCH_ARMIES,
-  agents: ['planner', 'researcher', 'writer'],
-  replicas: 2,
-};
-const cluster = new BenchCluster({ name: 'bench', nodes: cfg.BENCH_NODES });
-const imageFlags = imageNodeFlags();
-/** The measured rounds: each concurrency as the image runs it, then optionally the first without its flags. */
-const plan = [
-  ...cfg.BENCH_CONCURRENCY.map((concurrency) => ({
-    concurrency,
-    label: `c=${concurrency}`,
-    nodeArgs: [...imageFlags, ...cfg.BENCH_NODE_ARGS],
-  })),
-  ...(cfg.BENCH_PLAIN_NODE === '1' && cfg.BENCH_CONCURRENCY.length > 0 && imageFlags.length > 0
-    ? [
-        {
-          concurrency: cfg.BENCH_CONCURRENCY[0] as number,
-          label: `c=${cfg.BENCH_CONCURRENCY[0]} plain node`,
-          nodeArgs: cfg.BENCH_NODE_ARGS,
-        },
-      ]
-    : []),
-  ...(cfg.BENCH_CONCURRENCY.length > 0
-    ? cfg.BENCH_NODE_VARIANTS.map((flags) => ({
-        concurrency: cfg.BENCH_CONCURRENCY[0] as number,
-        label: `c=${cfg.BENCH_CONCURRENCY[0]} ${flags.join(' ')}`,
-        nodeArgs: [...flags, ...cfg.BENCH_NODE_ARGS],
-      }))
-    : []),
-  ...(cfg.BENCH_BASELINE_REV && cfg.BENCH_CONCURRENCY.length > 0
-    ? [
-        {
-          concurrency: cfg.BENCH_CONCURRENCY[0] as number,
-          label: `c=${cfg.BENCH_CONCURRENCY[0]} baseline ${cfg.BENCH_BASELINE_REV}`,
-          // Filled in from the baseline revision's own Dockerfile once its sources are read.
-          nodeArgs: [] as string[],
-          baseline: true,
-        },
-      ]
-    : []),
-];
-let operator: OperatorProcess | undefined;
+const peerArgs = words(cfg.BENCH_PEER_ARGS);
+/** One cluster name for every round; each round starts it afresh with its scale's node count. */
+const cluster = new BenchCluster({ name: benchClusterName, nodes: cfg.BENCH_NODES });
+const running = new Set<{ killNow(): void }>();
 let build: OperatorBuild | undefined;
 let baseline: { build: OperatorBuild; cleanup(): void } | undefined;
+const rounds: RoundRecord[] = [];
 
 let cleaningUp = false;
-
-/** Synchronous last-resort cleanup for signals and the hard watchdog. A repeated signal is ignored. */
 function emergencyCleanup(reason: string, code: number): void {
   if (cleaningUp) return;
   cleaningUp = true;
-  console.error(`[bench] ${reason}; killing the operator and tearing down the bench cluster`);
-  operator?.killNow();
+  console.error(`[bench] ${reason}; killing the controller and tearing down the bench cluster`);
+  for (const p of running) p.killNow();
   cluster.downSync();
   build?.cleanup();
   baseline?.cleanup();
+  write(reason);
   process.exit(code);
 }
 process.on('SIGINT', () => emergencyCleanup('interrupted', 130));
 process.on('SIGTERM', () => emergencyCleanup('terminated', 143));
-// Phases check the budget themselves; this catches anything stuck in between (e.g. a hung request).
 setTimeout(
-  () => emergencyCleanup(`operator benchmark exceeded its budget of ${cfg.BENCH_BUDGET_SECONDS} s + 60 s`, 1),
-  (cfg.BENCH_BUDGET_SECONDS + 60) * 1000,
+  () => emergencyCleanup(`operator benchmark exceeded its budget of ${budgetS} s + 120 s`, 1),
+  (budgetS + 120) * 1000,
 ).unref();
 
-interface FailedRound {
-  label: string;
-  error: string;
-}
-
-const floors = new Map<FloorMode, FloorResult | { error: string }>();
-const FLOOR_KEY: Record<FloorMode, string> = {
-  all: 'floor',
-  staged: 'floorStaged',
-  deployments: 'floorDeploymentsOnly',
-};
-
-function report(rounds: RoundResult[], skipped: string[], failed: FailedRound[], error?: string) {
+function result(error?: string) {
+  const scales = cfg.BENCH_SCALES.map((s) => scaleReport(sizes.get(s) ?? sizeAt(s, base), rounds));
+  const ok = rounds.filter((r) => r.status === 'ok').length;
   return {
     benchmark: 'operator-scale',
-    status: error || (!rounds.length && !floors.size) ? 'failed' : failed.length ? 'partial' : 'ok',
+    status: error || ok === 0 ? 'failed' : rounds.some((r) => r.status !== 'ok') ? 'partial' : 'ok',
     ...(error ? { error } : {}),
     date: new Date(startedAt).toISOString(),
     durationS: Math.round((Date.now() - startedAt) / 1000),
+    estimateS,
+    budgetS,
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
       loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-      note: 'the operator, the whole control plane (apiserver, etcd, kcm, scheduler, kwok) and this benchmark share these cores; other work may be running on the machine (see loadAverage per round)',
+      note: 'the controller, the whole control plane and this benchmark share these cores; each round reports machine CPU use and load',
+    },
+    plan: {
+      scales: cfg.BENCH_SCALES,
+      roundsPerConfig: cfg.BENCH_ROUNDS,
+      configs,
+      order: 'scale by scale; within a scale the configurations in turn (operator, peer, floor, operator, …)',
+      steadySeconds: cfg.BENCH_STEADY_SECONDS,
+      roundTimeoutS: cfg.BENCH_ROUND_TIMEOUT_SECONDS ?? '600 × scale',
+      base,
     },
     cluster: {
-      name: cluster.opts.name,
-      kubernetes: rounds[0]?.kubernetes ?? 'unknown',
-      runtime: 'kwokctl binary runtime, KWOK fake nodes',
-      nodes: cfg.BENCH_NODES,
-      kubeControllerManager: { kubeApiQps: 300, kubeApiBurst: 500 },
-      kubeScheduler: { kubeApiQps: 300, kubeApiBurst: 500 },
-      kubeApiserver: {
-        serviceClusterIpRange: '10.96.0.0/16',
-        note: 'the default 10.0.0.0/24 holds ~250 Services; the workload has one per agent (999)',
-      },
-      config: 'bench/kwokctl-bench.yaml',
-      freshClusterPerRound: true,
-    },
-    workload: {
-      ...workload,
-      deployments: workload.armies * workload.agents.length,
-      pods: workload.armies * workload.agents.length * workload.replicas,
-      creation: 'server-side apply of every AgentArmy from 16 parallel requests, after the operator is ready',
-      readiness:
-        'status.phase Ready and condition Ready=True for the current generation, counted from a watch of the armies (the time of the event that made the last one Ready)',
+      name: benchClusterName,
+      runtime: 'kwokctl binary runtime, KWOK fake nodes, a fresh cluster per round',
+      config:
+        'bench/kwokctl-bench.yaml (controller-manager and scheduler at 300 qps / 500 burst; Service range /16)',
     },
     operator: {
       run: build?.mode === 'tsx' ? 'node --import tsx operator/src/main.ts' : 'node dist/main.js (tsc build)',
       flags: {
         leaderElect: false,
+        concurrency: cfg.BENCH_CONCURRENCY,
         resyncPeriod: cfg.BENCH_RESYNC,
         logLevel: cfg.BENCH_LOG_LEVEL,
-        concurrency: cfg.BENCH_CONCURRENCY,
-        imageNodeFlags: imageFlags,
-        extraNodeArgs: cfg.BENCH_NODE_ARGS,
       },
-      rounds: plan.map((p) => ({ label: p.label, concurrency: p.concurrency, nodeArgs: p.nodeArgs })),
-      ...(cfg.BENCH_BASELINE_REV ? { baselineRevision: cfg.BENCH_BASELINE_REV } : {}),
-      note: 'resync shortened from the default 10m so the steady window replays every army through its reconciler; the steady window is measured in the first round and the baseline round; peak RSS is the max of VmHWM and VmRSS sampled every 250 ms; CPU is utime+stime of the operator process from its start',
+      configurations: Object.fromEntries(operators),
+      readiness: 'AgentArmy status.phase Ready and condition Ready=True for its generation, from a watch',
     },
-    peer,
-    targets,
-    ...Object.fromEntries(
-      FLOOR_MODES.map((m) => [
-        FLOOR_KEY[m],
-        floors.get(m) ?? 'not run (not in BENCH_FLOORS, or no time left)',
-      ]),
-    ),
-    rounds: rounds.map((r) => ({ ...r, verdict: evaluate(r) })),
-    skippedRounds: skipped,
-    failedRounds: failed,
+    peer: {
+      name: peerName,
+      args: peerArgs,
+      workload: 'one canary Rollout (2 replicas) per operator agent, over the same namespaces',
+      readiness: 'Rollout status.phase Healthy, from a watch',
+      writes: 'controller_clientset_k8s_request_total, verbs other than get/list/watch',
+    },
+    floor: {
+      mode: cfg.BENCH_FLOOR,
+      what: 'no controller: the armies and the children the operator renders, applied directly',
+    },
+    scales: scales.map((s) => ({ ...s, roundTimeoutS: cfg.BENCH_ROUND_TIMEOUT_SECONDS ?? 600 * s.scale })),
+    growth: growthReport(scales),
   };
 }
 
-function write(result: ReturnType<typeof report>) {
+function write(error?: string) {
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  const r = result(error);
+  writeFileSync(out, `${JSON.stringify(r, null, 2)}\n`);
+  return r;
+}
+
+async function runSlot(slot: Slot, roundDeadline: number) {
+  const size = sizes.get(slot.scale) ?? sizeAt(slot.scale, base);
+  cluster.setNodes(size.nodes);
+  const label = `${slot.config} ${slot.scale}× #${slot.round}`;
+  const common = { cluster, workload: size.workload, deadline: roundDeadline, logDir: resultsDir };
+  if (slot.config === 'peer')
+    return runPeerRound({
+      ...common,
+      label,
+      args: peerArgs,
+      steadySeconds: cfg.BENCH_STEADY_SECONDS,
+      onProcess: track,
+    });
+  if (slot.config === 'floor') return runFloorRound({ ...common, mode: cfg.BENCH_FLOOR });
+  const op = operators.get(slot.config);
+  const opBuild = op?.baseline ? baseline?.build : build;
+  if (!op || !opBuild) throw new Error(`no build for ${slot.config}`);
+  return runRound({
+    ...common,
+    build: opBuild,
+    label,
+    concurrency: cfg.BENCH_CONCURRENCY,
+    logLevel: cfg.BENCH_LOG_LEVEL,
+    resyncPeriod: cfg.BENCH_RESYNC,
+    steadySeconds: cfg.BENCH_STEADY_SECONDS,
+    nodeArgs: op.nodeArgs,
+    onOperator: track,
+  });
+}
+
+let tracked: { killNow(): void } | undefined;
+function track(p: { killNow(): void } | undefined) {
+  if (tracked) running.delete(tracked);
+  tracked = p;
+  if (p) running.add(p);
+}
+
+async function prepare() {
+  if (configs.includes('peer')) assertPeerBuilt();
+  if (operators.size === 0) return;
+  build = await buildOperator(cfg.BENCH_OPERATOR_RUN);
+  if (cfg.BENCH_BASELINE_REV) {
+    const src = await sourcesAt(cfg.BENCH_BASELINE_REV);
+    const b = await buildOperator('dist', src.root);
+    baseline = {
+      build: b,
+      cleanup: () => {
+        b.cleanup();
+        src.cleanup();
+      },
+    };
+    const flags = imageNodeFlags(join(src.root, 'operator/Dockerfile'));
+    const entry = operators.get(`operator ${cfg.BENCH_BASELINE_REV}`);
+    if (entry) entry.nodeArgs = [...flags, ...nodeArgs];
+  }
 }
 
 async function main(): Promise<number> {
-  const rounds: RoundResult[] = [];
-  const skipped: string[] = [];
-  const failed: FailedRound[] = [];
+  console.error(
+    `[bench] ${slots.length} rounds (${configs.join(', ')} in turn; ${cfg.BENCH_ROUNDS} each at ${cfg.BENCH_SCALES.map((s) => `${s}×`).join(' and ')}); ` +
+      `estimated ${humanDuration(estimateS)}, budget ${humanDuration(budgetS)} (BENCH_BUDGET_SECONDS)`,
+  );
   try {
-    build = await buildOperator(cfg.BENCH_OPERATOR_RUN);
-    if (cfg.BENCH_BASELINE_REV) {
-      const src = await sourcesAt(cfg.BENCH_BASELINE_REV);
-      const baselineBuild = await buildOperator('dist', src.root);
-      baseline = {
-        build: baselineBuild,
-        cleanup: () => {
-          baselineBuild.cleanup();
-          src.cleanup();
-        },
-      };
-      const flags = imageNodeFlags(join(src.root, 'operator/Dockerfile'));
-      for (const p of plan) if ('baseline' in p) p.nodeArgs = [...flags, ...cfg.BENCH_NODE_ARGS];
-      console.error(
-        `[bench] baseline ${cfg.BENCH_BASELINE_REV} built; its image's node flags: ${flags.join(' ') || 'none'}`,
+    await prepare();
+    for (const [i, slot] of slots.entries()) {
+      const base = { scale: slot.scale, round: slot.round, config: slot.config };
+      const need = estimator.estimate(slot);
+      const earlier = rounds.find(
+        (r) => r.config === slot.config && r.status === 'stopped' && r.scale <= slot.scale,
       );
-    }
-    console.error(`[bench] operator built (${build.mode}) in ${build.buildSeconds.toFixed(1)} s`);
-    for (const [i, entry] of plan.entries()) {
-      const { concurrency, label, nodeArgs } = entry;
-      const roundBuild = 'baseline' in entry && baseline ? baseline.build : build;
-      // Steady state does not depend on the worker count: measured in the first round (and the baseline's).
-      const steadySeconds = i === 0 || 'baseline' in entry ? cfg.BENCH_STEADY_SECONDS : 0;
-      // Do not start a round that cannot finish in the budget: allow 1.2× what the last one needed.
-      const last = rounds.at(-1);
-      const needS = last ? (last.clusterUpS + last.operatorStartupS + last.timeToAllReadyS + 30) * 1.2 : 90;
-      if (Date.now() + (needS + steadySeconds) * 1000 > deadline) {
-        skipped.push(`${label}: not enough time left in the budget (~${Math.round(needS)} s)`);
+      if (earlier || Date.now() + need * 1000 > deadline) {
+        const reason = earlier
+          ? `not run: its round at ${earlier.scale}× stopped (${earlier.reason})`
+          : `not run: ~${need} s needed, ${Math.round((deadline - Date.now()) / 1000)} s left in the budget`;
+        rounds.push({ ...base, status: 'skipped', seconds: 0, reason });
+        console.error(`[bench] ${slot.config} ${slot.scale}× #${slot.round}: ${reason}`);
         continue;
       }
+      const limitS = cfg.BENCH_ROUND_TIMEOUT_SECONDS ?? 600 * slot.scale;
+      const t0 = performance.now();
       try {
-        const round = await runRound({
-          cluster,
-          build: roundBuild,
-          workload,
-          concurrency,
-          label,
-          logLevel: cfg.BENCH_LOG_LEVEL,
-          resyncPeriod: cfg.BENCH_RESYNC,
-          steadySeconds,
-          deadline,
-          logDir: resultsDir,
-          nodeArgs,
-          onOperator: (op) => {
-            operator = op;
-          },
-        });
-        rounds.push(round);
+        const r = await runSlot(slot, Math.min(deadline, Date.now() + limitS * 1000));
+        rounds.push({ ...base, status: 'ok', seconds: 0, ...r });
       } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        console.error(`[bench] round ${label} FAILED: ${error}`);
-        failed.push({ label, error });
+        const reason = err instanceof Error ? err.message : String(err);
+        console.error(
+          `[bench] ${slot.config} ${slot.scale}× #${slot.round} ${err instanceof RoundStopped ? 'STOPPED' : 'FAILED'}: ${reason}`,
+        );
+        rounds.push(
+          err instanceof RoundStopped
+            ? {
+                ...base,
+                status: 'stopped',
+                seconds: 0,
+                reason,
+                stoppedAt: { atS: err.atS, ready: err.ready, expected: err.expected },
+                system: err.system,
+              }
+            : { ...base, status: 'failed', seconds: 0, reason },
+        );
       }
+      const seconds = Math.round((performance.now() - t0) / 1000);
+      (rounds.at(-1) as RoundRecord).seconds = seconds;
+      estimator.record(slot, seconds);
+      write();
+      const left = estimator.total(slots.slice(i + 1));
+      console.error(
+        `[bench] round ${i + 1}/${slots.length} took ${seconds} s; about ${humanDuration(left)} left`,
+      );
     }
-    for (const mode of cfg.BENCH_FLOORS) {
-      if (Date.now() + 300_000 > deadline) break;
-      try {
-        floors.set(mode, await runFloorRound({ cluster, workload, deadline, mode }));
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        floors.set(mode, { error });
-        console.error(`[bench] floor ${mode} round FAILED: ${error}`);
-      }
-    }
-    const result = report(rounds, skipped, failed);
-    write(result);
-    for (const f of floors.values())
-      if ('what' in f) console.log(`${f.what}: all Deployments Ready in ${f.timeToAllDeploymentsReadyS} s`);
-    printTable(result.rounds);
-    for (const s of skipped) console.log(`skipped: ${s}`);
-    for (const f of failed) console.log(`FAILED: ${f.label}: ${f.error}`);
+    const r = write();
+    printReport(r.scales, r.growth);
     console.log(`wrote ${out}`);
-    return failed.length || (!rounds.length && !floors.size) ? 1 : 0;
+    return r.status === 'ok' ? 0 : 1;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.error(`[bench] operator benchmark FAILED: ${message}`);
-    write(report(rounds, skipped, failed, message));
-    console.error(`[bench] partial results in ${out}`);
+    write(message);
     return 1;
   } finally {
-    operator?.killNow();
+    for (const p of running) p.killNow();
     await cluster.down();
     build?.cleanup();
     baseline?.cleanup();

@@ -32,7 +32,10 @@ import {
   type Workload,
 } from './army-load.js';
 import type { BenchCluster } from './bench-cluster.js';
+import { RoundStopped } from './drive.js';
+import { pool } from './pool.js';
 import { ReadyWatch } from './ready-watch.js';
+import { SystemSampler } from './system-sampler.js';
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -142,36 +145,6 @@ const WHAT: Record<FloorMode, string> = {
 };
 const LATE = new Set(['Service', 'PodDisruptionBudget']);
 
-/** Runs `task` for each item pushed, at most `limit` at once; `idle()` resolves when none is left. */
-function pool(limit: number) {
-  const waiting: (() => Promise<void>)[] = [];
-  let running = 0;
-  let drained: (() => void) | undefined;
-  const pump = () => {
-    while (running < limit && waiting.length > 0) {
-      const task = waiting.shift()!;
-      running++;
-      void task().finally(() => {
-        running--;
-        pump();
-      });
-    }
-    if (running === 0 && waiting.length === 0) drained?.();
-  };
-  return {
-    push(task: () => Promise<void>) {
-      waiting.push(task);
-      pump();
-    },
-    idle: () =>
-      running === 0 && waiting.length === 0
-        ? Promise.resolve()
-        : new Promise<void>((r) => {
-            drained = r;
-          }),
-  };
-}
-
 export async function runFloorRound(o: {
   cluster: BenchCluster;
   workload: Workload;
@@ -275,14 +248,27 @@ export async function runFloorRound(o: {
     log,
     ...(o.mode === 'staged' ? { onObject: onDeployment } : {}),
   });
+  const system = new SystemSampler(() => o.cluster.componentPids()).start();
   try {
     for (let tick = 0; readiness.allReadyAt === undefined || createS === undefined; tick++) {
-      if (Date.now() > o.deadline) throw new Error(`time budget exhausted in the ${label} round`);
+      if (Date.now() > o.deadline) {
+        const stopped = new RoundStopped(
+          'deadline',
+          round(elapsed()),
+          readiness.count,
+          expected,
+          `the round's time limit was reached in the ${label} round`,
+        );
+        system.stop();
+        stopped.system = system.report({ from: t0 });
+        throw stopped;
+      }
       timeline.push({ t: round(elapsed()), ready: readiness.count });
       if (tick % 10 === 0) log(`${round(elapsed())} s: ${readiness.count}/${expected} Deployments Ready`);
       await sleep(Math.max(0, t0 + (tick + 1) * 1000 - performance.now()));
     }
   } finally {
+    system.stop();
     await readiness.stop();
   }
   const allReadyAt = readiness.allReadyAt === undefined ? undefined : (readiness.allReadyAt - t0) / 1000;
@@ -294,7 +280,19 @@ export async function runFloorRound(o: {
   const lateAppliedS = round(elapsed());
   load.end = loadavg().map((l) => round(l, 2));
   log(`all ${expected} Deployments Ready after ${allReadyS} s`);
+  // What an operator round is held against: everything the operator would write is written and every
+  // Deployment is Ready (staged: the late Services and PDBs may land after the last Deployment is Ready).
+  const doneS = o.mode === 'staged' ? Math.max(allReadyS, lateAppliedS) : allReadyS;
   return {
+    label,
+    metrics: {
+      timeToAllReadyS: doneS,
+      peakRssMiB: null,
+      cpuSecondsToReady: null,
+      writesToReady: writes,
+      steadyWrites: null,
+      steadyWritesPerMin: null,
+    },
     mode: o.mode,
     what: WHAT[o.mode],
     createS: round(createS ?? Number.NaN),
@@ -304,6 +302,7 @@ export async function runFloorRound(o: {
       : {}),
     writes,
     loadAverage: load,
+    system: system.report({ from: t0, until: readiness.allReadyAt }),
     timeline,
   };
 }

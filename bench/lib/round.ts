@@ -1,5 +1,5 @@
-// One measured round of the operator benchmark on a fresh bench cluster: start the operator, create every
-// army at once, wait until all are Ready, let it settle, then count its writes over the steady window.
+// One measured round of the operator on a fresh bench cluster: start the operator, create every army at
+// once, wait (from a watch) until all are Ready, let it settle, then count its writes over the steady window.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../test/support/cluster.js';
@@ -12,22 +12,24 @@ import {
   type Workload,
 } from './army-load.js';
 import type { BenchCluster } from './bench-cluster.js';
+import { measureSteady, RoundStopped, waitAllReady } from './drive.js';
 import { errorSummary, type OperatorBuild, OperatorProcess } from './operator-process.js';
 import { cpuSecondsOf, memoryOf, RssSampler } from './proc-stats.js';
-import { breakdown, delta, histogramQuantile, sumOf } from './prom-text.js';
+import { breakdown, delta, histogramQuantile, type Sample, sumOf } from './prom-text.js';
 import { ReadyWatch } from './ready-watch.js';
+import { SystemSampler } from './system-sampler.js';
 
 export interface RoundOptions {
   cluster: BenchCluster;
   build: OperatorBuild;
   workload: Workload;
   concurrency: number;
-  /** Names the round in logs, file names and the table (e.g. "c=4", "c=4 plain node"). */
+  /** Names the round in logs, file names and the table (e.g. "operator", "operator --optimize-for-size"). */
   label: string;
   logLevel: string;
   resyncPeriod: string;
   steadySeconds: number;
-  /** Epoch ms after which the round gives up (the benchmark's time budget). */
+  /** Epoch ms after which the round stops (the round's limit within the benchmark's budget). */
   deadline: number;
   logDir: string;
   nodeArgs?: string[];
@@ -35,26 +37,16 @@ export interface RoundOptions {
   onOperator?: (op: OperatorProcess | undefined) => void;
 }
 
-export interface TimelinePoint {
-  t: number;
-  ready: number;
-  deploymentsApplied: number;
-}
-
 const WRITES = 'agentarmy_api_writes_total';
 const RECONCILES = 'controller_runtime_reconcile_total';
 const RECONCILE_TIME = 'controller_runtime_reconcile_time_seconds';
 const army = { controller: 'agentarmy' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
-/** A round fails early when neither the Ready count nor the Deployment applies move for this long. */
+/** A round stops early when neither the Ready count nor the Deployment applies move for this long. */
 const STALL_MS = 90_000;
 const ms = (seconds: number | null) => (seconds === null ? null : round(seconds * 1000, 1));
-
-function checkBudget(deadline: number, phase: string): void {
-  if (Date.now() > deadline) throw new Error(`time budget exhausted while ${phase}`);
-}
+const operatorWrites = (samples: Sample[]) => sumOf(samples, WRITES);
 
 export async function runRound(o: RoundOptions) {
   const w = o.workload;
@@ -81,7 +73,10 @@ export async function runRound(o: RoundOptions) {
   const op = await OperatorProcess.start({ ...o, kubeconfig, logFile });
   o.onOperator?.(op);
   const rss = new RssSampler(op.pid).start();
+  const system = new SystemSampler(() => ({ ...o.cluster.componentPids(), operator: op.pid })).start();
   let readiness: ReadyWatch | undefined;
+  /** performance.now() of the first create: the machine's figures cover from there to all ready. */
+  let createdAt: number | undefined;
   let deploymentReadiness: ReadyWatch | undefined;
   try {
     await op.waitReady(60_000);
@@ -92,6 +87,7 @@ export async function runRound(o: RoundOptions) {
 
     log(`operator ready in ${round(startupS, 1)} s; creating ${w.armies} armies`);
     const t0 = performance.now();
+    createdAt = t0;
     const elapsed = () => (performance.now() - t0) / 1000;
     readiness = new ReadyWatch(client, {
       path: '/apis/agentarmy.dev/v1alpha1/agentarmies',
@@ -109,47 +105,39 @@ export async function runRound(o: RoundOptions) {
       log,
     });
     const created = createArmies(client, w);
-    const timeline: TimelinePoint[] = [];
-    const expectedDeployments = w.armies * w.agents.length;
-    let deploymentsApplied = 0;
-    let allDeploymentsAppliedS: number | null = null;
-    let ready = 0;
     let createArmiesS = Number.NaN;
     void created.then((s) => {
       createArmiesS = s;
     });
-    let lastProgress = { at: performance.now(), mark: '' };
-    for (let tick = 0; ; tick++) {
-      checkBudget(
-        o.deadline,
-        `waiting for armies to become Ready (${ready}/${w.armies} after ${round(elapsed())} s)`,
-      );
-      const mark = `${ready}/${deploymentsApplied}`;
-      if (mark !== lastProgress.mark) lastProgress = { at: performance.now(), mark };
-      if (performance.now() - lastProgress.at > STALL_MS) {
-        const errors = errorSummary(logFile, 3).map((e) => `${e.count}× ${e.message}`);
-        throw new Error(
-          `no progress for ${STALL_MS / 1000} s at ${ready}/${w.armies} Ready, ${deploymentsApplied} Deployments applied; operator errors: ${errors.join(' | ') || 'none'}`,
-        );
-      }
-      ready = readiness.count;
-      if (tick % 2 === 0 || ready === w.armies) {
-        deploymentsApplied = sumOf(delta(before, await op.scrape()), WRITES, {
+    const expectedDeployments = w.armies * w.agents.length;
+    let allDeploymentsAppliedS: number | null = null;
+    const { timeToAllReadyS, timeline } = await waitAllReady({
+      readiness,
+      expected: w.armies,
+      t0,
+      deadline: o.deadline,
+      stallMs: STALL_MS,
+      what: 'armies',
+      log,
+      check: () => {
+        if (op.exitedWith) throw new Error(`operator exited: ${op.exitedWith}`);
+      },
+      progress: async () => {
+        const deploymentsApplied = sumOf(delta(before, await op.scrape()), WRITES, {
           verb: 'apply',
           kind: 'Deployment',
         });
-        if (allDeploymentsAppliedS === null && deploymentsApplied >= expectedDeployments) {
+        if (allDeploymentsAppliedS === null && deploymentsApplied >= expectedDeployments)
           allDeploymentsAppliedS = round(elapsed(), 1);
-        }
-      }
-      timeline.push({ t: round(elapsed(), 1), ready, deploymentsApplied });
-      if (ready === w.armies) break;
-      if (tick % 10 === 0)
-        log(`${round(elapsed())} s: ${ready}/${w.armies} Ready, ${deploymentsApplied} Deployments applied`);
-      await sleep(Math.max(0, t0 + (tick + 1) * 1000 - performance.now()));
-    }
-    // The moment of the watch event that made the last army Ready, not the poll that noticed it.
-    const timeToAllReadyS = ((readiness.allReadyAt ?? performance.now()) - t0) / 1000;
+        return { deploymentsApplied, deploymentsReady: deploymentReadiness?.count ?? 0 };
+      },
+      onStall: () =>
+        `operator errors: ${
+          errorSummary(logFile, 3)
+            .map((e) => `${e.count}× ${e.message}`)
+            .join(' | ') || 'none'
+        }`,
+    });
     const lastDeploymentReadyAt = deploymentReadiness.allReadyAt;
     const allDeploymentsReadyS =
       lastDeploymentReadyAt === undefined ? null : (lastDeploymentReadyAt - t0) / 1000;
@@ -160,15 +148,49 @@ export async function runRound(o: RoundOptions) {
     const atReady = delta(before, await op.scrape());
     log(`all ${w.armies} armies Ready after ${round(timeToAllReadyS, 1)} s`);
 
-    const steady = o.steadySeconds > 0 ? await measureSteadyState(op, o, log) : null;
+    const steadyRun =
+      o.steadySeconds > 0
+        ? await measureSteady({
+            pid: op.pid,
+            scrape: () => op.scrape(),
+            writesOf: operatorWrites,
+            seconds: o.steadySeconds,
+            deadline: o.deadline,
+            log,
+            check: () => {
+              if (op.exitedWith) throw new Error(`operator exited in the steady window: ${op.exitedWith}`);
+            },
+          })
+        : null;
+    const steady = steadyRun && {
+      settleS: steadyRun.settleS,
+      windowS: steadyRun.windowS,
+      writes: steadyRun.writes,
+      writesPerMin: steadyRun.writesPerMin,
+      byVerbKind: breakdown(steadyRun.inWindow, WRITES, ['verb', 'kind']),
+      reconciles: sumOf(steadyRun.inWindow, RECONCILES, army),
+      reconcilesAllControllers: sumOf(steadyRun.inWindow, RECONCILES),
+      cpuSeconds: steadyRun.cpuSeconds,
+    };
     const cpuTotal = cpuSecondsOf(op.pid) ?? Number.NaN;
     const hwm = memoryOf(op.pid)?.hwmBytes ?? Number.NaN;
     rss.stop();
+    system.stop();
     load.end = loadavg().map((l) => round(l));
 
     const reconcilesToReady = sumOf(atReady, RECONCILES, army);
+    const peakRss = mib(Math.max(hwm, rss.peakBytes));
+    const writesToReady = sumOf(atReady, WRITES);
     return {
       label: o.label,
+      metrics: {
+        timeToAllReadyS: round(timeToAllReadyS, 1),
+        peakRssMiB: peakRss,
+        cpuSecondsToReady: round(cpuAtReady),
+        writesToReady,
+        steadyWrites: steady?.writes ?? null,
+        steadyWritesPerMin: steady?.writesPerMin ?? null,
+      },
       concurrency: o.concurrency,
       nodeArgs: o.nodeArgs ?? [],
       kubernetes: version.serverVersion?.gitVersion ?? 'unknown',
@@ -203,11 +225,11 @@ export async function runRound(o: RoundOptions) {
         p99: ms(histogramQuantile(atReady, 'workqueue_queue_duration_seconds', 0.99, { name: 'agentarmy' })),
       },
       writesToReady: {
-        total: sumOf(atReady, WRITES),
+        total: writesToReady,
         byVerbKind: breakdown(atReady, WRITES, ['verb', 'kind']),
       },
       memoryMiB: {
-        peakRss: mib(Math.max(hwm, rss.peakBytes)),
+        peakRss,
         peakRssSampled: mib(rss.peakBytes),
         vmHwm: mib(hwm),
         idleAfterCacheSync: mib(idleRss),
@@ -223,56 +245,24 @@ export async function runRound(o: RoundOptions) {
       },
       steady,
       loadAverage: load,
+      system: system.report({ from: t0, until: readiness.allReadyAt }),
       operatorLog: logFile,
       timeline,
     };
+  } catch (err) {
+    if (err instanceof RoundStopped) {
+      system.stop();
+      err.system = system.report({ from: createdAt });
+    }
+    throw err;
   } finally {
+    system.stop();
     await readiness?.stop();
     await deploymentReadiness?.stop();
     rss.stop();
     await op.stop();
     o.onOperator?.(undefined);
   }
-}
-
-/** Waits for 10 quiet seconds (the last status patches may trail the Ready count), then counts the
- * operator's writes and reconciles over the steady-state window. */
-async function measureSteadyState(op: OperatorProcess, o: RoundOptions, log: (msg: string) => void) {
-  log('all Ready; settling');
-  const tSettle = performance.now();
-  let lastWrites = sumOf(await op.scrape(), WRITES);
-  let quietSince = performance.now();
-  while (performance.now() - quietSince < 10_000 && performance.now() - tSettle < 60_000) {
-    checkBudget(o.deadline, 'settling after all armies were Ready');
-    await sleep(2000);
-    const writes = sumOf(await op.scrape(), WRITES);
-    if (writes !== lastWrites) quietSince = performance.now();
-    lastWrites = writes;
-  }
-  const settleS = (performance.now() - tSettle) / 1000;
-
-  log(`steady-state window of ${o.steadySeconds} s`);
-  const w0 = await op.scrape();
-  const cpu0 = cpuSecondsOf(op.pid) ?? Number.NaN;
-  const tw = performance.now();
-  while (performance.now() - tw < o.steadySeconds * 1000) {
-    checkBudget(o.deadline, 'measuring the steady-state window');
-    await sleep(Math.min(5000, o.steadySeconds * 1000 - (performance.now() - tw)));
-    if (op.exitedWith) throw new Error(`operator exited during the steady window: ${op.exitedWith}`);
-  }
-  const windowS = (performance.now() - tw) / 1000;
-  const inWindow = delta(w0, await op.scrape());
-  const writes = sumOf(inWindow, WRITES);
-  return {
-    settleS: round(settleS, 1),
-    windowS: round(windowS, 1),
-    writes,
-    writesPerMin: round((writes / windowS) * 60, 1),
-    byVerbKind: breakdown(inWindow, WRITES, ['verb', 'kind']),
-    reconciles: sumOf(inWindow, RECONCILES, army),
-    reconcilesAllControllers: sumOf(inWindow, RECONCILES),
-    cpuSeconds: round((cpuSecondsOf(op.pid) ?? Number.NaN) - cpu0),
-  };
 }
 
 export type RoundResult = Awaited<ReturnType<typeof runRound>>;

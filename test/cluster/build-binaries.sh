@@ -217,7 +217,42 @@ build_argocd() {
   log "built argocd in $((SECONDS - t0)) s"
 }
 
+# The operator benchmark's peer: Argo Rollouts' controller, and its CRDs beside it in the cache. Not in
+# `all` (no test needs it; `make bench` asks for it). Argo's go.mod wants a newer Go than the local one (the
+# go command fetches that toolchain from the module proxy) and replaces k8s.io staging modules: a wrapper
+# module must carry the same replace lines, or `go get` cannot resolve them.
+build_rollouts_controller() {
+  local crds="$AGENT_ARMY_CACHE/argo-rollouts-crds-$ARGO_ROLLOUTS_VERSION"
+  have rollouts-controller "$ARGO_ROLLOUTS_VERSION" && [ -f "$crds/rollout-crd.yaml" ] && return 0
+  local dir="$work/argo-rollouts-$ARGO_ROLLOUTS_VERSION" mod="github.com/argoproj/argo-rollouts" t0=$SECONDS
+  log "building rollouts-controller $ARGO_ROLLOUTS_VERSION (Go $ARGO_ROLLOUTS_GO)"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    export GOTOOLCHAIN="$ARGO_ROLLOUTS_GO"
+    [ -f go.mod ] || go mod init agentarmy.local/rolloutsbuild >/dev/null 2>&1
+    local info gomod src
+    info="$(go mod download -json "$mod@$ARGO_ROLLOUTS_VERSION")"
+    gomod="$(sed -n 's/.*"GoMod": "\(.*\)",*/\1/p' <<<"$info")"
+    src="$(sed -n 's/.*"Dir": "\(.*\)",*/\1/p' <<<"$info")"
+    # Every replace of Argo's go.mod (block and one-line form) as `old[@v]=new[@v]` for `go mod edit`.
+    awk '/^replace \(/ { block = 1; next } block && /^\)/ { block = 0 }
+         block || /^replace [^(]/ {
+           sub(/^replace /, ""); split($0, side, "=>"); split(side[1], l, " "); split(side[2], r, " ")
+           print l[1] (l[2] ? "@" l[2] : "") "=" r[1] (r[2] ? "@" r[2] : "")
+         }' "$gomod" | while read -r rep; do go mod edit "-replace=$rep"; done
+    go get -tool "$mod/cmd/rollouts-controller@$ARGO_ROLLOUTS_VERSION" >/dev/null
+    go build -ldflags "-s -w" -o "$AGENT_ARMY_BIN/rollouts-controller-$ARGO_ROLLOUTS_VERSION.tmp" "$mod/cmd/rollouts-controller"
+    mkdir -p "$crds.tmp"
+    cp "$src"/manifests/crds/*.yaml "$crds.tmp/"
+  )
+  rm -rf "$crds" && mv "$crds.tmp" "$crds"
+  mv "$AGENT_ARMY_BIN/rollouts-controller-$ARGO_ROLLOUTS_VERSION.tmp" "$AGENT_ARMY_BIN/rollouts-controller-$ARGO_ROLLOUTS_VERSION"
+  log "built rollouts-controller in $((SECONDS - t0)) s"
+}
+
 all=(etcd kube-scheduler kube-controller-manager kube-apiserver kubectl kubelet kube-proxy kwok kwokctl helm coredns prometheus argocd gateway-api argocd-crds)
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 t_all=$SECONDS
@@ -232,6 +267,7 @@ for t in "${targets[@]}"; do
     gateway-api) fetch_gateway_api ;;
     argocd-crds) fetch_argocd_crds ;;
     argocd) build_argocd ;;
+    rollouts-controller) build_rollouts_controller ;;
     *) log "unknown target: $t"; exit 2 ;;
   esac
 done
