@@ -25,6 +25,9 @@ function clusterEnv(opts: BenchClusterOptions): NodeJS.ProcessEnv {
     CLUSTER_CONFIG: benchClusterConfig,
     // The cluster directory follows the name; never inherit the shared cluster's.
     CLUSTER_DIR: join(repoRoot, '.cluster', opts.name),
+    // KWOK nodes only: the scale workloads never run containers, and the real node is one per machine
+    // (the test cluster's, when it runs).
+    REAL_NODE: '0',
   };
 }
 
