@@ -1,4 +1,5 @@
-// Writes the CRDs generated from the zod schemas to crds/ and charts/agent-army/crds/, and the field
+// Writes the CRDs generated from the zod schemas to crds/ and charts/agent-army/crds/, the chart's status
+// ValidatingAdmissionPolicy (templates/status-policy.yaml), and the field
 // reference section of docs/api.md.
 //   npx tsx operator/scripts/generate-crds.ts          write the files
 //   npx tsx operator/scripts/generate-crds.ts --check  exit 1 when the committed files differ
@@ -12,6 +13,7 @@ import {
   structuralProblems,
   updateDocs,
 } from '../src/api/v1alpha1/index.js';
+import { renderStatusPolicyTemplate } from '../src/api/v1alpha1/status-policy.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUTPUT_DIRS = ['crds', 'charts/agent-army/crds'];
@@ -61,6 +63,16 @@ function main(): number {
     }
     const stale = (readOrUndefinedDir(abs) ?? []).filter((f) => f.endsWith('.yaml') && !files.has(f));
     for (const f of stale) differences.push(`${join(dir, f)}: not generated any more (delete it)`);
+  }
+  const policyPath = join(repoRoot, 'charts/agent-army/templates/status-policy.yaml');
+  const policy = renderStatusPolicyTemplate();
+  const policyDiff = describeDifference(policy, readOrUndefined(policyPath));
+  if (policyDiff !== undefined) {
+    if (check) differences.push(`${relative(repoRoot, policyPath)}: ${policyDiff}`);
+    else {
+      writeFileSync(policyPath, policy);
+      console.log(`wrote ${relative(repoRoot, policyPath)}`);
+    }
   }
   const docsPath = join(repoRoot, 'docs/api.md');
   const docs = readOrUndefined(docsPath) ?? '# API reference\n';

@@ -66,39 +66,50 @@ Rules for the namespaces the operator reconciles: exactly what its controllers c
   - Events: create, and patch to aggregate repeats.
 */}}
 {{- define "agent-army.rules" -}}
+# Exactly the calls the operator makes (test/chart/chart.test.ts holds the list; operator-rbac.test.ts runs
+# the operator with this ServiceAccount's token through every path): informers list and watch, status
+# merge patches, server-side apply of children (patch, and create the first time), pruning (delete).
 - apiGroups: [agentarmy.dev]
-  resources: [agentarmies, agentversions, canaryreleases]
-  verbs: [get, list, watch]
+  resources: [agentarmies, canaryreleases]
+  verbs: [list, watch]
+# AgentVersions: the in-use finalizer is added and removed with a server-side apply of metadata only.
 - apiGroups: [agentarmy.dev]
-  resources: [canaryreleases]
-  verbs: [patch]
+  resources: [agentversions]
+  verbs: [list, watch, patch]
 - apiGroups: [agentarmy.dev]
   resources: [agentarmies/status, agentversions/status, canaryreleases/status]
-  verbs: [get, patch]
+  verbs: [patch]
+# ownerReferences with blockOwnerDeletion on children need update on the owner's finalizers.
 - apiGroups: [agentarmy.dev]
   resources: [agentarmies/finalizers, agentversions/finalizers]
   verbs: [update]
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [get, list, watch, create, patch, delete]
-- apiGroups: [""]
-  resources: [configmaps, services]
-  verbs: [get, list, watch, create, patch, delete]
+  verbs: [list, watch, create, patch, delete]
 - apiGroups: [autoscaling]
   resources: [horizontalpodautoscalers]
-  verbs: [get, list, watch, create, patch, delete]
+  verbs: [list, watch, create, patch, delete]
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]
+  verbs: [list, watch, create, patch, delete]
+- apiGroups: [""]
+  resources: [services]
+  verbs: [list, watch, create, patch, delete]
+# ConfigMaps: children, plus a GET of an AgentVersion's promptRef.
+- apiGroups: [""]
+  resources: [configmaps]
   verbs: [get, list, watch, create, patch, delete]
+# HTTPRoutes are the user's: the release reads one and writes its rules, never creates or deletes it.
 - apiGroups: [gateway.networking.k8s.io]
   resources: [httproutes]
-  verbs: [get, list, watch, create, patch, delete]
+  verbs: [get, patch]
+# Only GET by name, in the object's own namespace: the model key (existence check) and analysis credentials.
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]
 - apiGroups: [""]
   resources: [pods]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
