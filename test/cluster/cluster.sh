@@ -60,7 +60,7 @@ wait_ready() {
 up_real_node() {
   [ "$real_node" != 0 ] || return 0
   local why
-  if ! why="$(bash "$here/real-node.sh" check)"; then
+  if ! why="$(bash "$here/real-node.sh" check "$dir")"; then
     if [ "$real_node" = auto ] && [ "${CI:-}" != true ]; then
       log "no real node on this machine ($why); pods run on KWOK nodes only"
       return 0

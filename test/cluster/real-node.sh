@@ -8,10 +8,12 @@
 #
 #   real-node.sh up DIR KUBECONFIG      start (idempotent); prints the node IP
 #   real-node.sh down DIR               stop what it started (by pid), remove its containers and network bits
-#   real-node.sh check                  exit 1 with one line saying why this machine cannot run a real node
+#   real-node.sh check [DIR]            exit 1 with one line saying why this machine cannot run a real node
+#                                       (for DIR: another cluster's real node already running is a reason)
 #
 # Images are built by images.sh and imported into containerd; containerd's content store lives in the
-# cache ($AGENT_ARMY_CACHE/containerd), so an image is imported once per input hash.
+# cache ($AGENT_ARMY_CACHE/containerd), so an image is imported once per input hash. The references of
+# the images imported by the last `up` are in DIR/real-node/images.json (what tests deploy).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.sh
@@ -37,9 +39,26 @@ why_not() {
   local probe="$cg/agent-army-probe-$$"
   mkdir "$probe" 2>/dev/null && rmdir "$probe" || { echo "cgroups are not writable ($cg)"; return; }
   [ -n "$(node_ip)" ] || { echo "no IPv4 address with a default route (kubelet needs a node IP)"; return; }
+  if owner_alive && [ "$(owner)" != "${state:-}" ]; then
+    echo "a real node already runs for another cluster ($(owner)); there is one per machine"
+    return
+  fi
 }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A pid file whose process still runs the command it was started for (pids are reused on a busy machine).
+alive() {
+  [ -f "$1" ] || return 1
+  local pid cmd
+  pid="$(cat "$1")"
+  cmd="$( { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)" || return 1
+  [[ "$cmd" == *"$state"* ]]
+}
+
+# One real node per machine: its owner (the state directory) is recorded in the cache. The node-wide
+# network bits (cni0, kube-proxy's nftables tables, CNI netns) belong to that owner alone.
+owner_file="$AGENT_ARMY_CACHE/real-node.owner"
+owner() { cat "$owner_file" 2>/dev/null || true; }
+owner_alive() { local o; o="$(owner)"; [ -n "$o" ] && [ -f "$o/containerd.pid" ] && state="$o" alive "$o/containerd.pid"; }
 
 start_bg() { # start_bg NAME LOGFILE CMD... (pid in $state/NAME.pid)
   local name="$1" logf="$2"
@@ -58,10 +77,18 @@ wait_for() { # wait_for SECONDS DESCRIPTION CMD...
   done
 }
 
+# put FILE: stdin into FILE only when it differs (kube-proxy exits when its configuration file changes).
+put() {
+  local tmp
+  tmp="$(mktemp)"
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}
+
 write_configs() {
   local ip="$1"
   mkdir -p "$state/cni" "$state/kubelet" "$state/containerd-state" "$cache/root"
-  cat >"$state/cni/10-agent-army.conflist" <<EOF
+  put "$state/cni/10-agent-army.conflist" <<EOF
 {
   "cniVersion": "0.4.0",
   "name": "agent-army",
@@ -74,7 +101,7 @@ write_configs() {
   ]
 }
 EOF
-  cat >"$state/containerd.toml" <<EOF
+  put "$state/containerd.toml" <<EOF
 version = 2
 root = "$cache/root"
 state = "$state/containerd-state"
@@ -90,7 +117,7 @@ state = "$state/containerd-state"
     bin_dir = "/usr/lib/cni"
     conf_dir = "$state/cni"
 EOF
-  cat >"$state/kubelet/config.yaml" <<EOF
+  put "$state/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false
@@ -118,7 +145,7 @@ registerWithTaints:
 - {key: agentarmy.dev/real-node, value: "true", effect: NoSchedule}
 serializeImagePulls: false
 EOF
-  cat >"$state/kube-proxy.yaml" <<EOF
+  put "$state/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: {kubeconfig: $kubeconfig}
@@ -129,7 +156,7 @@ conntrack: {maxPerCore: 0}
 metricsBindAddress: 127.0.0.1:10349
 healthzBindAddress: 127.0.0.1:10356
 EOF
-  cat >"$state/Corefile" <<EOF
+  put "$state/Corefile" <<EOF
 cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
   bind $ip
   kubernetes cluster.local in-addr.arpa ip6.arpa {
@@ -169,6 +196,8 @@ up() {
   pause_image="$(sed -n 's/.*"pause":"\([^"]*\)".*/\1/p' <<<"$refs")"
   local archives
   archives="$(sed -n 's/.*"archives":"\([^"]*\)".*/\1/p' <<<"$refs")"
+  echo "$state" >"$owner_file"
+  echo "$refs" >"$state/images.json"
   write_configs "$ip"
   echo 1 >/proc/sys/net/ipv4/ip_forward
   start_bg containerd "$state/containerd.log" containerd --config "$state/containerd.toml"
@@ -203,6 +232,11 @@ stop_pid() {
 }
 
 down() {
+  if [ "$(owner)" != "$state" ] && owner_alive; then
+    # Not this directory's node: stop nothing machine-wide, only forget this directory's leftovers.
+    rm -rf "$state"
+    return 0
+  fi
   stop_pid kube-proxy
   stop_pid kubelet
   stop_pid coredns
@@ -236,24 +270,26 @@ down() {
     iptables -t nat -X "$chain" 2>/dev/null || true
   done
   rm -rf "$state"
+  rm -f "$owner_file"
 }
 
 cache="$AGENT_ARMY_CACHE/containerd"
 case "${1:-}" in
   up)
-    state="$2/real-node" kubeconfig="$3"
+    state="$(cd "$2" && pwd)/real-node" kubeconfig="$3"
     sock="$state/containerd.sock"
     mkdir -p "$state"
     up
     ;;
   down)
-    state="$2/real-node"
+    state="$(cd "$2" 2>/dev/null && pwd)/real-node"
     sock="$state/containerd.sock"
     down
     ;;
   check)
+    state="${2:+$(cd "$2" 2>/dev/null && pwd)/real-node}"
     why="$(why_not)"
     [ -z "$why" ] || { echo "$why"; exit 1; }
     ;;
-  *) echo "usage: $0 up DIR KUBECONFIG | down DIR | check" >&2; exit 2 ;;
+  *) echo "usage: $0 up DIR KUBECONFIG | down DIR | check [DIR]" >&2; exit 2 ;;
 esac

@@ -8,7 +8,8 @@ import { binary, eventually, repoRoot, run } from '../support/cluster.js';
 import { type ServiceProcess, spawnOperator } from '../support/processes.js';
 
 const name = `restart-${process.pid}`;
-const env = { CLUSTER_NAME: name, CLUSTER_NODES: '1' };
+// KWOK nodes only: the machine's one real node belongs to the shared test cluster.
+const env = { CLUSTER_NAME: name, CLUSTER_NODES: '1', REAL_NODE: '0' };
 const dir = join(repoRoot, '.cluster', name);
 const kubeconfig = join(dir, 'kubeconfig');
 const script = join(repoRoot, 'test/cluster/cluster.sh');

@@ -4,6 +4,7 @@
 // agent-runtime image built from agent-runtime/Dockerfile.
 import { stringify } from 'yaml';
 import { secret } from '../army/fixtures.js';
+import { helm } from '../chart/helm.js';
 import {
   applyManifest,
   eventually,
@@ -60,10 +61,22 @@ export async function startRealWorld(prefix: string, opts: RealWorldOptions = {}
   await kubectlOk(['create', 'namespace', ns]);
   await applyManifest(secret(ns));
   const prometheus = opts.prometheus ? await startPodDiscoveryPrometheus(nodeIp, [ns]) : undefined;
-  const [operator, doubles] = await Promise.all([
+  const started = await Promise.allSettled([
     installOperator(opNs, [ns]),
     startTestDoubles(ns, opts.upstream ?? UPSTREAM_MODELS),
   ]);
+  const [op, dbl] = started;
+  if (op.status === 'rejected' || dbl.status === 'rejected') {
+    // Leave nothing behind (the Helm release is cluster-scoped in part) unless asked to keep it.
+    if (process.env.KEEP_REAL_WORLD !== '1') {
+      await helm(['uninstall', 'agent-army', '-n', opNs, '--wait', '--timeout', '60s']);
+      await prometheus?.stop();
+      await kubectl(['delete', 'namespace', ns, opNs, '--wait=false']);
+    }
+    throw op.status === 'rejected' ? op.reason : (dbl as PromiseRejectedResult).reason;
+  }
+  const operator = op.value;
+  const doubles = dbl.value;
   return {
     ns,
     nodeIp,

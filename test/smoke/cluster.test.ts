@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe('local test cluster', () => {
-  it('is Kubernetes v1.37.2 with at least two Ready KWOK nodes', async () => {
+  it('is Kubernetes v1.37.2 with at least two Ready KWOK nodes, and any other node is the tainted real node', async () => {
     const version = JSON.parse(await kubectlOk(['version', '-o', 'json'])) as {
       serverVersion: { gitVersion: string };
     };
@@ -27,8 +27,17 @@ describe('local test cluster', () => {
     const ready = nodes.items.filter((n) =>
       n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
     );
-    expect(ready.length).toBeGreaterThanOrEqual(2);
-    expect(ready.every((n) => n.metadata?.annotations?.['kwok.x-k8s.io/node'] === 'fake')).toBe(true);
+    const fake = ready.filter((n) => n.metadata?.annotations?.['kwok.x-k8s.io/node'] === 'fake');
+    expect(fake.length).toBeGreaterThanOrEqual(2);
+    for (const n of ready.filter((x) => !fake.includes(x))) {
+      // The real node (test/cluster/real-node.sh): a kubelet of the same version, only for pods that ask.
+      expect(n.metadata?.name).toBe('real-0');
+      expect(n.metadata?.labels?.['agentarmy.dev/node']).toBe('real');
+      expect(n.status?.nodeInfo?.kubeletVersion).toBe('v1.37.2');
+      expect(n.spec?.taints).toContainEqual(
+        expect.objectContaining({ key: 'agentarmy.dev/real-node', value: 'true', effect: 'NoSchedule' }),
+      );
+    }
   });
 
   it('turns a 3-replica Deployment into 3 Ready pods scheduled on fake nodes', async () => {

@@ -9,7 +9,8 @@ import { repoRoot, run } from '../support/cluster.js';
 
 const name = `lifecycle-${process.pid}`;
 const dir = join(repoRoot, '.cluster', name);
-const env = { CLUSTER_NAME: name, CLUSTER_NODES: '1' };
+// KWOK nodes only: the machine's one real node belongs to the shared test cluster.
+const env = { CLUSTER_NAME: name, CLUSTER_NODES: '1', REAL_NODE: '0' };
 const script = join(repoRoot, 'test/cluster/cluster.sh');
 
 /** PIDs of processes whose command line mentions this cluster's state directory. */

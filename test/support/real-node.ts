@@ -4,13 +4,21 @@
 // discovery. Tests that need real containers call requireRealNode(): without a real node they are skipped
 // with the reason, except under CI=true, where they fail (CI must never fall back silently).
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chartDir, helm, helmOk } from '../chart/helm.js';
-import { applyManifest, binary, eventually, kubeconfigPath, kubectlOk, repoRoot } from './cluster.js';
+import {
+  applyManifest,
+  binary,
+  clusterDir,
+  eventually,
+  kubeconfigPath,
+  kubectlOk,
+  repoRoot,
+} from './cluster.js';
 import { freePort, type RunningPrometheus, startPrometheus } from './prometheus.js';
 
 const clusterScript = join(repoRoot, 'test/cluster/cluster.sh');
-const imagesScript = join(repoRoot, 'test/cluster/images.sh');
 
 /** What puts a pod on the real node (and only there): its label and the toleration of its taint. */
 export const ON_REAL_NODE = {
@@ -43,9 +51,12 @@ export function realNodeAvailable(): boolean {
   return false;
 }
 
-/** Image references of the current sources (images.sh refs: keyed by the hash of their inputs). */
+/**
+ * The images the real node has: those `cluster.sh up` built from the sources and imported (keyed by the
+ * hash of their inputs). Sources edited since then are not in them until the next `up`.
+ */
 export function imageRefs(): ImageRefs {
-  return JSON.parse(execFileSync('bash', [imagesScript, 'refs'], { encoding: 'utf8' })) as ImageRefs;
+  return JSON.parse(readFileSync(join(clusterDir, 'real-node', 'images.json'), 'utf8')) as ImageRefs;
 }
 
 /** A Deployment + Service of the fake OpenAI upstream on the real node, reachable as http://fake-openai.<ns>.svc:8080/v1. */
