@@ -8,9 +8,9 @@ import type { Manager } from '../../kube/manager.js';
 import { specOrMetadataChanged, type UpdatePredicate } from '../../kube/predicates.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
 import { StatusEchoes } from '../../kube/status-echoes.js';
+import { ANNOTATION, LABEL, MANAGER } from '../../rollout/labels.js';
 import { agentPodsInformer, podHealthChanged } from '../agent-pods.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
-import { ANNOTATION, LABEL, MANAGER } from './labels.js';
 import { AgentArmyReconciler } from './reconciler.js';
 
 /** How long a child's event waits before it wakes its army (events meanwhile join it). */

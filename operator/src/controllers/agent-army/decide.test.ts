@@ -1,10 +1,10 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { CanaryReleaseStatus } from '../../api/v1alpha1/index.js';
-import { release } from '../../progressive/fixtures.test-util.js';
+import { release } from '../../rollout/fixtures.test-util.js';
+import { checkUpgrade } from '../../rollout/upgrade-guard.js';
 import { decide, mergeEvents } from './decide.js';
 import { army, configOf, liveDeployment, observed, version } from './fixtures.test-util.js';
-import { checkUpgrade } from './upgrade-guard.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
 const later = new Date('2026-11-23T11:00:00Z');

@@ -3,14 +3,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AgentArmyStatus, ArmyPhase, Condition, ControlResult } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
+import type { PlannedEvent } from '../../rollout/plan.js';
+import { type AgentPlan, type PreviewMeasurement, withPodTrouble } from './agent-plan.js';
 import type { ObservedArmy } from './observed.js';
-import {
-  type AgentPlan,
-  type PlannedEvent,
-  type PreviewMeasurement,
-  planAgent,
-  withPodTrouble,
-} from './plan-agent.js';
+import { planAgent } from './plan-agent.js';
 
 export interface ArmyPlan {
   /** Every child the army should have (the reconciler applies those that drifted). */

@@ -1,7 +1,7 @@
 import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { AgentStatus, AnalysisRunStatus } from '../../api/v1alpha1/index.js';
-import { ANALYSIS, at, iso, measurement } from '../../progressive/fixtures.test-util.js';
+import { ANALYSIS, at, iso, measurement } from '../../rollout/fixtures.test-util.js';
 import { decide } from './decide.js';
 import { army, liveDeployment, observed, version } from './fixtures.test-util.js';
 import type { ObservedArmy } from './observed.js';

@@ -5,15 +5,15 @@
 // the re-assessed run back through ObservedArmy.analyses.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Agent, AgentStatus } from '../../api/v1alpha1/index.js';
-import { decideBlueGreen } from '../../progressive/blue-green-decide.js';
-import type { BlueGreenObserved, Color } from '../../progressive/blue-green-types.js';
-import { type ResolvedVersion, renderBlueGreenChildren } from '../../progressive/render-tracks.js';
-import { crashLoop } from '../../progressive/track-health.js';
-import { childName, LABEL } from './labels.js';
+import { decideBlueGreen } from '../../rollout/blue-green/decide.js';
+import type { BlueGreenObserved, Color } from '../../rollout/blue-green/types.js';
+import { childName, LABEL } from '../../rollout/labels.js';
+import { minimumReplicas, renderPdb } from '../../rollout/render/render-service.js';
+import { type ResolvedVersion, renderBlueGreenChildren } from '../../rollout/render/render-tracks.js';
+import { crashLoop } from '../../rollout/track-health.js';
+import { releaseDesiredVersion } from '../../rollout/upgrade-guard.js';
+import { type AgentPlan, resolveVersion, type Unresolved, unrenderable } from './agent-plan.js';
 import type { ObservedArmy } from './observed.js';
-import { type AgentPlan, resolveVersion, type Unresolved, unrenderable } from './plan-agent.js';
-import { minimumReplicas, renderPdb } from './render-service.js';
-import { releaseDesiredVersion } from './upgrade-guard.js';
 
 const COLORS = ['blue', 'green'] as const;
 const isColor = (v: string | undefined): v is Color => v === 'blue' || v === 'green';

@@ -8,8 +8,8 @@ import { isApiError } from '../../kube/api-client.js';
 import type { ReconcileContext } from '../../kube/controller.js';
 import { coreTypes, resourcePath } from '../../kube/resource.js';
 import type { WriteClient } from '../../kube/writes.js';
+import type { PreviewMeasurement } from './agent-plan.js';
 import type { ObservedArmy } from './observed.js';
-import type { PreviewMeasurement } from './plan-agent.js';
 
 /** A key of a Secret in the namespace (the optional Prometheus bearer token); undefined when missing. */
 async function secretValue(

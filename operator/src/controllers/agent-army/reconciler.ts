@@ -17,9 +17,9 @@ import {
   prune,
   type WriteClient,
 } from '../../kube/writes.js';
+import { LABEL } from '../../rollout/labels.js';
 import { agentArmyType } from '../resource-types.js';
 import { type ArmyPlan, decide } from './decide.js';
-import { LABEL } from './labels.js';
 import { type ArmyInformers, observeArmy } from './observe.js';
 import type { ObservedArmy, ObservedChildren } from './observed.js';
 import { measurePreviews } from './preview-analysis.js';

@@ -11,9 +11,9 @@ import type { EventRecorder } from '../../kube/events.js';
 import { isSubset } from '../../kube/json-diff.js';
 import { coreTypes, type KubeObject, resourcePath } from '../../kube/resource.js';
 import { patchStatus, type WriteClient } from '../../kube/writes.js';
-import { decideCanary } from '../../progressive/canary-decide.js';
-import type { CanaryObserved, CanaryPlan } from '../../progressive/canary-types.js';
-import { HTTP_ROUTE_FIELD_MANAGER, renderHttpRouteApply } from '../../progressive/http-route.js';
+import { decideCanary } from '../../rollout/canary/decide.js';
+import type { CanaryObserved, CanaryPlan } from '../../rollout/canary/types.js';
+import { HTTP_ROUTE_FIELD_MANAGER, renderHttpRouteApply } from '../../rollout/traffic/http-route.js';
 import { canaryReleaseType } from '../resource-types.js';
 import { observeRelease, type ReleaseInformers } from './observe.js';
 
