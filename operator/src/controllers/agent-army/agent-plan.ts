@@ -2,8 +2,8 @@
 // resolution (an AgentVersion with its config ConfigMap) and the pod trouble every starting agent reports.
 // Pure: no I/O, no clock.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { MeasurementRequest } from '../../analysis/pipeline.js';
 import type { Agent, AgentStatus, AgentVersion, ControlResult } from '../../api/v1alpha1/index.js';
-import type { AnalysisRequest } from '../../rollout/canary/types.js';
 import { LABEL } from '../../rollout/labels.js';
 import type { PlannedEvent } from '../../rollout/plan.js';
 import { versionConfigName } from '../../rollout/render/render-config.js';
@@ -36,17 +36,15 @@ export interface AgentPlan {
   /** Blue-green: the agent handled the army's status.control; write this to status.lastControl. */
   lastControl?: ControlResult;
   /** Blue-green: take one pre-promotion analysis measurement of the preview color, then decide again. */
-  measure?: PreviewMeasurement;
+  measure?: AgentMeasurement;
   /** Canary: the agent's release is paused until a person acts (promote, resume, abort), not by a failure. */
   pausedForHuman?: boolean;
 }
 
-/** One analysis tick the reconciler takes for an agent: the preview color against the active one. */
-export interface PreviewMeasurement {
+/** One analysis tick the reconciler takes for an agent (a blue-green preview against its active color). */
+export interface AgentMeasurement {
   agent: string;
-  request: AnalysisRequest;
-  subjectTrack: 'blue' | 'green';
-  baselineTrack: 'blue' | 'green';
+  request: MeasurementRequest;
 }
 
 /** The pods of one agent of the observed army (all tracks). */

@@ -4,7 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AgentArmyStatus, ArmyPhase, Condition, ControlResult } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
 import type { PlannedEvent } from '../../rollout/plan.js';
-import { type AgentPlan, type PreviewMeasurement, withPodTrouble } from './agent-plan.js';
+import { type AgentMeasurement, type AgentPlan, withPodTrouble } from './agent-plan.js';
 import type { ObservedArmy } from './observed.js';
 import { planAgent } from './plan-agent.js';
 
@@ -18,7 +18,7 @@ export interface ArmyPlan {
   /** Ask to be called again after this long (a rollout in progress), in ms. */
   requeueAfterMs?: number;
   /** Blue-green analysis ticks to take before deciding again (the reconciler measures, then re-decides). */
-  measurements: PreviewMeasurement[];
+  measurements: AgentMeasurement[];
 }
 
 type DesiredCondition = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;

@@ -194,7 +194,10 @@ describe('planBlueGreenAgent: control, analysis and problems', () => {
   it('asks to measure the preview color against the active color when a measurement is due', () => {
     const { plan, summary } = analysed();
     expect(plan.measurements).toEqual([
-      expect.objectContaining({ agent: 'orchestrator', subjectTrack: 'green', baselineTrack: 'blue' }),
+      expect.objectContaining({
+        agent: 'orchestrator',
+        request: expect.objectContaining({ subjectTrack: 'green', baselineTrack: 'blue' }),
+      }),
     ]);
     expect(plan.measurements[0]?.request).toMatchObject({ version: 'orch-v2', baselineVersion: 'orch-v1' });
     expect(summary.active).toBe('blue');

@@ -76,7 +76,7 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
   const plan = decideBlueGreen(blueGreenObserved(obs, agent, guard.name), now);
   const versions: Partial<Record<Color, ResolvedVersion>> = {};
   for (const c of COLORS) {
-    const name = plan.colors[c].version;
+    const name = plan.traffic.colors[c].version;
     if (name === undefined) continue;
     const r = resolveVersion(obs, agent, name);
     if (!('resolved' in r)) return unresolved(r);
@@ -91,7 +91,7 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
   };
   const pdb = renderPdb({ namespace, ref, minReplicas: minimumReplicas(agent.replicas, agent.autoscaling) });
   const objects: KubernetesObject[] = [
-    ...renderBlueGreenChildren(ctx, plan, versions),
+    ...renderBlueGreenChildren(ctx, plan.traffic, versions),
     ...(pdb ? [pdb] : []),
   ];
   const problem = guard.blocked
@@ -100,7 +100,6 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
   const status: AgentStatus = problem
     ? { ...plan.status, phase: 'Degraded', message: problem.message }
     : plan.status;
-  const preview = plan.status.previewColor;
   return {
     status,
     objects,
@@ -109,15 +108,6 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
     events: plan.events,
     ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}),
     ...(plan.lastControl ? { lastControl: plan.lastControl } : {}),
-    ...(plan.measureNow && plan.analysis && isColor(preview) && plan.status.activeColor
-      ? {
-          measure: {
-            agent: agent.name,
-            request: plan.analysis,
-            subjectTrack: preview,
-            baselineTrack: plan.status.activeColor,
-          },
-        }
-      : {}),
+    ...(plan.measurement ? { measure: { agent: agent.name, request: plan.measurement } } : {}),
   };
 }

@@ -10,10 +10,10 @@ describe('decideBlueGreen: pre-promotion analysis', () => {
   it('starts a run (stepIndex -1) once the preview is Ready and measures one interval later', () => {
     const p = decide({ agent: withAnalysis(), previous: previewing(), ...ready }, 0);
     expect(p.status.analysisRuns).toEqual([{ ...run1('Running', []), startedAt: iso(0) }]);
-    expect(p.measureNow).toBe(false);
+    expect(p.measurement !== undefined).toBe(false);
     const later = decide({ agent: withAnalysis(), previous: p.status, ...ready }, 10);
-    expect(later.measureNow).toBe(true);
-    expect(later.analysis).toMatchObject({ stepIndex: -1, version: 'v2', baselineVersion: 'v1' });
+    expect(later.measurement !== undefined).toBe(true);
+    expect(later.measurement).toMatchObject({ stepIndex: -1, version: 'v2', baselineVersion: 'v1' });
   });
 
   it.each<

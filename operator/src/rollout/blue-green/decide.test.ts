@@ -294,7 +294,10 @@ describe('decideBlueGreen', () => {
       scaleDownAt: iso(50),
       colorVersions: { blue: 'v1', green: 'v2' },
     });
-    expect(p.colors).toEqual({ blue: { version: 'v1', replicas: 3 }, green: { version: 'v2', replicas: 3 } });
+    expect(p.traffic.colors).toEqual({
+      blue: { version: 'v1', replicas: 3 },
+      green: { version: 'v2', replicas: 3 },
+    });
     expect(p.requeueAfterMs).toBe(30_000);
   });
 

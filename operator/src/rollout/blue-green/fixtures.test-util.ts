@@ -58,9 +58,9 @@ export function decide(over: Partial<BlueGreenObserved>, sec = 1): BlueGreenPlan
 }
 export const summary = (p: BlueGreenPlan) => ({
   phase: p.status.phase,
-  active: p.services.active,
-  preview: p.services.preview,
-  blue: p.colors.blue.replicas,
-  green: p.colors.green.replicas,
+  active: p.traffic.services.active,
+  preview: p.traffic.services.preview,
+  blue: p.traffic.colors.blue.replicas,
+  green: p.traffic.colors.green.replicas,
   events: p.events.map((e) => e.reason),
 });

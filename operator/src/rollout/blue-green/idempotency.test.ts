@@ -112,8 +112,8 @@ describe('decideBlueGreen is idempotent on its own output', () => {
     );
     expect(again.events).toEqual([]);
     expect(again.status).toEqual(first.status);
-    expect(again.colors).toEqual(first.colors);
-    expect(again.services).toEqual(first.services);
+    expect(again.traffic.colors).toEqual(first.traffic.colors);
+    expect(again.traffic.services).toEqual(first.traffic.services);
     expect(again.lastControl).toBeUndefined();
   });
 });

@@ -42,7 +42,7 @@ describe('decideCanary: analysis steps', () => {
     const rel = release({}, midRelease(0));
     const p = decideCanary(observed(rel, { canary: ready1 }), at(4));
     expect(p.status.analysisRuns).toEqual([run('Running', [], 1, iso(4))]);
-    expect(p.measureNow).toBe(false);
+    expect(p.measurement !== undefined).toBe(false);
     expect(p.requeueAfterMs).toBe(10_000);
   });
 
@@ -52,22 +52,22 @@ describe('decideCanary: analysis steps', () => {
     [25, true, 10_000],
   ])('at +%is since the run started: measureNow %s, requeue %i ms', (sec, measure, requeue) => {
     const p = atAnalysis(undefined, { sec });
-    expect(p.measureNow).toBe(measure);
+    expect(p.measurement !== undefined).toBe(measure);
     expect(p.requeueAfterMs).toBe(requeue);
   });
 
   it('measures one interval after the latest measurement', () => {
     const stored = run('Running', [measurement('Pass', 0.01, 10)]);
-    expect(atAnalysis(undefined, { stored, sec: 19 }).measureNow).toBe(false);
+    expect(atAnalysis(undefined, { stored, sec: 19 }).measurement !== undefined).toBe(false);
     const p = atAnalysis(undefined, { stored, sec: 20 });
-    expect(p.measureNow).toBe(true);
-    expect(p.analysis).toMatchObject({ stepIndex: 1, version: 'v2', baselineVersion: 'v1', run: stored });
+    expect(p.measurement !== undefined).toBe(true);
+    expect(p.measurement).toMatchObject({ stepIndex: 1, version: 'v2', baselineVersion: 'v1', run: stored });
   });
 
   it('hands the engine the step overrides of count and interval', () => {
     const spec = { steps: [{ setWeight: 10 }, { analysis: { count: 5, interval: '2s' } }] };
     const p = atAnalysis(undefined, { spec, sec: 2 });
-    expect(p.analysis?.spec).toMatchObject({ count: 5, interval: '2s', maxErrorRate: 0.05, window: '5m' });
+    expect(p.measurement?.spec).toMatchObject({ count: 5, interval: '2s', maxErrorRate: 0.05, window: '5m' });
   });
 
   it('does not measure while the canary pods are not Ready', () => {
@@ -75,7 +75,7 @@ describe('decideCanary: analysis steps', () => {
       sec: 30,
       obs: { canary: { deployment: deployment('v2', 1, 0), crashLooping: false } },
     });
-    expect(p.measureNow).toBe(false);
+    expect(p.measurement !== undefined).toBe(false);
     expect(p.status.message).toMatch(/waiting for the canary pods/);
   });
 
@@ -83,7 +83,7 @@ describe('decideCanary: analysis steps', () => {
     const incoming = run('Running', [measurement('Pass', 0.01, 10)]);
     const p = atAnalysis(incoming, { sec: 10 });
     expect(p.status.analysisRuns).toEqual([incoming]);
-    expect(p.measureNow).toBe(false);
+    expect(p.measurement !== undefined).toBe(false);
     expect(p.status.phase).toBe('Progressing');
   });
 
@@ -171,7 +171,7 @@ describe('decideCanary: analysis steps', () => {
     expect(p.status.pauseReason).toBe(pauseReason);
     expect(reasons(p)).toEqual(events);
     expect(p.status.currentStepIndex).toBe(1);
-    expect(p.measureNow).toBe(false);
+    expect(p.measurement !== undefined).toBe(false);
   });
 
   it('rolls back with weight 0 and no canary pods in the same pass, naming value and threshold', () => {

@@ -3,14 +3,12 @@
 // when to run again and whether to take an analysis measurement now. All progress lives in the status,
 // so after a restart the same inputs give the same plan; deciding on its own output changes nothing.
 import type { CanaryReleaseStatus } from '../../api/v1alpha1/index.js';
+import { requeueAfter } from '../plan.js';
 import { currentStable, handleControl } from './control.js';
 import { canaryConditions, canaryTraffic } from './outcome.js';
-import { checkHealth, runSteps, SAFETY_REQUEUE_MS } from './steps.js';
+import { checkHealth, runSteps } from './steps.js';
 import { cancelRelease, isActive, startRelease, type Work } from './transitions.js';
 import type { CanaryObserved, CanaryPlan } from './types.js';
-
-/** Shortest requeue, so a compressed test interval of 1s does not spin. */
-export const MIN_REQUEUE_MS = 500;
 
 /** Starts, supersedes or cancels a release when the army's desired version moved. */
 function reconcileVersion(w: Work): void {
@@ -45,13 +43,12 @@ export function decideCanary(obs: CanaryObserved, now: Date): CanaryPlan {
     status.message = `no stable version yet: ${obs.desiredVersion} is deployed directly`;
   }
   const active = isActive(status);
-  const requeue = active ? Math.max(MIN_REQUEUE_MS, Math.min(SAFETY_REQUEUE_MS, ...w.waits)) : undefined;
+  const requeue = active ? requeueAfter(w.waits) : undefined;
   return {
     status,
     traffic: canaryTraffic(obs, status),
     events: w.events,
     ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}),
-    measureNow: w.measure !== undefined,
-    ...(w.measure ? { analysis: w.measure } : {}),
+    ...(w.measure ? { measurement: w.measure } : {}),
   };
 }

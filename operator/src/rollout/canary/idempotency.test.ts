@@ -128,7 +128,7 @@ describe('decideCanary is idempotent on its own output', () => {
     expect(again.events).toEqual([]);
     expect(again.status).toEqual(first.status);
     expect(again.traffic).toEqual(first.traffic);
-    expect(again.measureNow).toBe(first.measureNow);
+    expect(again.measurement !== undefined).toBe(first.measurement !== undefined);
     // And a later pass with nothing new keeps the weight where it is.
     const later = decideCanary(observed(release(spec, first.status), obs), at(sec + 1));
     expect(later.traffic.weight).toBe(first.traffic.weight);

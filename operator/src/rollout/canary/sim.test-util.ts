@@ -1,8 +1,10 @@
 // A tiny simulated cluster and analysis engine for replaying whole releases through decideCanary.
+
+import type { MeasurementRequest } from '../../analysis/pipeline.js';
 import type { AnalysisRunStatus, CanaryRelease, Measurement } from '../../api/v1alpha1/index.js';
 import { deployment, iso } from '../fixtures.test-util.js';
 import { decideCanary } from './decide.js';
-import type { AnalysisRequest, CanaryObserved, CanaryPlan, CanaryTraffic } from './types.js';
+import type { CanaryObserved, CanaryPlan, CanaryTraffic } from './types.js';
 
 interface Track {
   version: string;
@@ -48,7 +50,7 @@ export class SimCluster {
 }
 
 /** A stand-in for the analysis engine: one error-rate measurement, judged against maxErrorRate. */
-export function measure(req: AnalysisRequest, errorRate: number, now: number): AnalysisRunStatus {
+export function measure(req: MeasurementRequest, errorRate: number, now: number): AnalysisRunStatus {
   const max = req.spec.maxErrorRate ?? 0.05;
   const result: Measurement['result'] = errorRate <= max ? 'Pass' : 'Fail';
   const m: Measurement = {
@@ -97,8 +99,8 @@ export function replay(
     const obs = cluster.observe({ ...rel, ...(status ? { status } : {}) }, opts.desiredVersion ?? 'v2');
     let plan = decideCanary(obs, at(t));
     let final = obs;
-    if (plan.measureNow && plan.analysis) {
-      final = { ...obs, analysis: measure(plan.analysis, opts.errorRate, t) };
+    if (plan.measurement) {
+      final = { ...obs, analysis: measure(plan.measurement, opts.errorRate, t) };
       plan = decideCanary(final, at(t));
     }
     const again = decideCanary({ ...final, release: { ...rel, status: plan.status } }, at(t));

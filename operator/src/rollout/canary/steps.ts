@@ -1,11 +1,13 @@
 // The step machine of a running canary release: health checks, then the current step until one blocks.
 import {
-  type AnalysisRunStatus,
-  type AnalysisSpec,
-  type CanaryStep,
-  type MeasurementResult,
-  parseDuration,
-} from '../../api/v1alpha1/index.js';
+  currentRun,
+  describeMeasurements,
+  nextTick,
+  ticksTaken,
+  withStepOverrides,
+} from '../../analysis/run.js';
+import { type CanaryStep, parseDuration } from '../../api/v1alpha1/index.js';
+import { SAFETY_REQUEUE_MS } from '../plan.js';
 import { readyPods, trackReady } from '../track-health.js';
 import { CANARY_READY, canaryReady, desiredSplit, isPromoting } from './outcome.js';
 import {
@@ -17,56 +19,8 @@ import {
   promoted,
   rollback,
   stamp,
-  startRun,
   type Work,
 } from './transitions.js';
-
-/** Requeue while a step waits on Deployments (their changes also wake the reconciler). */
-export const SAFETY_REQUEUE_MS = 30_000;
-
-const FINAL = new Set(['Successful', 'Failed', 'Inconclusive', 'Error']);
-const taken = (r: AnalysisRunStatus) => r.successful + r.failed + r.inconclusive + r.errors;
-
-/** spec.analysis with the step's count and interval overrides. */
-export function stepAnalysisSpec(spec: AnalysisSpec, step: CanaryStep | undefined): AnalysisSpec {
-  return {
-    ...spec,
-    ...(step?.analysis?.count !== undefined ? { count: step.analysis.count } : {}),
-    ...(step?.analysis?.interval !== undefined ? { interval: step.analysis.interval } : {}),
-  };
-}
-
-/** The engine's copy of a run replaces the stored one only when it is the same run and not older. */
-export function mergeRun(
-  stored: AnalysisRunStatus,
-  incoming: AnalysisRunStatus | undefined,
-): AnalysisRunStatus {
-  if (!incoming || FINAL.has(stored.phase)) return stored;
-  const same =
-    incoming.stepIndex === stored.stepIndex &&
-    incoming.version === stored.version &&
-    incoming.startedAt === stored.startedAt;
-  return same && taken(incoming) >= taken(stored) ? incoming : stored;
-}
-
-/** "error-rate=0.3 (threshold <= 0.05)" for the latest measurement of each metric with that result. */
-export function describeMeasurements(run: AnalysisRunStatus, result: MeasurementResult): string {
-  const latest = new Map<string, AnalysisRunStatus['measurements'][number]>();
-  for (const m of run.measurements) if (m.result === result) latest.set(m.metric, m);
-  const parts = [...latest.values()].map((m) =>
-    result === 'Error'
-      ? `${m.metric}: ${m.message ?? 'provider error'}`
-      : `${m.metric}=${m.value ?? 'no data'} (threshold ${m.threshold ?? 'n/a'})`,
-  );
-  const counts = `${run.successful} passed, ${run.failed} failed, ${run.inconclusive} inconclusive, ${run.errors} errors`;
-  return `${parts.join(', ') || run.message || 'no measurement detail'} [${counts}]`;
-}
-
-/** Next measurement due: one interval after the last measurement (or the run start). */
-export function measurementDue(run: AnalysisRunStatus, intervalMs: number): number {
-  const times = run.measurements.map((m) => Date.parse(m.time));
-  return Math.max(Date.parse(run.startedAt), ...times) + intervalMs;
-}
 
 function analysisStep(w: Work, i: number, step: CanaryStep): string | false {
   const s = w.status;
@@ -75,31 +29,35 @@ function analysisStep(w: Work, i: number, step: CanaryStep): string | false {
     pause(w, 'Failure', `spec.analysis: required by ${label}`);
     return false;
   }
-  const spec = stepAnalysisSpec(w.spec.analysis, step);
-  const find = () =>
-    (s.analysisRuns ?? []).findLastIndex((r) => r.stepIndex === i && r.version === s.toVersion);
-  if (find() < 0) startRun(w, i); // the run left status (edited or trimmed): start it again
-  const runs = [...(s.analysisRuns ?? [])];
-  const idx = find();
-  const stored = runs[idx];
-  if (!stored) return false;
-  const run = mergeRun(stored, w.obs.analysis);
-  runs[idx] = run;
+  const spec = withStepOverrides(w.spec.analysis, step.analysis);
+  // A run that left status (edited or trimmed) starts again.
+  const { runs, run } = currentRun(
+    s.analysisRuns,
+    { stepIndex: i, version: s.toVersion ?? '' },
+    w.obs.analysis,
+    w.now,
+  );
   s.analysisRuns = runs;
   switch (run.phase) {
     case 'Running': {
-      const progress = `${taken(run)}/${spec.count} measurements, ${run.successful} passed`;
+      const progress = `${ticksTaken(run)}/${spec.count} measurements, ${run.successful} passed`;
       if (!canaryReady(w.obs, s)) {
         s.message = `${label}: waiting for the canary pods to be Ready before measuring (${progress})`;
         return false;
       }
-      const interval = parseDuration(spec.interval);
-      const due = measurementDue(run, interval);
-      const nowMs = w.now.getTime();
-      if (nowMs >= due) {
-        w.measure = { stepIndex: i, spec, run, version: s.toVersion ?? '', baselineVersion: s.fromVersion };
-        w.waits.push(interval);
-      } else w.waits.push(due - nowMs);
+      const tick = nextTick(run, spec, w.now);
+      if (tick.due) {
+        w.measure = {
+          stepIndex: i,
+          spec,
+          run,
+          version: s.toVersion ?? '',
+          baselineVersion: s.fromVersion,
+          subjectTrack: 'canary',
+          baselineTrack: 'stable',
+        };
+      }
+      w.waits.push(tick.waitMs);
       s.message = `${label}: analysing ${s.toVersion} at weight ${s.canaryWeight} (${progress})`;
       return false;
     }

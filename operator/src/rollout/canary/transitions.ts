@@ -1,13 +1,12 @@
 // The transitions of a canary release. Each one mutates the working status and records its event; the
 // step machine (canary-steps.ts) and manual control (canary-control.ts) decide when they happen.
-import type {
-  AnalysisRunStatus,
-  CanaryReleaseSpec,
-  CanaryReleaseStatus,
-  CanaryStep,
-} from '../../api/v1alpha1/index.js';
-import { formatTime } from '../../kube/conditions.js';
-import type { AnalysisRequest, CanaryObserved, FailureCause, PlannedEvent } from './types.js';
+
+import type { MeasurementRequest } from '../../analysis/pipeline.js';
+import { MAX_RUNS, startRun as newRun, stamp } from '../../analysis/run.js';
+import type { CanaryReleaseSpec, CanaryReleaseStatus, CanaryStep } from '../../api/v1alpha1/index.js';
+import type { CanaryObserved, FailureCause, PlannedEvent } from './types.js';
+
+export { stamp };
 
 /** The working state of one decide call. */
 export interface Work {
@@ -18,15 +17,7 @@ export interface Work {
   events: PlannedEvent[];
   /** Candidate requeue delays, ms. */
   waits: number[];
-  measure?: AnalysisRequest;
-}
-
-/** status.analysisRuns holds at most 20 runs (AnalysisRuns schema); the oldest are dropped. */
-export const MAX_RUNS = 20;
-
-/** Kubernetes timestamps: RFC 3339, second precision (as setCondition writes them). */
-export function stamp(now: Date): string {
-  return formatTime(now.getTime());
+  measure?: MeasurementRequest;
 }
 
 export function isActive(s: CanaryReleaseStatus): boolean {
@@ -53,21 +44,14 @@ function clearPause(s: CanaryReleaseStatus): void {
   delete s.pauseReason;
 }
 
-/** Appends a new Running analysis run for step `i` (-1: blue-green pre-promotion). */
+/** Appends a new Running analysis run for step `i`. */
 export function startRun(w: Work, i: number): void {
   const s = w.status;
-  const run: AnalysisRunStatus = {
+  const run = newRun({
     stepIndex: i,
     ...(s.toVersion !== undefined ? { version: s.toVersion } : {}),
-    phase: 'Running',
-    startedAt: stamp(w.now),
-    successful: 0,
-    failed: 0,
-    inconclusive: 0,
-    errors: 0,
-    consecutiveErrors: 0,
-    measurements: [],
-  };
+    now: w.now,
+  });
   s.analysisRuns = [...(s.analysisRuns ?? []), run].slice(-MAX_RUNS);
 }
 

@@ -1,16 +1,9 @@
 // Inputs and outputs of the canary decide layer (canary-decide.ts). Schema types come from the API's zod
 // schemas; only the shapes that exist nowhere else are written here.
 import type { V1Deployment } from '@kubernetes/client-node';
-import type {
-  AnalysisRunStatus,
-  AnalysisSpec,
-  CanaryRelease,
-  CanaryReleaseStatus,
-} from '../../api/v1alpha1/index.js';
-import type { PlannedEvent } from '../plan.js';
+import type { AnalysisRunStatus, CanaryRelease, CanaryReleaseStatus } from '../../api/v1alpha1/index.js';
+import type { RolloutPlan } from '../plan.js';
 import type { TrafficMode } from '../traffic/replica-math.js';
-
-export type { PlannedEvent } from '../plan.js';
 
 /** What the reconciler observed for one CanaryRelease this pass. */
 export interface CanaryObserved {
@@ -58,36 +51,7 @@ export interface CanaryTraffic {
   cohortsToCanary: boolean;
 }
 
-/** The measurement the analysis engine should take when `measureNow` is set. */
-export interface AnalysisRequest {
-  /** spec.steps index of the analysis step; -1 for blue-green pre-promotion analysis. */
-  stepIndex: number;
-  /** spec.analysis with the step's count and interval overrides applied. */
-  spec: AnalysisSpec;
-  /** The run to add the measurement to and re-assess; pass the result back as `analysis`. */
-  run: AnalysisRunStatus;
-  /** AgentVersion analysed (canary / preview) and the baseline for relative conditions. */
-  version: string;
-  baselineVersion: string | undefined;
-}
+/** The plan of one pass (rollout/plan.ts): the new status, pods and traffic, events, the tick due now. */
+export type CanaryPlan = RolloutPlan<CanaryReleaseStatus, CanaryTraffic>;
 
-export interface CanaryPlan {
-  /** The full new status to write through the status subresource. */
-  status: CanaryReleaseStatus;
-  traffic: CanaryTraffic;
-  /** Only for transitions: deciding again on this status records none. */
-  events: PlannedEvent[];
-  /** Call again after this long; absent when nothing is in flight. */
-  requeueAfterMs?: number;
-  /** Take one analysis measurement now (then decide again with the updated run). */
-  measureNow: boolean;
-  analysis?: AnalysisRequest;
-}
-
-/** Why a release fails; becomes the event reason and the start of the status message. */
-export type FailureCause =
-  | 'AnalysisFailed'
-  | 'AnalysisError'
-  | 'CrashLoop'
-  | 'ProgressDeadlineExceeded'
-  | 'Aborted';
+export type { FailureCause, PlannedEvent } from '../plan.js';

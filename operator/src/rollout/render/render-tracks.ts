@@ -2,7 +2,7 @@
 // from a decide plan. Pure. HPA and PDB stay with the army reconciler.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Agent, AgentArmySpec, AgentVersion } from '../../api/v1alpha1/index.js';
-import type { BlueGreenPlan, Color } from '../blue-green/types.js';
+import type { BlueGreenTraffic, Color } from '../blue-green/types.js';
 import type { CanaryTraffic } from '../canary/types.js';
 import { type AgentRef, childName, type Track } from '../labels.js';
 import { trackServiceNames } from '../traffic/http-route.js';
@@ -92,7 +92,7 @@ export function renderCanaryChildren(
 /** Blue-green: a Deployment per used color, the active Service and `<army>-<agent>-preview`. */
 export function renderBlueGreenChildren(
   ctx: TrackContext,
-  plan: Pick<BlueGreenPlan, 'colors' | 'services'>,
+  plan: BlueGreenTraffic,
   versions: Partial<Record<Color, ResolvedVersion>>,
 ): KubernetesObject[] {
   const { namespace, ref } = ctx;
