@@ -11,18 +11,20 @@ import { childName, LABEL } from '../../rollout/labels.js';
 import { minimumReplicas, renderPdb } from '../../rollout/render/render-service.js';
 import { type ResolvedVersion, renderBlueGreenChildren } from '../../rollout/render/render-tracks.js';
 import { crashLoop } from '../../rollout/track-health.js';
+import { serviceSelectorRouter } from '../../rollout/traffic/service-selector.js';
 import { releaseDesiredVersion } from '../../rollout/upgrade-guard.js';
 import { type AgentPlan, resolveVersion, type Unresolved, unrenderable } from './agent-plan.js';
 import type { ObservedArmy } from './observed.js';
 
 const COLORS = ['blue', 'green'] as const;
-const isColor = (v: string | undefined): v is Color => v === 'blue' || v === 'green';
 
-/** The color the live active Service `<army>-<agent>` selects, if it exists and selects one. */
+/** The color the live active Service `<army>-<agent>` selects (the Service selector router's status). */
 export function activeServiceColor(obs: ObservedArmy, agent: Agent): Color | undefined {
+  const namespace = obs.army.metadata.namespace ?? 'default';
   const ref = { army: obs.army.metadata.name ?? '', agent: agent.name };
-  const track = obs.children.services.get(childName(ref))?.spec?.selector?.[LABEL.track];
-  return isColor(track) ? track : undefined;
+  const router = serviceSelectorRouter({ namespace, ref, stable: 'blue', canary: 'green' });
+  const weight = router.status(obs.children.services.get(childName(ref)));
+  return weight === undefined ? undefined : weight === 100 ? 'green' : 'blue';
 }
 
 /** What decideBlueGreen needs for this agent, from the army observation. */

@@ -9,6 +9,7 @@ import { childName } from '../../rollout/labels.js';
 import { minimumReplicas, renderPdb } from '../../rollout/render/render-service.js';
 import { type ResolvedVersion, renderCanaryChildren } from '../../rollout/render/render-tracks.js';
 import { rolloutComplete } from '../../rollout/track-health.js';
+import { canaryRouter } from '../../rollout/traffic/canary-router.js';
 import { releaseDesiredVersion } from '../../rollout/upgrade-guard.js';
 import { type AgentPlan, resolveVersion, unrenderable } from './agent-plan.js';
 import type { ObservedArmy } from './observed.js';
@@ -90,10 +91,13 @@ export function planCanaryAgent(obs: ObservedArmy, agent: Agent, base: AgentStat
   };
   const pdb = renderPdb({ namespace, ref, minReplicas: total });
   const objects: KubernetesObject[] = [
-    ...renderCanaryChildren(ctx, traffic, {
-      stable: versions.stable,
-      ...(versions.canary ? { canary: versions.canary } : {}),
-    }),
+    ...renderCanaryChildren(
+      ctx,
+      traffic,
+      { stable: versions.stable, ...(versions.canary ? { canary: versions.canary } : {}) },
+      canaryRouter({ namespace, ref, routing: release.spec.trafficRouting }).setWeights(traffic.weight)
+        .services,
+    ),
     ...(pdb ? [pdb] : []),
   ];
 

@@ -13,7 +13,8 @@ import { coreTypes, type KubeObject, resourcePath } from '../../kube/resource.js
 import { patchStatus, type WriteClient } from '../../kube/writes.js';
 import { decideCanary } from '../../rollout/canary/decide.js';
 import type { CanaryObserved, CanaryPlan } from '../../rollout/canary/types.js';
-import { HTTP_ROUTE_FIELD_MANAGER, renderHttpRouteApply } from '../../rollout/traffic/http-route.js';
+import { canaryRouter } from '../../rollout/traffic/canary-router.js';
+import { HTTP_ROUTE_FIELD_MANAGER } from '../../rollout/traffic/http-route.js';
 import { canaryReleaseType } from '../resource-types.js';
 import { observeRelease, type ReleaseInformers } from './observe.js';
 
@@ -128,15 +129,14 @@ export class CanaryReleaseReconciler implements Reconciler {
     plan: CanaryPlan,
     ctx: ReconcileContext,
   ): Promise<string | undefined> {
-    if (plan.traffic.mode !== 'gatewayAPI') return undefined;
-    const namespace = obs.release.metadata.namespace ?? '';
-    const desired = renderHttpRouteApply({
-      namespace,
+    const { weight, cohortsToCanary } = plan.traffic;
+    const router = canaryRouter({
+      namespace: obs.release.metadata.namespace ?? '',
       ref: obs.release.spec.targetRef,
       routing: obs.release.spec.trafficRouting,
-      weight: plan.traffic.weight,
-      cohortsToCanary: plan.traffic.cohortsToCanary,
     });
+    const desired = (cohortsToCanary ? router.setCohorts(weight) : router.setWeights(weight)).httpRoute;
+    if (!desired) return undefined; // a router that writes no route (replica ratio)
     const path = resourcePath(httpRouteType, desired.metadata.namespace, desired.metadata.name);
     let live: unknown;
     try {

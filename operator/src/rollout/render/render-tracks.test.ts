@@ -2,6 +2,7 @@ import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { Agent, AgentVersion } from '../../api/v1alpha1/index.js';
 import type { CanaryTraffic } from '../canary/types.js';
+import { canaryRouter } from '../traffic/canary-router.js';
 import { renderBlueGreenChildren, renderCanaryChildren, type TrackContext } from './render-tracks.js';
 
 const av = (name: string, version: string) => ({
@@ -39,10 +40,17 @@ const traffic = (over: Partial<CanaryTraffic> = {}): CanaryTraffic => ({
 const byName = (objs: { kind?: string; metadata?: { name?: string } }[]) =>
   objs.map((o) => `${o.kind}/${o.metadata?.name}`);
 const versions = { stable: av('v1', '1.0.0'), canary: av('v2', '1.1.0') };
+/** The Services of the release's router for a traffic mode. */
+const routerServices = (mode: CanaryTraffic['mode'] = 'replicas') =>
+  canaryRouter({
+    namespace: 'team',
+    ref: ctx.ref,
+    routing: mode === 'gatewayAPI' ? { gatewayAPI: { httpRoute: 'orchestrator' } } : {},
+  }).setWeights(10).services;
 
 describe('renderCanaryChildren', () => {
   it('replicas mode: both tracks with their replicas and versions, one Service selecting every track', () => {
-    const objs = renderCanaryChildren(ctx, traffic(), versions);
+    const objs = renderCanaryChildren(ctx, traffic(), versions, routerServices());
     expect(byName(objs)).toEqual([
       'Deployment/support-orchestrator',
       'Deployment/support-orchestrator-canary',
@@ -71,6 +79,7 @@ describe('renderCanaryChildren', () => {
       ctx,
       traffic({ mode: 'gatewayAPI', replicas: { stable: 10, canary: 1 } }),
       versions,
+      routerServices('gatewayAPI'),
     );
     const services = objs.filter((o) => o.kind === 'Service') as V1Service[];
     expect(services.map((s) => [s.metadata?.name, s.spec?.selector?.['agentarmy.dev/track']])).toEqual([
@@ -83,15 +92,15 @@ describe('renderCanaryChildren', () => {
   it('renders no canary Deployment when there is no canary version', () => {
     const t = traffic({ replicas: { stable: 10, canary: 0 } });
     delete t.canaryVersion;
-    expect(byName(renderCanaryChildren(ctx, t, { stable: versions.stable }))).not.toContain(
+    expect(byName(renderCanaryChildren(ctx, t, { stable: versions.stable }, routerServices()))).not.toContain(
       'Deployment/support-orchestrator-canary',
     );
   });
 
   it('refuses a resolved version that is not the one the plan names', () => {
-    expect(() => renderCanaryChildren(ctx, traffic({ stableVersion: 'v0' }), versions)).toThrow(
-      'stable: expected AgentVersion v0, got v1',
-    );
+    expect(() =>
+      renderCanaryChildren(ctx, traffic({ stableVersion: 'v0' }), versions, routerServices()),
+    ).toThrow('stable: expected AgentVersion v0, got v1');
   });
 });
 

@@ -1,14 +1,13 @@
 // The children of a canary or blue-green agent, rendered by the AgentArmy builders for each track/color
 // from a decide plan. Pure. HPA and PDB stay with the army reconciler.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import type { Agent, AgentArmySpec, AgentVersion } from '../../api/v1alpha1/index.js';
-import type { BlueGreenTraffic, Color } from '../blue-green/types.js';
+import { type BlueGreenTraffic, type Color, otherColor } from '../blue-green/types.js';
 import type { CanaryTraffic } from '../canary/types.js';
-import { type AgentRef, childName, type Track } from '../labels.js';
-import { trackServiceNames } from '../traffic/http-route.js';
+import type { AgentRef, Track } from '../labels.js';
+import { serviceSelectorRouter } from '../traffic/service-selector.js';
 import type { VersionConfig } from './render-config.js';
 import { renderDeployment } from './render-deployment.js';
-import { renderService } from './render-service.js';
 
 /** An AgentVersion with its config ConfigMap (written by the AgentVersion controller). */
 export interface ResolvedVersion {
@@ -53,16 +52,16 @@ function track(ctx: TrackContext, t: Track, v: ResolvedVersion, replicas: number
 }
 
 /**
- * Canary: `<army>-<agent>` (stable) and `<army>-<agent>-canary` Deployments. In replicas mode the
- * Service `<army>-<agent>` selects both tracks; in gatewayAPI mode it selects the stable track only (calls
- * that bypass the gateway never hit the canary) and the HTTPRoute targets the per-track Services.
+ * Canary: `<army>-<agent>` (stable) and `<army>-<agent>-canary` Deployments, and the Services of the
+ * release's router (replica ratio: one Service selecting both tracks; Gateway API: the agent's Service on
+ * the stable track plus one per track for the HTTPRoute).
  */
 export function renderCanaryChildren(
   ctx: TrackContext,
   traffic: CanaryTraffic,
   versions: { stable: ResolvedVersion; canary?: ResolvedVersion },
+  services: V1Service[],
 ): KubernetesObject[] {
-  const { namespace, ref } = ctx;
   const objects = track(
     ctx,
     'stable',
@@ -79,14 +78,26 @@ export function renderCanaryChildren(
       ),
     );
   }
-  if (traffic.mode === 'replicas') return [...objects, renderService({ namespace, ref })];
-  const names = trackServiceNames(ref);
-  return [
-    ...objects,
-    renderService({ namespace, ref, track: 'stable' }),
-    renderService({ namespace, ref, name: names.stable, track: 'stable' }),
-    renderService({ namespace, ref, name: names.canary, track: 'canary' }),
-  ];
+  return [...objects, ...services];
+}
+
+/** The Service selector router of a blue-green agent for where its Services point now. */
+export function blueGreenRoutes(
+  ctx: Pick<TrackContext, 'namespace' | 'ref'>,
+  services: BlueGreenTraffic['services'],
+) {
+  const { namespace, ref } = ctx;
+  // In preview: weight 0 from the active color to the preview one; otherwise the switch is done (100).
+  if (services.active !== services.preview) {
+    return serviceSelectorRouter({
+      namespace,
+      ref,
+      stable: services.active,
+      canary: services.preview,
+    }).setWeights(0);
+  }
+  const stable = otherColor(services.active);
+  return serviceSelectorRouter({ namespace, ref, stable, canary: services.active }).setWeights(100);
 }
 
 /** Blue-green: a Deployment per used color, the active Service and `<army>-<agent>-preview`. */
@@ -95,16 +106,11 @@ export function renderBlueGreenChildren(
   plan: BlueGreenTraffic,
   versions: Partial<Record<Color, ResolvedVersion>>,
 ): KubernetesObject[] {
-  const { namespace, ref } = ctx;
   const objects: KubernetesObject[] = [];
   for (const color of ['blue', 'green'] as const) {
     const want = plan.colors[color];
     if (want.version === undefined) continue;
     objects.push(...track(ctx, color, checkVersion(color, versions[color], want.version), want.replicas));
   }
-  return [
-    ...objects,
-    renderService({ namespace, ref, track: plan.services.active }),
-    renderService({ namespace, ref, name: `${childName(ref)}-preview`, track: plan.services.preview }),
-  ];
+  return [...objects, ...blueGreenRoutes(ctx, plan.services).services];
 }
