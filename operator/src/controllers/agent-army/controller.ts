@@ -2,7 +2,7 @@
 // PDBs are owned children (by controller ownerReference; ConfigMaps too, for pruning those of earlier
 // operator versions); an AgentVersion or its config ConfigMap wakes every army of its namespace that
 // names the version (desired or running).
-import type { AgentArmy, AgentVersion } from '../../api/v1alpha1/index.js';
+import type { AgentArmy, AgentVersion, CanaryRelease } from '../../api/v1alpha1/index.js';
 import { type ControllerSpec, ownerRequests } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
 import { specOrMetadataChanged, type UpdatePredicate } from '../../kube/predicates.js';
@@ -121,7 +121,7 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
         // A release's status (weight, step, phase) decides the pods of its target agent.
         informer: informers.releases,
         map: (r) => {
-          const army = (r as { spec?: { targetRef?: { army?: string } } }).spec?.targetRef?.army;
+          const army = (r as Partial<CanaryRelease>).spec?.targetRef.army;
           return army ? [{ namespace: r.metadata?.namespace ?? '', name: army }] : [];
         },
       },
