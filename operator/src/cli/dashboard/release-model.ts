@@ -56,7 +56,7 @@ const ACTIONS: Array<Omit<ActionButton, 'enabled'>> = [
   { action: 'resume', label: 'Resume', description: 'continue after a pause' },
 ];
 
-/** Whether the operator would act on `action` now (mirrors progressive/canary-control.ts). */
+/** Whether the operator would act on `action` now (mirrors rollout/canary/control.ts). */
 export function actionAvailable(release: CanaryRelease, action: ControlAction): boolean {
   const s = release.status;
   if (!s) return false;

@@ -1,5 +1,5 @@
 // The plan for one agent with strategy BlueGreen. All progress lives in the agent's entry of the army's
-// status.agents; decideBlueGreen (progressive/) turns it, the live color Deployments, the active Service's
+// status.agents; decideBlueGreen (rollout/blue-green/) turns it, the live color Deployments, the active Service's
 // selector and the army's status.control into the next state, and this renders the two colors and the two
 // Services from it. Pure: the pre-promotion analysis measurement is taken by the reconciler, which passes
 // the re-assessed run back through ObservedArmy.analyses.

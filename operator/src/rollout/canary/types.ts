@@ -1,4 +1,4 @@
-// Inputs and outputs of the canary decide layer (canary-decide.ts). Schema types come from the API's zod
+// Inputs and outputs of the canary strategy (decide.ts). Schema types come from the API's zod
 // schemas; only the shapes that exist nowhere else are written here.
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { AnalysisRunStatus, CanaryRelease, CanaryReleaseStatus } from '../../api/v1alpha1/index.js';
