@@ -6,7 +6,7 @@
 
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentArmy, AgentStatus as ApiAgentStatus } from '../../operator/src/api/v1alpha1/index.js';
+import type { AgentArmy } from '../../operator/src/api/v1alpha1/index.js';
 import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
 import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
 import { Manager } from '../../operator/src/kube/manager.js';
@@ -19,7 +19,6 @@ const ns = uniqueNamespace('bluegreen');
 let mgr: Manager | undefined;
 let world: DeliveryWorld | undefined;
 
-type AgentStatus = ApiAgentStatus;
 type Army = AgentArmy;
 type Deployment = V1Deployment;
 type Service = V1Service;

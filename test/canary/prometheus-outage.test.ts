@@ -2,7 +2,7 @@
 // measurements turn to Error, and after consecutiveErrorLimit the release does what
 // consecutiveErrorAction says (here Pause: it holds at its weight for a human, with a Warning Event).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisRunStatus, CanaryRelease } from '../../operator/src/api/v1alpha1/index.js';
+import type { CanaryRelease } from '../../operator/src/api/v1alpha1/index.js';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import { agentVersion } from '../army/fixtures.js';
 import { applyManifest, eventually, getObject, kubectlOk, uniqueNamespace } from '../support/cluster.js';
@@ -19,7 +19,6 @@ const ns = uniqueNamespace('prom-outage');
 let mgr: Manager | undefined;
 let world: DeliveryWorld | undefined;
 
-type Run = AnalysisRunStatus;
 type Release = CanaryRelease;
 const release = () => getObject<Release>(ns, 'canaryrelease/orchestrator');
 const apply = applyManifest;

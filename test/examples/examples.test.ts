@@ -32,7 +32,6 @@ type Obj = {
     agents?: { strategy?: { blueGreen?: { prePromotionAnalysis?: Analysis } } }[];
   };
 };
-type Condition = { type: string; status: string; reason: string };
 type Army = AgentArmy;
 type Release = CanaryRelease;
 

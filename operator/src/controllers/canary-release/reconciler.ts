@@ -9,7 +9,7 @@ import { setCondition } from '../../kube/conditions.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../kube/controller.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { isSubset } from '../../kube/json-diff.js';
-import { coreTypes, type KubeObject, resourcePath } from '../../kube/resource.js';
+import { type KubeObject, resourcePath } from '../../kube/resource.js';
 import { patchStatus, type WriteClient } from '../../kube/writes.js';
 import { decideCanary } from '../../rollout/canary/decide.js';
 import type { CanaryObserved, CanaryPlan } from '../../rollout/canary/types.js';
