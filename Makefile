@@ -35,8 +35,9 @@ generate: deps ## Regenerate crds/ and charts/agent-army/crds/ from the zod sche
 generate-check: deps ## Fail when the committed CRD YAML differs from what `make generate` writes
 	npx tsx operator/scripts/generate-crds.ts --check
 
-lint: deps ## Biome lint + format check
+lint: deps ## Biome lint + format check, the operator's import layers (no cycle, rollout/ never imports controllers/)
 	npx biome check .
+	npx tsx operator/scripts/check-layers.ts
 
 typecheck: deps ## tsc --noEmit over every workspace, the tests and the benchmarks
 	npx tsc -p tsconfig.json

@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import type { CanaryRelease } from '../operator/src/api/v1alpha1/index.js';
 import { realArmy, realVersion, serviceUrl, startRealWorld } from '../test/real-node/world.js';
 import { applyManifest, eventually, getObject, kubeConfig, repoRoot } from '../test/support/cluster.js';
 import { canaryRelease } from '../test/support/delivery.js';
@@ -38,14 +39,7 @@ const stats = (xs: number[]) => ({
 });
 const say = (m: string) => process.stderr.write(`[bench rollback] ${m}\n`);
 
-type Release = {
-  status?: {
-    phase?: string;
-    canaryWeight?: number;
-    toVersion?: string;
-    analysisRuns?: { successful: number }[];
-  };
-};
+type Release = CanaryRelease;
 type Slice = { endpoints?: { targetRef?: { name?: string }; conditions?: { ready?: boolean } }[] };
 
 /** Calls `onChange` with every object of a watch until stopped; the time of each event is its arrival. */

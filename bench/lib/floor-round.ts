@@ -17,11 +17,11 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { AgentArmy, AgentVersion } from '../../operator/src/api/v1alpha1/index.js';
 import { safeParseResource } from '../../operator/src/api/v1alpha1/validate.js';
 import { decide } from '../../operator/src/controllers/agent-army/decide.js';
-import { ANNOTATION } from '../../operator/src/controllers/agent-army/labels.js';
 import type { ObservedArmy } from '../../operator/src/controllers/agent-army/observed.js';
 import { desiredConfigMap } from '../../operator/src/controllers/agent-version/decide.js';
 import type { KubeClient } from '../../operator/src/kube/api-client.js';
 import { controllerReference } from '../../operator/src/kube/writes.js';
+import { ANNOTATION } from '../../operator/src/rollout/labels.js';
 import { repoRoot } from '../../test/support/cluster.js';
 import {
   agentVersionManifest,

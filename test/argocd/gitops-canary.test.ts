@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import type { CanaryRelease } from '../../operator/src/api/v1alpha1/index.js';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import { agentVersion } from '../army/fixtures.js';
 import { eventually, getObject, kubeconfigPath, repoRoot, run, uniqueNamespace } from '../support/cluster.js';
@@ -39,9 +40,7 @@ let argo: ArgoCd;
 let world: DeliveryWorld | undefined;
 let mgr: Manager | undefined;
 
-type Release = {
-  status?: { phase?: string; canaryWeight?: number; pauseReason?: string; toVersion?: string };
-};
+type Release = CanaryRelease;
 
 const release = () => getObject<Release>(ns, 'canaryrelease/orchestrator');
 const plugin = (...args: string[]) =>

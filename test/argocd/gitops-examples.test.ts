@@ -6,7 +6,9 @@
 // from Git prunes it and everything it owned, while the other army on the same versions keeps serving.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanaryRelease } from '../../operator/src/api/v1alpha1/index.js';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import { eventually, getObject, kubectl, kubectlOk, uniqueNamespace } from '../support/cluster.js';
 import { startOperatorInProcess } from '../support/delivery.js';
@@ -34,13 +36,12 @@ const RECONCILIATION_S = 5;
 let argo: ArgoCd;
 let mgr: Manager | undefined;
 
-type Meta = { uid: string; generation: number; annotations?: Record<string, string> };
-type Deployment = { metadata: Meta; spec: { replicas: number }; status: { readyReplicas?: number } };
+type Deployment = V1Deployment;
 type Slice = {
   metadata: { labels?: Record<string, string> };
   endpoints?: { conditions?: { ready?: boolean }; targetRef?: { name: string } }[];
 };
-type Release = { status?: { phase?: string; canaryWeight?: number; pauseReason?: string } };
+type Release = CanaryRelease;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const deployment = (namespace: string, name: string) =>
   getObject<Deployment>(namespace, `deployment/${name}`);
@@ -83,8 +84,8 @@ describe('Argo CD syncs the examples from Git', () => {
     // Argo CD manages what is in Git; the operator's children are not in its managed resources.
     expect(example.status?.resources?.map((r) => r.kind)).not.toContain('Deployment');
     const dep = await deployment(ns.example, 'support-orchestrator');
-    expect(dep?.status.readyReplicas).toBe(3);
-    expect(Object.keys(dep?.metadata.annotations ?? {}).filter((k) => k.startsWith('argocd.'))).toEqual([]);
+    expect(dep?.status?.readyReplicas).toBe(3);
+    expect(Object.keys(dep?.metadata?.annotations ?? {}).filter((k) => k.startsWith('argocd.'))).toEqual([]);
   });
 
   it('self-heal on: a hand edit of a Deployment the operator owns is reverted by the operator, Argo CD syncs nothing', async () => {
@@ -95,7 +96,7 @@ describe('Argo CD syncs the examples from Git', () => {
     await kubectlOk(['scale', 'deployment/support-orchestrator', '-n', ns.example, '--replicas=1']);
     await eventually('the operator scales support-orchestrator back to 3', async () => {
       const d = await deployment(ns.example, 'support-orchestrator');
-      return d?.spec.replicas === 3 && d.status.readyReplicas === 3 ? d : undefined;
+      return d?.spec?.replicas === 3 && d.status?.readyReplicas === 3 ? d : undefined;
     });
     // Argo CD compares again on every change of a watched object and every reconciliation period.
     await sleep(2 * RECONCILIATION_S * 1000);
@@ -140,7 +141,7 @@ describe('Argo CD syncs the examples from Git', () => {
     expect(army?.spec.agents[0]?.replicas).toBe(3);
     await eventually('support-orchestrator at 3 ready replicas', async () => {
       const d = await deployment(ns.example, 'support-orchestrator');
-      return d?.spec.replicas === 3 && d.status.readyReplicas === 3 ? d : undefined;
+      return d?.spec?.replicas === 3 && d.status?.readyReplicas === 3 ? d : undefined;
     });
     // The operator's writes after the heal (children, status) start no other sync: no loop.
     await sleep(2 * RECONCILIATION_S * 1000);
@@ -178,7 +179,7 @@ describe('Argo CD prunes an army removed from Git', () => {
       async () => {
         const r = await getObject<Release>(ns.armies, 'canaryrelease/orchestrator');
         const c = await deployment(ns.armies, 'support-canary-orchestrator-canary');
-        return r?.status?.phase === 'Paused' && r.status.canaryWeight === 10 && c?.status.readyReplicas === 1
+        return r?.status?.phase === 'Paused' && r.status.canaryWeight === 10 && c?.status?.readyReplicas === 1
           ? true
           : undefined;
       },
@@ -229,9 +230,9 @@ describe('Argo CD prunes an army removed from Git', () => {
 
     // The other army on the same versions keeps serving its running version, untouched.
     const still = (await deployment(ns.armies, 'support-orchestrator'))!;
-    expect(still.metadata.uid).toBe(other.metadata.uid);
-    expect(still.metadata.generation).toBe(other.metadata.generation);
-    expect(still.status.readyReplicas).toBe(3);
+    expect(still.metadata?.uid).toBe(other.metadata?.uid);
+    expect(still.metadata?.generation).toBe(other.metadata?.generation);
+    expect(still.status?.readyReplicas).toBe(3);
     await kubectlOk(['get', 'configmap/orchestrator-v1.0.0-agent-config', '-n', ns.armies]);
     // Traffic: the Service of support sends to its 3 ready pods, all of the running version; the pruned
     // army's Services have no endpoints left anywhere (none of its canary pods is served).

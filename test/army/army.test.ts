@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import type { AgentArmy } from '../../operator/src/api/v1alpha1/index.js';
 import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
 import {
   agentVersionController,
@@ -31,13 +32,7 @@ type Obj = {
   status?: Record<string, unknown>;
   data?: Record<string, string>;
 };
-type Army = Obj & {
-  status?: {
-    phase?: string;
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-    agents?: { name: string; stableVersion?: string; phase: string; readyReplicas: number }[];
-  };
-};
+type Army = AgentArmy;
 
 async function get<T = Obj>(kind: string, name: string): Promise<T | undefined> {
   const r = await kubectl(['get', kind, name, '-n', ns, '-o', 'json']);

@@ -3,7 +3,10 @@
 // analyses it through PromQL, switches the active Service's selector, keeps the old color for
 // scaleDownDelaySeconds and then scales it to zero; a failing version never receives traffic; manual
 // promote and abort arrive through the army's status subresource.
+
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentArmy } from '../../operator/src/api/v1alpha1/index.js';
 import { agentArmyController } from '../../operator/src/controllers/agent-army/controller.js';
 import { agentVersionController } from '../../operator/src/controllers/agent-version/controller.js';
 import { Manager } from '../../operator/src/kube/manager.js';
@@ -16,35 +19,17 @@ const ns = uniqueNamespace('bluegreen');
 let mgr: Manager | undefined;
 let world: DeliveryWorld | undefined;
 
-type AgentStatus = {
-  phase: string;
-  message?: string;
-  stableVersion?: string;
-  activeColor?: string;
-  previewColor?: string;
-  switchedAt?: string;
-  scaleDownAt?: string;
-  analysisRuns?: { phase: string; measurements: { metric: string; value?: number; result: string }[] }[];
-};
-type Army = {
-  status?: {
-    phase?: string;
-    agents?: AgentStatus[];
-    conditions?: { type: string; status: string; reason: string }[];
-    control?: { id: string };
-    lastControl?: { id: string; action: string; outcome: string };
-  };
-};
-type Deployment = { spec: { replicas: number }; metadata: { labels: Record<string, string> } };
-type Service = { spec: { selector: Record<string, string> } };
+type Army = AgentArmy;
+type Deployment = V1Deployment;
+type Service = V1Service;
 
 const TRACK = 'agentarmy.dev/track';
 const get = <T>(kind: string, name: string) => getObject<T>(ns, `${kind}/${name}`);
 const apply = applyManifest;
 const agentOf = async () => (await get<Army>('agentarmy', 'support'))?.status?.agents?.[0];
-const selects = async (name: string) => (await get<Service>('service', name))?.spec.selector[TRACK];
+const selects = async (name: string) => (await get<Service>('service', name))?.spec?.selector?.[TRACK];
 const replicas = async (color: string) =>
-  (await get<Deployment>('deployment', `support-orchestrator-${color}`))?.spec.replicas;
+  (await get<Deployment>('deployment', `support-orchestrator-${color}`))?.spec?.replicas;
 let prometheusUrl = '';
 const army = (version: string, blueGreen: Record<string, unknown> = {}) => ({
   apiVersion: 'agentarmy.dev/v1alpha1',
@@ -164,7 +149,9 @@ describe('blue-green (real Prometheus)', () => {
     await apply(army('orch-v3'));
     await until('blue preview at 1.2.0', async () => {
       const d = await get<Deployment>('deployment', 'support-orchestrator-blue');
-      return d?.metadata.labels['agentarmy.dev/version'] === '1.2.0' && d.spec.replicas === 2 ? d : undefined;
+      return d?.metadata?.labels?.['agentarmy.dev/version'] === '1.2.0' && d.spec?.replicas === 2
+        ? d
+        : undefined;
     });
     const x = await until('army Degraded', async () => {
       const r = await get<Army>('agentarmy', 'support');

@@ -3,7 +3,10 @@
 // new version, splits pods by weight, measures the canary's error rate through PromQL, rolls a bad version
 // back (weight 0 first, canary scaled to zero, stable untouched, Warning Event with the measured value) and
 // promotes a good one through 10% → 50% → 100%.
+
+import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentArmy, CanaryRelease } from '../../operator/src/api/v1alpha1/index.js';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import { agentVersion } from '../army/fixtures.js';
 import { applyManifest, eventually, getObject, kubectlOk, uniqueNamespace } from '../support/cluster.js';
@@ -20,23 +23,9 @@ const ns = uniqueNamespace('canary');
 let mgr: Manager | undefined;
 let world: DeliveryWorld | undefined;
 
-type Release = {
-  status?: {
-    phase?: string;
-    canaryWeight?: number;
-    toVersion?: string;
-    fromVersion?: string;
-    message?: string;
-    analysisRuns?: {
-      phase: string;
-      measurements: { metric: string; value?: number; result: string; threshold?: string }[];
-    }[];
-  };
-};
-type Army = {
-  status?: { phase?: string; agents?: { stableVersion?: string; phase: string; message?: string }[] };
-};
-type Deployment = { spec: { replicas: number }; metadata: { labels: Record<string, string> } };
+type Release = CanaryRelease;
+type Army = AgentArmy;
+type Deployment = V1Deployment;
 
 const get = <T>(kind: string, name: string) => getObject<T>(ns, `${kind}/${name}`);
 const apply = applyManifest;
@@ -118,7 +107,7 @@ describe('canary release (real Prometheus)', () => {
       },
       { timeoutMs: 60_000 },
     );
-    expect((await get<Deployment>('deployment', 'support-orchestrator'))?.spec.replicas).toBe(4);
+    expect((await get<Deployment>('deployment', 'support-orchestrator'))?.spec?.replicas).toBe(4);
     expect((await get<Release>('canaryrelease', 'orchestrator'))?.status?.phase ?? 'Idle').toBe('Idle');
   });
 
@@ -132,9 +121,9 @@ describe('canary release (real Prometheus)', () => {
     );
     const canary = await eventually('a canary Deployment at 1.1.0', async () => {
       const d = await get<Deployment>('deployment', 'support-orchestrator-canary');
-      return d && d.spec.replicas >= 1 ? d : undefined;
+      return d && (d.spec?.replicas ?? 0) >= 1 ? d : undefined;
     });
-    expect(canary.metadata.labels['agentarmy.dev/version']).toBe('1.1.0');
+    expect(canary.metadata?.labels?.['agentarmy.dev/version']).toBe('1.1.0');
 
     const rolledBack = await releaseUntil('RolledBack', (r) => r.status?.phase === 'RolledBack', weights);
     expect(rolledBack.status?.canaryWeight).toBe(0);
@@ -146,13 +135,13 @@ describe('canary release (real Prometheus)', () => {
     expect(rolledBack.status?.message).toMatch(/AnalysisFailed/);
 
     await eventually('canary scaled to zero', async () =>
-      (await get<Deployment>('deployment', 'support-orchestrator-canary'))?.spec.replicas === 0
+      (await get<Deployment>('deployment', 'support-orchestrator-canary'))?.spec?.replicas === 0
         ? true
         : undefined,
     );
     const stable = (await get<Deployment>('deployment', 'support-orchestrator'))!;
-    expect(stable.metadata.labels['agentarmy.dev/version']).toBe('1.0.0');
-    expect(stable.spec.replicas).toBe(4);
+    expect(stable.metadata?.labels?.['agentarmy.dev/version']).toBe('1.0.0');
+    expect(stable.spec?.replicas).toBe(4);
     const events = JSON.parse(
       await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'reason=RolledBack', '-o', 'json']),
     ) as { items: { type: string; message: string }[] };
@@ -191,8 +180,10 @@ describe('canary release (real Prometheus)', () => {
     );
     expect(a.status?.agents?.[0]?.phase).toBe('Ready');
     expect(
-      (await get<Deployment>('deployment', 'support-orchestrator'))?.metadata.labels['agentarmy.dev/version'],
+      (await get<Deployment>('deployment', 'support-orchestrator'))?.metadata?.labels?.[
+        'agentarmy.dev/version'
+      ],
     ).toBe('1.2.0');
-    expect((await get<Deployment>('deployment', 'support-orchestrator-canary'))?.spec.replicas ?? 0).toBe(0);
+    expect((await get<Deployment>('deployment', 'support-orchestrator-canary'))?.spec?.replicas ?? 0).toBe(0);
   });
 });

@@ -2,6 +2,7 @@
 // measurements turn to Error, and after consecutiveErrorLimit the release does what
 // consecutiveErrorAction says (here Pause: it holds at its weight for a human, with a Warning Event).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanaryRelease } from '../../operator/src/api/v1alpha1/index.js';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import { agentVersion } from '../army/fixtures.js';
 import { applyManifest, eventually, getObject, kubectlOk, uniqueNamespace } from '../support/cluster.js';
@@ -18,10 +19,7 @@ const ns = uniqueNamespace('prom-outage');
 let mgr: Manager | undefined;
 let world: DeliveryWorld | undefined;
 
-type Run = { phase: string; successful: number; errors: number; measurements: { result: string }[] };
-type Release = {
-  status?: { phase?: string; pauseReason?: string; canaryWeight?: number; analysisRuns?: Run[] };
-};
+type Release = CanaryRelease;
 const release = () => getObject<Release>(ns, 'canaryrelease/orchestrator');
 const apply = applyManifest;
 const army = (version: string) => canaryArmy(ns, version);

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanaryRelease } from '../../operator/src/api/v1alpha1/index.js';
 import { KubeClient } from '../../operator/src/kube/api-client.js';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import { agentVersion } from '../army/fixtures.js';
@@ -44,17 +45,7 @@ let browser: Browser | undefined;
 let page: Page | undefined;
 const pageProblems: string[] = [];
 
-type Release = {
-  status?: {
-    phase?: string;
-    pauseReason?: string;
-    currentStepIndex?: number;
-    canaryWeight?: number;
-    control?: { id: string };
-    lastControl?: { id: string; outcome: string };
-    analysisRuns?: { measurements: { metric: string; value?: number }[] }[];
-  };
-};
+type Release = CanaryRelease;
 const getRelease = async () => (await getObject<Release>(ns, 'canaryrelease/orchestrator'))!;
 const releaseUntil = (what: string, pred: (r: Release) => boolean, timeoutMs = 90_000) =>
   eventually(

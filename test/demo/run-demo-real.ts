@@ -4,6 +4,7 @@
 // the agent pods by Kubernetes service discovery, and traffic goes through the agent's Service — so the
 // canary's traffic share at each step is measured, not assumed.
 import { stringify } from 'yaml';
+import type { AgentArmy, CanaryRelease, CanaryReleaseStatus } from '../../operator/src/api/v1alpha1/index.js';
 import { type RealWorld, realArmy, realVersion, serviceUrl, startRealWorld } from '../real-node/world.js';
 import { eventually, kubectlOk } from '../support/cluster.js';
 import { type LoadStats, sharesBetween } from '../support/real-node.js';
@@ -11,19 +12,8 @@ import type { DemoResult } from './run-demo.js';
 
 export const REAL_DEMO_NAMESPACE = 'agent-army-demo';
 const REPLICAS = 10;
-type Release = {
-  status?: {
-    phase?: string;
-    currentStepIndex?: number;
-    stepStartedAt?: string;
-    canaryWeight?: number;
-    message?: string;
-    analysisRuns?: {
-      measurements: { metric: string; value?: number; result: string; sampleSize?: number }[];
-    }[];
-  };
-};
-type Army = { status?: { phase?: string; agents?: { stableVersion?: string; message?: string }[] } };
+type Release = CanaryRelease;
+type Army = AgentArmy;
 
 export interface MeasuredShare {
   version: string;
@@ -119,7 +109,7 @@ export async function runRealDemo(
         async () => {
           const r = await get<Release>('canaryrelease', 'orchestrator');
           const a = await get<Army>('agentarmy', 'support');
-          const s = r.status ?? {};
+          const s: Partial<CanaryReleaseStatus> = r.status ?? {};
           if (weights.at(-1) !== (s.canaryWeight ?? 0)) weights.push(s.canaryWeight ?? 0);
           const pausing = s.currentStepIndex === 1 || s.currentStepIndex === 4;
           if (pausing && s.phase === 'Progressing' && !held && s.stepStartedAt) {

@@ -7,6 +7,7 @@
 // what the operator rendered), the openai SDK, a local OpenAI-compatible upstream, Prometheus, load.
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { AgentArmy, CanaryRelease, CanaryReleaseStatus } from '../../operator/src/api/v1alpha1/index.js';
 import { eventually, kubeconfigPath, kubectlOk, repoRoot } from '../support/cluster.js';
 import { freePort, type ServiceProcess, spawnFakeOpenAI, spawnOperator } from '../support/processes.js';
 import { startPrometheus } from '../support/prometheus.js';
@@ -15,19 +16,8 @@ import { releaseDoc, versionDoc } from './manifests.js';
 import { TrackProcesses } from './track-processes.js';
 
 export const DEMO_NAMESPACE = 'agent-army-demo';
-type Release = {
-  status?: {
-    phase?: string;
-    currentStepIndex?: number;
-    canaryWeight?: number;
-    message?: string;
-    toVersion?: string;
-    analysisRuns?: {
-      measurements: { metric: string; value?: number; result: string; sampleSize?: number }[];
-    }[];
-  };
-};
-type Army = { status?: { phase?: string; agents?: { stableVersion?: string; message?: string }[] } };
+type Release = CanaryRelease;
+type Army = AgentArmy;
 
 export interface DemoResult {
   rollback: { weights: number[]; errorRate?: number; event?: string; stable?: string };
@@ -124,7 +114,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
           for (const c of await tracks.sync()) say(`  runtime: ${c}`);
           const r = await get<Release>('canaryrelease', 'orchestrator');
           const a = await get<Army>('agentarmy', 'support');
-          const s = r.status ?? {};
+          const s: Partial<CanaryReleaseStatus> = r.status ?? {};
           if (weights.at(-1) !== (s.canaryWeight ?? 0)) weights.push(s.canaryWeight ?? 0);
           const m = s.analysisRuns
             ?.at(-1)

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
+import type { AgentArmy, CanaryRelease } from '../../operator/src/api/v1alpha1/index.js';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import {
   cacheDir,
@@ -31,29 +32,8 @@ type Obj = {
     agents?: { strategy?: { blueGreen?: { prePromotionAnalysis?: Analysis } } }[];
   };
 };
-type Condition = { type: string; status: string; reason: string };
-type Army = {
-  status?: {
-    phase?: string;
-    conditions?: Condition[];
-    agents?: {
-      name: string;
-      phase: string;
-      stableVersion?: string;
-      activeColor?: string;
-      message?: string;
-      analysisRuns?: { phase: string }[];
-    }[];
-  };
-};
-type Release = {
-  status?: {
-    phase?: string;
-    canaryWeight?: number;
-    message?: string;
-    analysisRuns?: { phase: string; measurements: { metric: string; result: string }[] }[];
-  };
-};
+type Army = AgentArmy;
+type Release = CanaryRelease;
 
 const EXAMPLES = ['minimal', 'autoscaled', 'bluegreen', 'canary', 'gated', 'cohort', 'noroute'] as const;
 const ns = Object.fromEntries(EXAMPLES.map((e) => [e, uniqueNamespace(`ex-${e}`)])) as Record<

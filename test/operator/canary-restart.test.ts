@@ -3,7 +3,10 @@
 // killed and a fresh one started. All progress lives in status, so the release must go on from where it
 // was: no step completed twice (StepCompleted Events), weights that never go back, the same end state as
 // without kills, and a rollback decided just before a kill carried out exactly once.
+
+import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanaryRelease } from '../../operator/src/api/v1alpha1/index.js';
 import { agentVersion } from '../army/fixtures.js';
 import {
   applyManifest,
@@ -27,10 +30,8 @@ let world: DeliveryWorld | undefined;
 let operator: ServiceProcess | undefined;
 let kills = 0;
 
-type Release = {
-  status?: { phase?: string; currentStepIndex?: number; canaryWeight?: number; analysisRuns?: unknown[] };
-};
-type Deployment = { spec: { replicas: number }; metadata: { labels: Record<string, string> } };
+type Release = CanaryRelease;
+type Deployment = V1Deployment;
 const get = <T>(what: string) => getObject<T>(ns, what);
 const apply = applyManifest;
 const army = (version: string) => canaryArmy(ns, version);
@@ -154,9 +155,9 @@ describe('canary release with the operator SIGKILLed after every transition', ()
     await eventually('stable at 1.1.0 on all pods, canary at zero', async () => {
       const stable = await get<Deployment>('deployment/support-orchestrator');
       const canary = await get<Deployment>('deployment/support-orchestrator-canary');
-      return stable?.metadata.labels['agentarmy.dev/version'] === '1.1.0' &&
-        stable.spec.replicas === 4 &&
-        (canary?.spec.replicas ?? 0) === 0
+      return stable?.metadata?.labels?.['agentarmy.dev/version'] === '1.1.0' &&
+        stable.spec?.replicas === 4 &&
+        (canary?.spec?.replicas ?? 0) === 0
         ? true
         : undefined;
     });
@@ -169,7 +170,7 @@ describe('canary release with the operator SIGKILLed after every transition', ()
     // Killed right after RolledBack was written: the new operator finishes the rollback, once.
     await killAndRestart();
     await eventually('canary scaled to zero after the restart', async () =>
-      (await get<Deployment>('deployment/support-orchestrator-canary'))?.spec.replicas === 0
+      (await get<Deployment>('deployment/support-orchestrator-canary'))?.spec?.replicas === 0
         ? true
         : undefined,
     );
@@ -179,7 +180,7 @@ describe('canary release with the operator SIGKILLed after every transition', ()
     const rolledBack = (await eventMessages('RolledBack')).filter((e) => e.message.includes('orch-v12'));
     expect(rolledBack.map((e) => e.count)).toEqual([1]);
     const stable = await get<Deployment>('deployment/support-orchestrator');
-    expect(stable?.metadata.labels['agentarmy.dev/version']).toBe('1.1.0');
-    expect(stable?.spec.replicas).toBe(4);
+    expect(stable?.metadata?.labels?.['agentarmy.dev/version']).toBe('1.1.0');
+    expect(stable?.spec?.replicas).toBe(4);
   }, 200_000);
 });

@@ -4,6 +4,7 @@
 // kube-proxy spreads requests by the ready pods). The canary's share of the traffic is measured, not
 // assumed; a failing model and a crashing version are rolled back on those measurements.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanaryRelease, CanaryReleaseStatus } from '../../operator/src/api/v1alpha1/index.js';
 import { applyManifest, eventually, getObject, kubectlOk } from '../support/cluster.js';
 import { canaryRelease } from '../support/delivery.js';
 import { type LoadStats, realNodeAvailable, sharesBetween } from '../support/real-node.js';
@@ -12,19 +13,9 @@ import { type RealWorld, realArmy, realVersion, serviceUrl, startRealWorld, wait
 const enabled = realNodeAvailable();
 let w: RealWorld;
 
-type Release = {
-  status?: {
-    phase?: string;
-    canaryWeight?: number;
-    currentStepIndex?: number;
-    stepStartedAt?: string;
-    finishedAt?: string;
-    toVersion?: string;
-    message?: string;
-    analysisRuns?: { phase: string; measurements: { metric: string; value?: number; result: string }[] }[];
-  };
-};
-const release = async () => (await getObject<Release>(w.ns, 'canaryrelease/orchestrator'))?.status ?? {};
+type Release = CanaryRelease;
+const release = async (): Promise<Partial<CanaryReleaseStatus>> =>
+  (await getObject<Release>(w.ns, 'canaryrelease/orchestrator'))?.status ?? {};
 
 const canaryAgent = (version: string) => ({
   name: 'orchestrator',

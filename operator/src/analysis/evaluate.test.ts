@@ -112,7 +112,7 @@ describe('evaluate', () => {
     const m = evaluate(metric, values, now);
     expect(m.result).toBe(result);
     expect(m.metric).toBe(metric.name);
-    expect(m.time).toBe('2026-01-01T00:00:00.000Z');
+    expect(m.time).toBe('2026-01-01T00:00:00Z');
     if (message) expect(m.message).toMatch(message);
   });
 
@@ -126,7 +126,7 @@ describe('evaluate', () => {
       sampleSize: 100,
       query: q,
       message: '0.3 > 0.05',
-      time: '2026-01-01T00:00:00.000Z',
+      time: '2026-01-01T00:00:00Z',
     });
   });
 

@@ -2,6 +2,7 @@
 // of all metrics of a tick into one.
 import type { z } from 'zod';
 import type { Measurement, MeasurementResult, MetricCondition } from '../api/v1alpha1/index.js';
+import { formatTime } from '../kube/conditions.js';
 import type { MetricDefinition } from './builtin.js';
 
 type Condition = z.infer<typeof MetricCondition>;
@@ -105,7 +106,7 @@ export function evaluate(metric: MetricDefinition, values: MetricValues, now: Da
       metric: metric.name,
       result,
       threshold: clip(describeCondition(metric.condition, stableValue), 256),
-      time: now.toISOString(),
+      time: formatTime(now.getTime()),
     };
     if (value !== undefined) m.value = value;
     if (measuredStable !== undefined) m.stableValue = measuredStable;

@@ -3,6 +3,7 @@
 export * from './builtin.js';
 export * from './evaluate.js';
 export * from './measure.js';
+export * from './pipeline.js';
 export * from './prometheus.js';
 export * from './provider.js';
 export * from './run.js';

@@ -55,7 +55,7 @@ describe('takeMeasurement', () => {
       [BUILTIN_METRICS.p95Latency, 'Pass', 0.4],
       [BUILTIN_METRICS.costRatio, 'Pass', 0.011],
     ]);
-    expect(ms.every((m) => m.sampleSize === 240 && m.time === now.toISOString())).toBe(true);
+    expect(ms.every((m) => m.sampleSize === 240 && m.time === '2026-01-01T00:00:00Z')).toBe(true);
     expect(ms[0]?.query).toContain(
       'namespace="team-a", agent="orchestrator", version="1.1.0", track="canary"',
     );

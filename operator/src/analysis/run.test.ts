@@ -8,8 +8,10 @@ import {
 import {
   advanceRun,
   assessRun,
+  currentRun,
   MAX_MEASUREMENTS,
-  nextMeasurementDue,
+  mergeRun,
+  nextTick,
   recordMeasurement,
   startRun,
   withStepOverrides,
@@ -177,22 +179,47 @@ describe('advanceRun', () => {
     expect(one).toMatchObject({ phase: 'Running', version: '1.1.0' });
     expect(one.finishedAt).toBeUndefined();
     const two = advanceRun(one, s, [m('Pass', at(60))], at(60));
-    expect(two).toMatchObject({ phase: 'Successful', finishedAt: at(60).toISOString(), successful: 2 });
+    expect(two).toMatchObject({ phase: 'Successful', finishedAt: '2026-01-01T00:01:00Z', successful: 2 });
     expect(AnalysisRunStatus.safeParse(two).success).toBe(true);
   });
 });
 
-describe('nextMeasurementDue', () => {
+describe('nextTick', () => {
   const s = spec({ interval: '30s' });
-  it.each<[string, MeasurementResult[], number, number | undefined]>([
-    ['first tick is due now', [], 0, 0],
-    ['after a tick at t=0, 10s later', ['Pass'], 10, 20_000],
-    ['overdue is 0', ['Pass'], 45, 0],
-    ['a finished run has nothing due', ['Fail'], 0, undefined],
+  it.each<[string, MeasurementResult[], number, { due: boolean; waitMs: number }]>([
+    ['the first tick is due one interval after the start', [], 10, { due: false, waitMs: 20_000 }],
+    ['the first tick at the interval', [], 30, { due: true, waitMs: 30_000 }],
+    ['after the newest tick (t=1), one interval later', ['Pass', 'Pass'], 20, { due: false, waitMs: 11_000 }],
+    ['overdue is due now', ['Pass'], 45, { due: true, waitMs: 30_000 }],
   ])('%s', (_what, results, nowS, expected) => {
-    const run = runOf(...results);
-    const finished = { ...run, phase: assessRun(run, s).phase };
-    expect(nextMeasurementDue(finished, s, at(nowS))).toBe(expected);
+    expect(nextTick(runOf(...results), s, at(nowS))).toEqual(expected);
+  });
+});
+
+describe('run timestamps', () => {
+  it('are RFC 3339 with second precision, like every status timestamp', () => {
+    const started = startRun({ stepIndex: 0, now: new Date('2026-01-01T00:00:01.789Z') });
+    expect(started.startedAt).toBe('2026-01-01T00:00:01Z');
+    const done = advanceRun(started, spec({ count: 1 }), [m('Pass')], new Date('2026-01-01T00:00:09.5Z'));
+    expect(done.finishedAt).toBe('2026-01-01T00:00:09Z');
+  });
+});
+
+describe('currentRun and mergeRun', () => {
+  it('starts the run of a step when it is missing and merges only a newer copy of the same run', () => {
+    const first = currentRun([], { stepIndex: 1, version: 'v2' }, undefined, t0);
+    expect(first.runs).toHaveLength(1);
+    expect(first.run).toMatchObject({
+      stepIndex: 1,
+      version: 'v2',
+      phase: 'Running',
+      startedAt: '2026-01-01T00:00:00Z',
+    });
+    const newer = recordMeasurement(first.run, [m('Pass')]);
+    expect(currentRun(first.runs, { stepIndex: 1, version: 'v2' }, newer, at(5)).run).toBe(newer);
+    const other = { ...newer, startedAt: '2025-01-01T00:00:00Z' };
+    expect(mergeRun(first.run, other)).toBe(first.run);
+    expect(mergeRun(newer, first.run)).toBe(newer);
   });
 });
 

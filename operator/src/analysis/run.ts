@@ -1,6 +1,9 @@
-// Pure bookkeeping of one analysis run: recording a tick's measurements, deciding the run's phase and
-// when the next tick is due. Counters count ticks (one tick = one measurement of every metric, combined
-// by combineResults); the history keeps every metric's measurement, newest last, bounded.
+// Pure bookkeeping of one analysis run, the same for a canary step and a blue-green pre-promotion run:
+// starting it, merging the engine's newer copy, when the next tick is due, recording a tick's
+// measurements and deciding the run's phase. Counters count ticks (one tick = one measurement of every
+// metric, combined by combineResults); the history keeps every metric's measurement, newest last, bounded.
+// Every timestamp of a run (startedAt, finishedAt, measurement times) is RFC 3339 with second precision,
+// written by `stamp`, as metav1.Time and the conditions are.
 import type {
   AnalysisRunPhase,
   AnalysisRunStatus,
@@ -9,23 +12,32 @@ import type {
   Measurement,
 } from '../api/v1alpha1/index.js';
 import { parseDuration } from '../api/v1alpha1/index.js';
+import { formatTime } from '../kube/conditions.js';
 import { combineResults, formatNumber } from './evaluate.js';
+
+/** The one clock resolution of status timestamps: RFC 3339, seconds. */
+export function stamp(now: Date): string {
+  return formatTime(now.getTime());
+}
 
 /** Measurements kept in a run's status (the schema's bound). */
 export const MAX_MEASUREMENTS = 100;
+/** status.analysisRuns holds at most 20 runs (AnalysisRuns schema); the oldest are dropped. */
+export const MAX_RUNS = 20;
+const FINAL = new Set(['Successful', 'Failed', 'Inconclusive', 'Error']);
 
 export interface RunAssessment {
   phase: AnalysisRunPhase;
   message: string;
 }
 
-/** A fresh run in phase Running. */
+/** A fresh run in phase Running (stepIndex -1: blue-green pre-promotion). */
 export function startRun(opts: { stepIndex: number; version?: string; now: Date }): AnalysisRunStatus {
   return {
     stepIndex: opts.stepIndex,
     ...(opts.version !== undefined ? { version: opts.version } : {}),
     phase: 'Running',
-    startedAt: opts.now.toISOString(),
+    startedAt: stamp(opts.now),
     successful: 0,
     failed: 0,
     inconclusive: 0,
@@ -75,7 +87,6 @@ function lastOf(run: AnalysisRunStatus, result: Measurement['result']): string {
   return `; last: ${m.metric}${value}${threshold}${m.message ? `: ${m.message}` : ''}`;
 }
 
-/** Ticks that count toward `count`: every tick except Error ticks (errors never count toward success). */
 /**
  * Conclusive ticks (Pass or Fail). Inconclusive ticks are tolerated up to inconclusiveLimit but never count
  * toward `count`, so a run cannot become Successful without data: no data is never a Pass.
@@ -137,22 +148,76 @@ export function advanceRun(
     ...recorded,
     phase,
     message: message.slice(0, 1024),
-    ...(phase !== 'Running' ? { finishedAt: now.toISOString() } : {}),
+    ...(phase !== 'Running' ? { finishedAt: stamp(now) } : {}),
   };
 }
 
+/** Ticks taken so far, of any result. */
+export function ticksTaken(run: AnalysisRunStatus): number {
+  return run.successful + run.failed + run.inconclusive + run.errors;
+}
+
+/** The engine's copy of a run replaces the stored one only when it is the same run and not older. */
+export function mergeRun(
+  stored: AnalysisRunStatus,
+  incoming: AnalysisRunStatus | undefined,
+): AnalysisRunStatus {
+  if (!incoming || FINAL.has(stored.phase)) return stored;
+  const same =
+    incoming.stepIndex === stored.stepIndex &&
+    incoming.version === stored.version &&
+    incoming.startedAt === stored.startedAt;
+  return same && ticksTaken(incoming) >= ticksTaken(stored) ? incoming : stored;
+}
+
 /**
- * Milliseconds until the next tick is due (0 = now): the first tick is immediate, then one every
- * `interval` after the newest measurement. Undefined when the run is over.
+ * The run of (stepIndex, version) in `runs` — started at `now` when missing (a new step, or a run that
+ * left status) — with the engine's newer copy merged in. Returns the new list (at most MAX_RUNS) and the
+ * run as stored before the merge (to tell a run that just ended).
  */
-export function nextMeasurementDue(
+export function currentRun(
+  runs: readonly AnalysisRunStatus[] | undefined,
+  key: { stepIndex: number; version: string },
+  incoming: AnalysisRunStatus | undefined,
+  now: Date,
+): { runs: AnalysisRunStatus[]; run: AnalysisRunStatus; stored: AnalysisRunStatus } {
+  let list = [...(runs ?? [])];
+  const find = () => list.findLastIndex((r) => r.stepIndex === key.stepIndex && r.version === key.version);
+  if (find() < 0) list = [...list, startRun({ ...key, now })].slice(-MAX_RUNS);
+  const idx = find();
+  const stored = list[idx] as AnalysisRunStatus;
+  const run = mergeRun(stored, incoming);
+  list[idx] = run;
+  return { runs: list, run, stored };
+}
+
+/** When the next tick of a running run is due: one interval after the newest measurement (or the start). */
+export function measurementDue(run: AnalysisRunStatus, intervalMs: number): number {
+  const times = run.measurements.map((m) => Date.parse(m.time));
+  return Math.max(Date.parse(run.startedAt), ...times) + intervalMs;
+}
+
+/** Whether a tick is due now, and how long to wait for the one after (or for this one). */
+export function nextTick(
   run: AnalysisRunStatus,
   spec: AnalysisSpec,
   now: Date,
-): number | undefined {
-  if (run.phase !== 'Running') return undefined;
-  const last = run.measurements.at(-1);
-  if (!last) return 0;
-  const due = Date.parse(last.time) + parseDuration(spec.interval);
-  return Number.isFinite(due) ? Math.max(0, due - now.getTime()) : 0;
+): { due: boolean; waitMs: number } {
+  const interval = parseDuration(spec.interval);
+  const due = measurementDue(run, interval);
+  const nowMs = now.getTime();
+  return nowMs >= due ? { due: true, waitMs: interval } : { due: false, waitMs: due - nowMs };
+}
+
+/** "error-rate=0.3 (threshold <= 0.05)" for the latest measurement of each metric with that result. */
+export function describeMeasurements(run: AnalysisRunStatus, result: Measurement['result']): string {
+  const latest = new Map<string, AnalysisRunStatus['measurements'][number]>();
+  for (const m of run.measurements) if (m.result === result) latest.set(m.metric, m);
+  const parts = [...latest.values()].map((m) =>
+    result === 'Error'
+      ? `${m.metric}: ${m.message ?? 'provider error'}`
+      : `${m.metric}=${m.value ?? 'no data'} (threshold ${m.threshold ?? 'n/a'})`,
+  );
+  const counts = `${run.successful} passed, ${run.failed} failed, ${run.inconclusive} inconclusive, ${run.errors} errors`;
+  return `${parts.join(', ') || run.message || 'no measurement detail'} [${counts}]`;
 }

@@ -7,7 +7,7 @@ import { coreTypes } from '../kube/index.js';
 import type { Manager } from '../kube/manager.js';
 import type { UpdatePredicate } from '../kube/predicates.js';
 import type { KubeObject } from '../kube/resource.js';
-import { ANNOTATION, LABEL, MANAGER } from './agent-army/labels.js';
+import { ANNOTATION, LABEL, MANAGER } from '../rollout/labels.js';
 
 function slimContainer(cs: V1ContainerStatus): V1ContainerStatus {
   const waiting = cs.state?.waiting;

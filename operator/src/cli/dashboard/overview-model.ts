@@ -1,7 +1,7 @@
 // The overview page's data: every army with its agents and conditions, every release with its step,
 // weight and phase. Pure.
 import type { AgentArmy, CanaryRelease, Condition } from '../../api/v1alpha1/index.js';
-import { describeStep } from '../../progressive/canary-transitions.js';
+import { describeStep } from '../../rollout/canary/transitions.js';
 import type { InvalidObject } from './cluster-state.js';
 
 export interface AgentRow {

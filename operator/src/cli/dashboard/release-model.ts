@@ -2,7 +2,7 @@
 // per analysis metric, the release's Events, the control buttons that make sense in its phase and the
 // operator's answer to the last request. Pure.
 import type { CanaryRelease, ControlAction, ControlResult } from '../../api/v1alpha1/index.js';
-import { describeStep, isActive } from '../../progressive/canary-transitions.js';
+import { describeStep, isActive } from '../../rollout/canary/transitions.js';
 import type { KubeEvent } from './cluster-state.js';
 import { type MetricChart, metricCharts } from './metric-charts.js';
 import { diffHref, type ReleaseRow, releaseRow } from './overview-model.js';
@@ -56,7 +56,7 @@ const ACTIONS: Array<Omit<ActionButton, 'enabled'>> = [
   { action: 'resume', label: 'Resume', description: 'continue after a pause' },
 ];
 
-/** Whether the operator would act on `action` now (mirrors progressive/canary-control.ts). */
+/** Whether the operator would act on `action` now (mirrors rollout/canary/control.ts). */
 export function actionAvailable(release: CanaryRelease, action: ControlAction): boolean {
   const s = release.status;
   if (!s) return false;

@@ -2,15 +2,15 @@
 // PDBs are owned children (by controller ownerReference; ConfigMaps too, for pruning those of earlier
 // operator versions); an AgentVersion or its config ConfigMap wakes every army of its namespace that
 // names the version (desired or running).
-import type { AgentArmy, AgentVersion } from '../../api/v1alpha1/index.js';
+import type { AgentArmy, AgentVersion, CanaryRelease } from '../../api/v1alpha1/index.js';
 import { type ControllerSpec, ownerRequests } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
 import { specOrMetadataChanged, type UpdatePredicate } from '../../kube/predicates.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
 import { StatusEchoes } from '../../kube/status-echoes.js';
+import { ANNOTATION, LABEL, MANAGER } from '../../rollout/labels.js';
 import { agentPodsInformer, podHealthChanged } from '../agent-pods.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
-import { ANNOTATION, LABEL, MANAGER } from './labels.js';
 import { AgentArmyReconciler } from './reconciler.js';
 
 /** How long a child's event waits before it wakes its army (events meanwhile join it). */
@@ -121,7 +121,7 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
         // A release's status (weight, step, phase) decides the pods of its target agent.
         informer: informers.releases,
         map: (r) => {
-          const army = (r as { spec?: { targetRef?: { army?: string } } }).spec?.targetRef?.army;
+          const army = (r as Partial<CanaryRelease>).spec?.targetRef.army;
           return army ? [{ namespace: r.metadata?.namespace ?? '', name: army }] : [];
         },
       },

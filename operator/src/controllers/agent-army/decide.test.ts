@@ -1,10 +1,10 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { CanaryReleaseStatus } from '../../api/v1alpha1/index.js';
-import { release } from '../../progressive/fixtures.test-util.js';
-import { decide, mergeEvents } from './decide.js';
+import { release } from '../../rollout/fixtures.test-util.js';
+import { checkUpgrade } from '../../rollout/upgrade-guard.js';
+import { decide, mergeEvents, phaseFromConditions } from './decide.js';
 import { army, configOf, liveDeployment, observed, version } from './fixtures.test-util.js';
-import { checkUpgrade } from './upgrade-guard.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
 const later = new Date('2026-11-23T11:00:00Z');
@@ -449,5 +449,36 @@ describe('decide for a Canary army during a release', () => {
     const plan = decide(withRelease(releaseIn({ phase: 'Paused', pauseReason: 'Step' }), true), now);
     expect(plan.status.agents?.map((a) => a.phase)).toEqual(['Progressing', 'Progressing']);
     expect(cond(plan, 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingOut' });
+  });
+});
+
+describe('phaseFromConditions', () => {
+  const c = (type: string, status: 'True' | 'False') => ({
+    type,
+    status,
+    reason: 'R',
+    message: '',
+    lastTransitionTime: '2026-01-01T00:00:00Z',
+  });
+  it.each([
+    [
+      'a problem wins over everything',
+      [c('Degraded', 'True'), c('Ready', 'True'), c('Progressing', 'True')],
+      'Degraded',
+    ],
+    ['every agent ready', [c('Degraded', 'False'), c('Ready', 'True'), c('Progressing', 'False')], 'Ready'],
+    [
+      'a rollout in progress',
+      [c('Degraded', 'False'), c('Ready', 'False'), c('Progressing', 'True')],
+      'Progressing',
+    ],
+    [
+      'nothing ready, nothing rolling',
+      [c('Degraded', 'False'), c('Ready', 'False'), c('Progressing', 'False')],
+      'Pending',
+    ],
+    ['no conditions yet', [], 'Pending'],
+  ] as const)('%s → %s', (_what, conditions, phase) => {
+    expect(phaseFromConditions([...conditions])).toBe(phase);
   });
 });

@@ -2,15 +2,11 @@
 // out: children to apply (when they drifted), children to prune, the new status and the events.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AgentArmyStatus, ArmyPhase, Condition, ControlResult } from '../../api/v1alpha1/index.js';
-import { setCondition } from '../../kube/conditions.js';
+import { isConditionTrue, setCondition } from '../../kube/conditions.js';
+import type { PlannedEvent } from '../../rollout/plan.js';
+import { type AgentMeasurement, type AgentPlan, withPodTrouble } from './agent-plan.js';
 import type { ObservedArmy } from './observed.js';
-import {
-  type AgentPlan,
-  type PlannedEvent,
-  type PreviewMeasurement,
-  planAgent,
-  withPodTrouble,
-} from './plan-agent.js';
+import { planAgent } from './plan-agent.js';
 
 export interface ArmyPlan {
   /** Every child the army should have (the reconciler applies those that drifted). */
@@ -22,7 +18,7 @@ export interface ArmyPlan {
   /** Ask to be called again after this long (a rollout in progress), in ms. */
   requeueAfterMs?: number;
   /** Blue-green analysis ticks to take before deciding again (the reconciler measures, then re-decides). */
-  measurements: PreviewMeasurement[];
+  measurements: AgentMeasurement[];
 }
 
 type DesiredCondition = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
@@ -76,10 +72,14 @@ function armyConditions(plans: AgentPlan[]): DesiredCondition[] {
   ];
 }
 
-function phaseOf(plans: AgentPlan[]): ArmyPhase {
-  if (plans.some((p) => p.status.phase === 'Degraded')) return 'Degraded';
-  if (plans.every((p) => p.status.phase === 'Ready')) return 'Ready';
-  if (plans.some((p) => p.status.phase === 'Progressing')) return 'Progressing';
+/**
+ * The army's phase, read from its conditions (as kstatus and Argo Rollouts read a resource's state): a
+ * problem (Degraded) first, then Ready, then a rollout in progress; otherwise its agents are pending.
+ */
+export function phaseFromConditions(conditions: readonly Condition[] | undefined): ArmyPhase {
+  if (isConditionTrue(conditions, 'Degraded')) return 'Degraded';
+  if (isConditionTrue(conditions, 'Ready')) return 'Ready';
+  if (isConditionTrue(conditions, 'Progressing')) return 'Progressing';
   return 'Pending';
 }
 
@@ -126,7 +126,7 @@ export function decide(obs: ObservedArmy, now: Date): ArmyPlan {
   const status: AgentArmyStatus = {
     ...army.status,
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    phase: phaseOf(plans),
+    phase: phaseFromConditions(conditions),
     ready: `${ready}/${plans.length}`,
     conditions,
     agents: plans.map((p) => p.status),

@@ -1,26 +1,12 @@
 // Fixtures for the AgentArmy controller's unit tests, parsed through the real zod schemas so defaults
 // apply exactly as they do for objects read from the cluster.
 import type { V1Deployment } from '@kubernetes/client-node';
-import { AgentArmy, AgentVersion } from '../../api/v1alpha1/index.js';
-import { ANNOTATION } from './labels.js';
+import { AgentArmy, type AgentVersion } from '../../api/v1alpha1/index.js';
+import { configOf } from '../../rollout/fixtures.test-util.js';
+import { ANNOTATION } from '../../rollout/labels.js';
 import type { ObservedArmy } from './observed.js';
-import { renderAgentConfig, type VersionConfig, versionConfigName } from './render-config.js';
 
-export function version(name: string, version: string, extra: Record<string, unknown> = {}): AgentVersion {
-  return AgentVersion.parse({
-    apiVersion: 'agentarmy.dev/v1alpha1',
-    kind: 'AgentVersion',
-    metadata: { name, namespace: 'team' },
-    spec: {
-      agent: 'orchestrator',
-      version,
-      image: `example.invalid/agent-runtime:${version}`,
-      model: { name: 'gpt-4o-mini', apiKeySecretRef: { name: 'llm', key: 'api-key' } },
-      systemPrompt: 'You are helpful.',
-      ...extra,
-    },
-  });
-}
+export { configOf, version } from '../../rollout/fixtures.test-util.js';
 
 export function army(agents: Record<string, unknown>[], status?: Record<string, unknown>): AgentArmy {
   return AgentArmy.parse({
@@ -53,14 +39,6 @@ export function liveDeployment(
       readyReplicas: ready,
       availableReplicas: ready,
     },
-  };
-}
-
-/** The config a version's ConfigMap holds once the AgentVersion controller wrote it (inline prompt). */
-export function configOf(av: AgentVersion): VersionConfig {
-  return {
-    name: versionConfigName(av.metadata.name ?? ''),
-    hash: renderAgentConfig(av, av.spec.systemPrompt).hash,
   };
 }
 

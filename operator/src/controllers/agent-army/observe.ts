@@ -4,10 +4,14 @@ import type { AgentArmy, AgentVersion, CanaryRelease } from '../../api/v1alpha1/
 import type { Informer } from '../../kube/informer.js';
 import type { KubeObject } from '../../kube/resource.js';
 import { ownerUidIndex } from '../../kube/store.js';
+import { LABEL } from '../../rollout/labels.js';
+import {
+  cachedVersionConfig,
+  type VersionConfig,
+  versionConfigName,
+} from '../../rollout/render/render-config.js';
 import { parseCachedArmy, parseCachedRelease, parseCachedVersion } from '../cached-parse.js';
-import { LABEL } from './labels.js';
 import type { ObservedArmy, ObservedChildren } from './observed.js';
-import { cachedVersionConfig, type VersionConfig, versionConfigName } from './render-config.js';
 
 export interface ArmyInformers {
   armies: Informer<KubeObject>;

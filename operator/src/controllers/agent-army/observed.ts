@@ -10,7 +10,7 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { AgentArmy, AgentVersion, AnalysisRunStatus, CanaryRelease } from '../../api/v1alpha1/index.js';
-import type { VersionConfig } from './render-config.js';
+import type { VersionConfig } from '../../rollout/render/render-config.js';
 
 export interface ObservedChildren {
   deployments: ReadonlyMap<string, V1Deployment>;

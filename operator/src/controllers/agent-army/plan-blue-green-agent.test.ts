@@ -1,7 +1,7 @@
 import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { AgentStatus, AnalysisRunStatus } from '../../api/v1alpha1/index.js';
-import { ANALYSIS, at, iso, measurement } from '../../progressive/fixtures.test-util.js';
+import { ANALYSIS, at, iso, measurement } from '../../rollout/fixtures.test-util.js';
 import { decide } from './decide.js';
 import { army, liveDeployment, observed, version } from './fixtures.test-util.js';
 import type { ObservedArmy } from './observed.js';
@@ -194,7 +194,10 @@ describe('planBlueGreenAgent: control, analysis and problems', () => {
   it('asks to measure the preview color against the active color when a measurement is due', () => {
     const { plan, summary } = analysed();
     expect(plan.measurements).toEqual([
-      expect.objectContaining({ agent: 'orchestrator', subjectTrack: 'green', baselineTrack: 'blue' }),
+      expect.objectContaining({
+        agent: 'orchestrator',
+        request: expect.objectContaining({ subjectTrack: 'green', baselineTrack: 'blue' }),
+      }),
     ]);
     expect(plan.measurements[0]?.request).toMatchObject({ version: 'orch-v2', baselineVersion: 'orch-v1' });
     expect(summary.active).toBe('blue');

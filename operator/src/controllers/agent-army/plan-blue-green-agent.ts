@@ -1,28 +1,30 @@
 // The plan for one agent with strategy BlueGreen. All progress lives in the agent's entry of the army's
-// status.agents; decideBlueGreen (progressive/) turns it, the live color Deployments, the active Service's
+// status.agents; decideBlueGreen (rollout/blue-green/) turns it, the live color Deployments, the active Service's
 // selector and the army's status.control into the next state, and this renders the two colors and the two
 // Services from it. Pure: the pre-promotion analysis measurement is taken by the reconciler, which passes
 // the re-assessed run back through ObservedArmy.analyses.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Agent, AgentStatus } from '../../api/v1alpha1/index.js';
-import { decideBlueGreen } from '../../progressive/blue-green-decide.js';
-import type { BlueGreenObserved, Color } from '../../progressive/blue-green-types.js';
-import { type ResolvedVersion, renderBlueGreenChildren } from '../../progressive/render-tracks.js';
-import { crashLoop } from '../../progressive/track-health.js';
-import { childName, LABEL } from './labels.js';
+import { decideBlueGreen } from '../../rollout/blue-green/decide.js';
+import type { BlueGreenObserved, Color } from '../../rollout/blue-green/types.js';
+import { childName, LABEL } from '../../rollout/labels.js';
+import { minimumReplicas, renderPdb } from '../../rollout/render/render-service.js';
+import { type ResolvedVersion, renderBlueGreenChildren } from '../../rollout/render/render-tracks.js';
+import { crashLoop } from '../../rollout/track-health.js';
+import { serviceSelectorRouter } from '../../rollout/traffic/service-selector.js';
+import { releaseDesiredVersion } from '../../rollout/upgrade-guard.js';
+import { type AgentPlan, resolveVersion, type Unresolved, unrenderable } from './agent-plan.js';
 import type { ObservedArmy } from './observed.js';
-import { type AgentPlan, resolveVersion, type Unresolved, unrenderable } from './plan-agent.js';
-import { minimumReplicas, renderPdb } from './render-service.js';
-import { releaseDesiredVersion } from './upgrade-guard.js';
 
 const COLORS = ['blue', 'green'] as const;
-const isColor = (v: string | undefined): v is Color => v === 'blue' || v === 'green';
 
-/** The color the live active Service `<army>-<agent>` selects, if it exists and selects one. */
+/** The color the live active Service `<army>-<agent>` selects (the Service selector router's status). */
 export function activeServiceColor(obs: ObservedArmy, agent: Agent): Color | undefined {
+  const namespace = obs.army.metadata.namespace ?? 'default';
   const ref = { army: obs.army.metadata.name ?? '', agent: agent.name };
-  const track = obs.children.services.get(childName(ref))?.spec?.selector?.[LABEL.track];
-  return isColor(track) ? track : undefined;
+  const router = serviceSelectorRouter({ namespace, ref, stable: 'blue', canary: 'green' });
+  const weight = router.status(obs.children.services.get(childName(ref)));
+  return weight === undefined ? undefined : weight === 100 ? 'green' : 'blue';
 }
 
 /** What decideBlueGreen needs for this agent, from the army observation. */
@@ -76,7 +78,7 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
   const plan = decideBlueGreen(blueGreenObserved(obs, agent, guard.name), now);
   const versions: Partial<Record<Color, ResolvedVersion>> = {};
   for (const c of COLORS) {
-    const name = plan.colors[c].version;
+    const name = plan.traffic.colors[c].version;
     if (name === undefined) continue;
     const r = resolveVersion(obs, agent, name);
     if (!('resolved' in r)) return unresolved(r);
@@ -91,7 +93,7 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
   };
   const pdb = renderPdb({ namespace, ref, minReplicas: minimumReplicas(agent.replicas, agent.autoscaling) });
   const objects: KubernetesObject[] = [
-    ...renderBlueGreenChildren(ctx, plan, versions),
+    ...renderBlueGreenChildren(ctx, plan.traffic, versions),
     ...(pdb ? [pdb] : []),
   ];
   const problem = guard.blocked
@@ -100,7 +102,6 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
   const status: AgentStatus = problem
     ? { ...plan.status, phase: 'Degraded', message: problem.message }
     : plan.status;
-  const preview = plan.status.previewColor;
   return {
     status,
     objects,
@@ -109,15 +110,6 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
     events: plan.events,
     ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}),
     ...(plan.lastControl ? { lastControl: plan.lastControl } : {}),
-    ...(plan.measureNow && plan.analysis && isColor(preview) && plan.status.activeColor
-      ? {
-          measure: {
-            agent: agent.name,
-            request: plan.analysis,
-            subjectTrack: preview,
-            baselineTrack: plan.status.activeColor,
-          },
-        }
-      : {}),
+    ...(plan.measurement ? { measure: { agent: agent.name, request: plan.measurement } } : {}),
   };
 }

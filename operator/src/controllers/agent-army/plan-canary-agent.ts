@@ -3,14 +3,16 @@
 // stays the only writer of the agent's Deployments. Pure.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Agent, AgentStatus, CanaryRelease } from '../../api/v1alpha1/index.js';
-import { canaryTraffic } from '../../progressive/canary-outcome.js';
-import { isActive } from '../../progressive/canary-transitions.js';
-import { type ResolvedVersion, renderCanaryChildren } from '../../progressive/render-tracks.js';
-import { childName } from './labels.js';
+import { canaryTraffic } from '../../rollout/canary/outcome.js';
+import { isActive } from '../../rollout/canary/transitions.js';
+import { childName } from '../../rollout/labels.js';
+import { minimumReplicas, renderPdb } from '../../rollout/render/render-service.js';
+import { type ResolvedVersion, renderCanaryChildren } from '../../rollout/render/render-tracks.js';
+import { rolloutComplete } from '../../rollout/track-health.js';
+import { canaryRouter } from '../../rollout/traffic/canary-router.js';
+import { releaseDesiredVersion } from '../../rollout/upgrade-guard.js';
+import { type AgentPlan, resolveVersion, unrenderable } from './agent-plan.js';
 import type { ObservedArmy } from './observed.js';
-import { type AgentPlan, resolveVersion, rolloutComplete, unrenderable } from './plan-agent.js';
-import { minimumReplicas, renderPdb } from './render-service.js';
-import { releaseDesiredVersion } from './upgrade-guard.js';
 
 /** The agent's CanaryRelease, or why it cannot be used. */
 export function findRelease(
@@ -89,10 +91,13 @@ export function planCanaryAgent(obs: ObservedArmy, agent: Agent, base: AgentStat
   };
   const pdb = renderPdb({ namespace, ref, minReplicas: total });
   const objects: KubernetesObject[] = [
-    ...renderCanaryChildren(ctx, traffic, {
-      stable: versions.stable,
-      ...(versions.canary ? { canary: versions.canary } : {}),
-    }),
+    ...renderCanaryChildren(
+      ctx,
+      traffic,
+      { stable: versions.stable, ...(versions.canary ? { canary: versions.canary } : {}) },
+      canaryRouter({ namespace, ref, routing: release.spec.trafficRouting }).setWeights(traffic.weight)
+        .services,
+    ),
     ...(pdb ? [pdb] : []),
   ];
 

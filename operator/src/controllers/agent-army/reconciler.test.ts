@@ -10,11 +10,11 @@ import type { Informer } from '../../kube/informer.js';
 import type { KubeObject } from '../../kube/resource.js';
 import { StatusEchoes } from '../../kube/status-echoes.js';
 import { byOwnerUid, ownerUidIndex, Store } from '../../kube/store.js';
+import { renderAgentConfig, renderVersionConfigMap } from '../../rollout/render/render-config.js';
 import { decide } from './decide.js';
 import { army, liveDeployment, version } from './fixtures.test-util.js';
 import { type ArmyInformers, observeArmy } from './observe.js';
 import { AgentArmyReconciler, isFixpoint } from './reconciler.js';
-import { renderAgentConfig, renderVersionConfigMap } from './render-config.js';
 
 function informer(objects: KubeObject[] = []): Informer<KubeObject> {
   const store = new Store<KubeObject>({ [ownerUidIndex]: byOwnerUid });

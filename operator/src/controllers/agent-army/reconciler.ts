@@ -17,12 +17,12 @@ import {
   prune,
   type WriteClient,
 } from '../../kube/writes.js';
+import { LABEL } from '../../rollout/labels.js';
 import { agentArmyType } from '../resource-types.js';
 import { type ArmyPlan, decide } from './decide.js';
-import { LABEL } from './labels.js';
+import { measureAgents } from './measure-agents.js';
 import { type ArmyInformers, observeArmy } from './observe.js';
 import type { ObservedArmy, ObservedChildren } from './observed.js';
-import { measurePreviews } from './preview-analysis.js';
 
 type ChildKind = keyof ObservedChildren;
 // ConfigMaps are no longer rendered per army (each AgentVersion has its own, written by its controller);
@@ -91,7 +91,7 @@ export class AgentArmyReconciler implements Reconciler {
     let observed = obs.observed;
     let plan = decide(observed, now);
     if (plan.measurements.length > 0) {
-      const analyses = await measurePreviews(client, observed, plan.measurements, ctx, now);
+      const analyses = await measureAgents(client, observed, plan.measurements, ctx, now);
       observed = { ...observed, analyses };
       plan = decide(observed, now);
     }

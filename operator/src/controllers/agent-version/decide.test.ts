@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { renderAgentFile } from '../../rollout/render/render-config.js';
 import { army, version } from '../agent-army/fixtures.test-util.js';
-import { renderAgentFile } from '../agent-army/render-config.js';
 import {
   decideVersionStatus,
   desiredConfigMap,

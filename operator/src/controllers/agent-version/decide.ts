@@ -4,7 +4,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { AgentVersion, AgentVersionStatus } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
-import { renderAgentConfig, renderVersionConfigMap } from '../agent-army/render-config.js';
+import { renderAgentConfig, renderVersionConfigMap } from '../../rollout/render/render-config.js';
 
 export interface ObservedVersion {
   version: AgentVersion;

@@ -2,21 +2,20 @@
 // desired version starts a release), and on the agent's Deployments and canary pods (readiness, crash
 // loops), each mapped to the releases that target that army and agent.
 import { Counter, Gauge } from 'prom-client';
+import type { CanaryRelease } from '../../api/v1alpha1/index.js';
 import type { ControllerSpec } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
+import { LABEL, MANAGER } from '../../rollout/labels.js';
 import { versionInputChanged } from '../agent-army/controller.js';
-import { LABEL, MANAGER } from '../agent-army/labels.js';
 import { agentPodsInformer, podHealthChanged } from '../agent-pods.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
 import { CanaryReleaseReconciler, type ReleaseMetrics } from './reconciler.js';
 
-type Target = { spec?: { targetRef?: { army?: string; agent?: string } } };
-
 function releasesFor(releases: KubeObject[], army: string, agent?: string) {
   return releases
     .filter((r) => {
-      const t = (r as Target).spec?.targetRef;
+      const t = (r as Partial<CanaryRelease>).spec?.targetRef;
       return t?.army === army && (agent === undefined || t.agent === agent);
     })
     .map((r) => ({ namespace: r.metadata?.namespace ?? '', name: r.metadata?.name ?? '' }));

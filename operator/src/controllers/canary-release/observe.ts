@@ -3,12 +3,11 @@
 import type { AgentArmy, CanaryRelease } from '../../api/v1alpha1/index.js';
 import type { Informer } from '../../kube/informer.js';
 import type { KubeObject } from '../../kube/resource.js';
-import type { CanaryObserved } from '../../progressive/canary-types.js';
-import { crashLoop } from '../../progressive/track-health.js';
-import { childName } from '../agent-army/labels.js';
-import { rolloutComplete, runningVersionName } from '../agent-army/plan-agent.js';
-import { minimumReplicas } from '../agent-army/render-service.js';
-import { releaseDesiredVersion } from '../agent-army/upgrade-guard.js';
+import type { CanaryObserved } from '../../rollout/canary/types.js';
+import { childName } from '../../rollout/labels.js';
+import { minimumReplicas } from '../../rollout/render/render-service.js';
+import { crashLoop, rolloutComplete, runningVersionName } from '../../rollout/track-health.js';
+import { releaseDesiredVersion } from '../../rollout/upgrade-guard.js';
 import { agentPods } from '../agent-pods.js';
 import { parseCachedArmy, parseCachedRelease, parseCachedVersion } from '../cached-parse.js';
 

@@ -2,18 +2,19 @@
 // and decide again with it → weight the HTTPRoute (gatewayAPI mode) → patch status once → events. Pods are
 // the AgentArmy controller's: it reads this release's status and renders the tracks from it.
 import type { Counter, Gauge } from 'prom-client';
-import { advanceRun, prometheusProviderFromSpec, takeMeasurement } from '../../analysis/index.js';
+import { type MeasurementRequest, measure } from '../../analysis/index.js';
 import { type CanaryReleaseStatus, ConditionType } from '../../api/v1alpha1/index.js';
 import { isApiError } from '../../kube/api-client.js';
 import { setCondition } from '../../kube/conditions.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../kube/controller.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { isSubset } from '../../kube/json-diff.js';
-import { coreTypes, type KubeObject, resourcePath } from '../../kube/resource.js';
+import { type KubeObject, resourcePath } from '../../kube/resource.js';
 import { patchStatus, type WriteClient } from '../../kube/writes.js';
-import { decideCanary } from '../../progressive/canary-decide.js';
-import type { CanaryObserved, CanaryPlan } from '../../progressive/canary-types.js';
-import { HTTP_ROUTE_FIELD_MANAGER, renderHttpRouteApply } from '../../progressive/http-route.js';
+import { decideCanary } from '../../rollout/canary/decide.js';
+import type { CanaryObserved, CanaryPlan } from '../../rollout/canary/types.js';
+import { canaryRouter } from '../../rollout/traffic/canary-router.js';
+import { HTTP_ROUTE_FIELD_MANAGER } from '../../rollout/traffic/http-route.js';
 import { canaryReleaseType } from '../resource-types.js';
 import { observeRelease, type ReleaseInformers } from './observe.js';
 
@@ -56,7 +57,7 @@ export class CanaryReleaseReconciler implements Reconciler {
     }
 
     let plan = decideCanary(o.obs, now);
-    if (plan.measureNow && plan.analysis) plan = await this.measureAndDecide(o.obs, plan, o.semver, ctx, now);
+    if (plan.measurement) plan = await this.measureAndDecide(o.obs, plan.measurement, o.semver, ctx, now);
     if (ctx.signal.aborted) return {};
     const routeProblem = await this.weightRoute(o.obs, plan, ctx);
     if (routeProblem) {
@@ -83,55 +84,24 @@ export class CanaryReleaseReconciler implements Reconciler {
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
   }
 
-  /** One analysis tick: query Prometheus for the canary (and stable baseline), then decide with the result. */
+  /** One analysis tick through the measurement pipeline, then decide again with the re-assessed run. */
   private async measureAndDecide(
     obs: CanaryObserved,
-    plan: CanaryPlan,
+    req: MeasurementRequest,
     semver: (avName: string | undefined) => string | undefined,
     ctx: ReconcileContext,
     now: Date,
   ): Promise<CanaryPlan> {
-    const req = plan.analysis!;
-    const spec = req.spec;
-    const token = spec.provider.prometheus.authSecretRef
-      ? await this.secretValue(obs.release.metadata.namespace ?? '', spec.provider.prometheus.authSecretRef)
-      : undefined;
-    const provider = prometheusProviderFromSpec(spec.provider.prometheus, token);
-    const { agent } = obs.release.spec.targetRef;
-    const subject = {
+    const tick = await measure(req, {
+      client: this.deps.client,
       namespace: obs.release.metadata.namespace ?? '',
-      agent,
-      canary: { version: semver(req.version) ?? req.version, track: 'canary' },
-      stable: { version: semver(req.baselineVersion) ?? req.baselineVersion ?? '', track: 'stable' },
-    };
-    const measurements = await takeMeasurement(spec, subject, provider, now, { signal: ctx.signal });
-    const run = advanceRun(req.run, spec, measurements, now);
-    ctx.log.info(
-      {
-        step: req.stepIndex,
-        results: measurements.map((m) => `${m.metric}=${m.value ?? '-'} ${m.result}`),
-        run: run.phase,
-      },
-      'analysis measurement',
-    );
-    return decideCanary({ ...obs, analysis: run }, now);
-  }
-
-  private async secretValue(
-    namespace: string,
-    ref: { name: string; key: string },
-  ): Promise<string | undefined> {
-    try {
-      const s = await this.deps.client.request<{ data?: Record<string, string> }>({
-        method: 'GET',
-        path: resourcePath(coreTypes.secret, namespace, ref.name),
-      });
-      const b64 = s.data?.[ref.key];
-      return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8').trim();
-    } catch (err) {
-      if (isApiError(err, 404)) return undefined;
-      throw err;
-    }
+      agent: obs.release.spec.targetRef.agent,
+      versionLabel: (name) => semver(name) ?? name ?? '',
+      signal: ctx.signal,
+      now,
+    });
+    ctx.log.info({ step: req.stepIndex, results: tick.results, run: tick.run.phase }, 'analysis measurement');
+    return decideCanary({ ...obs, analysis: tick.run }, now);
   }
 
   /** Ready=False with `reason`, the message in status, and a Warning Event when the status changed. */
@@ -159,15 +129,14 @@ export class CanaryReleaseReconciler implements Reconciler {
     plan: CanaryPlan,
     ctx: ReconcileContext,
   ): Promise<string | undefined> {
-    if (plan.traffic.mode !== 'gatewayAPI') return undefined;
-    const namespace = obs.release.metadata.namespace ?? '';
-    const desired = renderHttpRouteApply({
-      namespace,
+    const { weight, cohortsToCanary } = plan.traffic;
+    const router = canaryRouter({
+      namespace: obs.release.metadata.namespace ?? '',
       ref: obs.release.spec.targetRef,
       routing: obs.release.spec.trafficRouting,
-      weight: plan.traffic.weight,
-      cohortsToCanary: plan.traffic.cohortsToCanary,
     });
+    const desired = (cohortsToCanary ? router.setCohorts(weight) : router.setWeights(weight)).httpRoute;
+    if (!desired) return undefined; // a router that writes no route (replica ratio)
     const path = resourcePath(httpRouteType, desired.metadata.namespace, desired.metadata.name);
     let live: unknown;
     try {

@@ -1,0 +1,126 @@
+// What a canary status means for pods, traffic and conditions. Pure functions of the spec, the status and
+// the observation, so deciding again on the same status yields the same outcome.
+import type { CanaryReleaseSpec, CanaryReleaseStatus, Condition } from '../../api/v1alpha1/index.js';
+import { setCondition } from '../../kube/conditions.js';
+import { readyPods, trackReady } from '../track-health.js';
+import { type ReplicaSplit, type TrafficMode, trackReplicas } from '../traffic/replica-math.js';
+import { isActive } from './transitions.js';
+import type { CanaryObserved, CanaryTraffic } from './types.js';
+
+export const CANARY_READY = 'CanaryReady';
+
+export function trafficMode(spec: CanaryReleaseSpec): TrafficMode {
+  return spec.trafficRouting.gatewayAPI ? 'gatewayAPI' : 'replicas';
+}
+
+/** The release is past its last step: the stable track rolls to the new version. */
+export function isPromoting(spec: CanaryReleaseSpec, s: CanaryReleaseStatus): boolean {
+  return isActive(s) && (s.currentStepIndex ?? 0) >= spec.steps.length;
+}
+
+/** Pods per track for a status. Outside a release the canary has none. */
+export function desiredSplit(spec: CanaryReleaseSpec, s: CanaryReleaseStatus, total: number): ReplicaSplit {
+  if (!isActive(s)) return { stable: total, canary: 0, effectiveWeight: 0 };
+  const cohorts = (spec.trafficRouting.cohorts?.length ?? 0) > 0 ? 1 : 0;
+  const split = trackReplicas(trafficMode(spec), total, s.canaryWeight, cohorts);
+  if (!isPromoting(spec, s)) return split;
+  // Promoting: the stable track comes up at full size on the new version before the canary goes.
+  const all = total + split.canary;
+  const eff =
+    all === 0
+      ? 0
+      : trafficMode(spec) === 'replicas'
+        ? Math.round((split.canary / all) * 10_000) / 100
+        : split.effectiveWeight;
+  return { stable: total, canary: split.canary, effectiveWeight: eff };
+}
+
+/** The canary runs toVersion on the pods its current weight needs, all available. */
+export function canaryReady(obs: CanaryObserved, s: CanaryReleaseStatus): boolean {
+  const to = s.toVersion;
+  return (
+    to !== undefined &&
+    trackReady(obs.canary.deployment, to, desiredSplit(obs.release.spec, s, obs.totalReplicas).canary)
+  );
+}
+
+export function canaryTraffic(obs: CanaryObserved, s: CanaryReleaseStatus): CanaryTraffic {
+  const spec = obs.release.spec;
+  const mode = trafficMode(spec);
+  const split = desiredSplit(spec, s, obs.totalReplicas);
+  const active = isActive(s);
+  let stableVersion: string;
+  if (active) stableVersion = (isPromoting(spec, s) ? s.toVersion : s.fromVersion) ?? obs.desiredVersion;
+  else if (s.phase === 'Promoted') stableVersion = s.toVersion ?? obs.desiredVersion;
+  else if (s.phase === 'RolledBack') stableVersion = s.fromVersion ?? obs.desiredVersion;
+  else stableVersion = obs.stableVersion ?? obs.desiredVersion;
+  return {
+    mode,
+    stableVersion,
+    ...(s.toVersion !== undefined ? { canaryVersion: s.toVersion } : {}),
+    weight: active ? s.canaryWeight : 0,
+    effectiveWeight: split.effectiveWeight,
+    replicas: { stable: split.stable, canary: split.canary },
+    cohortsToCanary:
+      mode === 'gatewayAPI' && active && split.canary > 0 && (spec.trafficRouting.cohorts?.length ?? 0) > 0,
+  };
+}
+
+type Desired = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+
+function phaseConditions(spec: CanaryReleaseSpec, s: CanaryReleaseStatus): Desired[] {
+  const message = s.message ?? s.phase;
+  const settled = s.phase === 'Idle' || s.phase === 'Promoted' || s.phase === 'RolledBack';
+  const progressing: Desired =
+    s.phase === 'Progressing'
+      ? {
+          type: 'Progressing',
+          status: 'True',
+          reason: isPromoting(spec, s) ? 'Promoting' : 'StepRunning',
+          message,
+        }
+      : s.phase === 'Paused'
+        ? { type: 'Progressing', status: 'Unknown', reason: 'Paused', message }
+        : {
+            type: 'Progressing',
+            status: 'False',
+            reason: s.phase === 'Idle' ? 'NoRelease' : s.phase,
+            message,
+          };
+  const failing = s.phase === 'Paused' && s.pauseReason === 'Failure';
+  const degraded: Desired =
+    s.phase === 'RolledBack' || s.phase === 'Failed' || failing
+      ? { type: 'Degraded', status: 'True', reason: failing ? 'ReleaseFailing' : s.phase, message }
+      : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'no failure' };
+  return [
+    settled
+      ? { type: 'Ready', status: 'True', reason: s.phase, message }
+      : { type: 'Ready', status: 'False', reason: s.phase, message },
+    progressing,
+    degraded,
+  ];
+}
+
+/** Ready/Progressing/Degraded from the phase, plus CanaryReady while a canary step runs. */
+export function canaryConditions(obs: CanaryObserved, s: CanaryReleaseStatus, now: Date): Condition[] {
+  const spec = obs.release.spec;
+  const gen = obs.release.metadata.generation;
+  const at = now.getTime();
+  const withGen = (c: Desired) => ({ ...c, ...(gen !== undefined ? { observedGeneration: gen } : {}) });
+  let list = s.conditions ?? [];
+  for (const c of phaseConditions(spec, s)) list = setCondition(list, withGen(c), at);
+  if (!isActive(s) || isPromoting(spec, s)) return list.filter((c) => c.type !== CANARY_READY);
+  const ready = canaryReady(obs, s);
+  const want = desiredSplit(spec, s, obs.totalReplicas).canary;
+  const pods = `${readyPods(obs.canary.deployment)}/${want} canary pods of ${s.toVersion} Ready`;
+  return setCondition(
+    list,
+    withGen({
+      type: CANARY_READY,
+      status: ready ? 'True' : 'False',
+      reason: ready ? 'PodsReady' : 'PodsNotReady',
+      message: pods,
+    }),
+    at,
+  );
+}

@@ -1,0 +1,183 @@
+// The step machine of a running canary release: health checks, then the current step until one blocks.
+import {
+  currentRun,
+  describeMeasurements,
+  nextTick,
+  ticksTaken,
+  withStepOverrides,
+} from '../../analysis/run.js';
+import { type CanaryStep, parseDuration } from '../../api/v1alpha1/index.js';
+import { SAFETY_REQUEUE_MS } from '../plan.js';
+import { readyPods, trackReady } from '../track-health.js';
+import { CANARY_READY, canaryReady, desiredSplit, isPromoting } from './outcome.js';
+import {
+  advance,
+  describeStep,
+  failRelease,
+  isActive,
+  pause,
+  promoted,
+  rollback,
+  stamp,
+  type Work,
+} from './transitions.js';
+
+function analysisStep(w: Work, i: number, step: CanaryStep): string | false {
+  const s = w.status;
+  const label = `step ${i + 1}/${w.spec.steps.length} (analysis)`;
+  if (!w.spec.analysis) {
+    pause(w, 'Failure', `spec.analysis: required by ${label}`);
+    return false;
+  }
+  const spec = withStepOverrides(w.spec.analysis, step.analysis);
+  // A run that left status (edited or trimmed) starts again.
+  const { runs, run } = currentRun(
+    s.analysisRuns,
+    { stepIndex: i, version: s.toVersion ?? '' },
+    w.obs.analysis,
+    w.now,
+  );
+  s.analysisRuns = runs;
+  switch (run.phase) {
+    case 'Running': {
+      const progress = `${ticksTaken(run)}/${spec.count} measurements, ${run.successful} passed`;
+      if (!canaryReady(w.obs, s)) {
+        s.message = `${label}: waiting for the canary pods to be Ready before measuring (${progress})`;
+        return false;
+      }
+      const tick = nextTick(run, spec, w.now);
+      if (tick.due) {
+        w.measure = {
+          stepIndex: i,
+          spec,
+          run,
+          version: s.toVersion ?? '',
+          baselineVersion: s.fromVersion,
+          subjectTrack: 'canary',
+          baselineTrack: 'stable',
+        };
+      }
+      w.waits.push(tick.waitMs);
+      s.message = `${label}: analysing ${s.toVersion} at weight ${s.canaryWeight} (${progress})`;
+      return false;
+    }
+    case 'Successful':
+      if (run.successful < 1) {
+        // Never promote without data, whatever the assessment says.
+        w.events.push({
+          type: 'Warning',
+          reason: 'AnalysisInconclusive',
+          message: `${label}: Successful without a passing measurement`,
+        });
+        pause(
+          w,
+          'Inconclusive',
+          `${label}: analysis reported Successful without a passing measurement; promote or abort`,
+        );
+        return false;
+      }
+      return `: analysis passed (${describeMeasurements(run, 'Pass')})`;
+    case 'Failed': {
+      const detail = `${label}: ${describeMeasurements(run, 'Fail')}`;
+      w.events.push({ type: 'Warning', reason: 'AnalysisFailed', message: detail });
+      failRelease(w, 'AnalysisFailed', detail, w.spec.rollbackOn.analysisFailure);
+      return false;
+    }
+    case 'Inconclusive': {
+      const detail = `${label}: ${describeMeasurements(run, 'Inconclusive')}`;
+      w.events.push({ type: 'Warning', reason: 'AnalysisInconclusive', message: detail });
+      pause(w, 'Inconclusive', `${detail}; promote, resume (analyse again) or abort`);
+      return false;
+    }
+    case 'Error': {
+      const detail = `${label}: ${describeMeasurements(run, 'Error')}`;
+      w.events.push({ type: 'Warning', reason: 'AnalysisError', message: detail });
+      if (spec.consecutiveErrorAction === 'Rollback') rollback(w, 'AnalysisError', detail);
+      else pause(w, 'AnalysisError', `${detail}; promote, resume (analyse again) or abort`);
+      return false;
+    }
+  }
+}
+
+/** Whether step i is done; a string (possibly empty) is the note for its StepCompleted event. */
+function stepDone(w: Work, i: number, step: CanaryStep): string | false {
+  const s = w.status;
+  const label = `step ${i + 1}/${w.spec.steps.length} (${describeStep(step)})`;
+  if (step.setWeight !== undefined) {
+    if (canaryReady(w.obs, s)) return '';
+    const want = desiredSplit(w.spec, s, w.obs.totalReplicas).canary;
+    s.message = `${label}: waiting for the canary pods: ${readyPods(w.obs.canary.deployment)}/${want} Ready`;
+    w.waits.push(SAFETY_REQUEUE_MS);
+    return false;
+  }
+  if (step.pause) {
+    if (step.pause.duration === undefined) {
+      pause(w, 'Step', `${label}: waiting for promote`);
+      return false;
+    }
+    const end = Date.parse(s.stepStartedAt ?? stamp(w.now)) + parseDuration(step.pause.duration);
+    if (w.now.getTime() >= end) return '';
+    w.waits.push(end - w.now.getTime());
+    s.message = `${label}: pausing until ${stamp(new Date(end))}`;
+    return false;
+  }
+  return analysisStep(w, i, step);
+}
+
+/** Crash loops roll back (or pause) in any unpromoted state; the progress deadline while progressing. */
+export function checkHealth(w: Work): void {
+  const s = w.status;
+  const { obs, spec } = w;
+  if (!isActive(s) || isPromoting(spec, s) || (s.phase === 'Paused' && s.pauseReason === 'Failure')) return;
+  if (obs.canary.crashLooping) {
+    const detail = obs.canary.crashMessage ?? `canary pods of ${s.toVersion} crash-loop`;
+    failRelease(w, 'CrashLoop', detail, spec.rollbackOn.podCrashLoop);
+    return;
+  }
+  if (s.phase !== 'Progressing' || canaryReady(obs, s)) return;
+  const deadline = spec.progressDeadlineSeconds * 1000;
+  // The deadline runs from the later of: the step start, the moment the canary was last seen not Ready.
+  const unready = s.conditions?.find((c) => c.type === CANARY_READY && c.status === 'False');
+  const since = Math.max(
+    Date.parse(s.stepStartedAt ?? stamp(w.now)),
+    unready ? Date.parse(unready.lastTransitionTime) : 0,
+  );
+  const left = since + deadline - w.now.getTime();
+  if (left > 0) {
+    w.waits.push(left);
+    return;
+  }
+  const want = desiredSplit(spec, s, obs.totalReplicas).canary;
+  const detail = `canary pods not Ready within progressDeadlineSeconds ${spec.progressDeadlineSeconds} (${readyPods(obs.canary.deployment)}/${want} Ready)`;
+  failRelease(w, 'ProgressDeadlineExceeded', detail, spec.rollbackOn.progressDeadline);
+}
+
+function promoting(w: Work): void {
+  const s = w.status;
+  const to = s.toVersion ?? '';
+  if (trackReady(w.obs.stable.deployment, to, w.obs.totalReplicas)) {
+    promoted(w);
+    return;
+  }
+  s.message = `promoting ${to}: stable ${readyPods(w.obs.stable.deployment)}/${w.obs.totalReplicas} pods Ready`;
+  w.waits.push(SAFETY_REQUEUE_MS);
+}
+
+/** Runs steps in order until one blocks (bounded: each step is entered at most once per call). */
+export function runSteps(w: Work): void {
+  const n = w.spec.steps.length;
+  for (let guard = 0; guard <= n + 1; guard++) {
+    const s = w.status;
+    if (s.phase !== 'Progressing' || !isActive(s)) return;
+    if ((s.currentStepIndex ?? 0) > n) s.currentStepIndex = n; // steps were removed from the spec
+    const i = s.currentStepIndex ?? 0;
+    const step = w.spec.steps[i];
+    if (!step) {
+      promoting(w);
+      return;
+    }
+    const done = stepDone(w, i, step);
+    if (done === false || w.status.phase !== 'Progressing') return;
+    advance(w, i, done);
+  }
+}

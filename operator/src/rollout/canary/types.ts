@@ -1,0 +1,57 @@
+// Inputs and outputs of the canary strategy (decide.ts). Schema types come from the API's zod
+// schemas; only the shapes that exist nowhere else are written here.
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { AnalysisRunStatus, CanaryRelease, CanaryReleaseStatus } from '../../api/v1alpha1/index.js';
+import type { RolloutPlan } from '../plan.js';
+import type { TrafficMode } from '../traffic/replica-math.js';
+
+/** What the reconciler observed for one CanaryRelease this pass. */
+export interface CanaryObserved {
+  /** The release as read (spec parsed, so defaults apply); its status holds all progress. */
+  release: CanaryRelease;
+  /** AgentVersion name the army spec asks for (spec.agents[name=agent].version). */
+  desiredVersion: string;
+  /**
+   * AgentVersion name the stable Deployment runs (runningVersionName of `<army>-<agent>`, else the
+   * army's status stableVersion); undefined when the agent has never run.
+   */
+  stableVersion: string | undefined;
+  /** Pods of the agent: its fixed `replicas` (or the HPA's current count). */
+  totalReplicas: number;
+  canary: {
+    /** The live `<army>-<agent>-canary` Deployment. */
+    deployment: V1Deployment | undefined;
+    /** From crashLoop(pods of the canary track, toVersion). */
+    crashLooping: boolean;
+    crashMessage?: string;
+  };
+  /** The live `<army>-<agent>` Deployment (read while the stable track rolls to the promoted version). */
+  stable: { deployment: V1Deployment | undefined };
+  /**
+   * The analysis engine's latest assessment of the current analysis run (the `analysis.run` of the
+   * previous plan with a measurement added). Ignored unless it matches that run (stepIndex, version,
+   * startedAt) and is not older than the copy in status.
+   */
+  analysis?: AnalysisRunStatus;
+}
+
+/** Where traffic and pods should be after this pass. */
+export interface CanaryTraffic {
+  mode: TrafficMode;
+  /** AgentVersion of the stable Deployment `<army>-<agent>`. */
+  stableVersion: string;
+  /** AgentVersion of the canary Deployment; absent when there is no canary Deployment at all. */
+  canaryVersion?: string;
+  /** Weight to write: HTTPRoute weight (gatewayAPI) or the split asked of the pods (replicas). */
+  weight: number;
+  /** Weight the pods really serve (replicas mode rounds; see replica-math.ts). */
+  effectiveWeight: number;
+  replicas: { stable: number; canary: number };
+  /** Route header cohorts to the canary (gatewayAPI with cohorts, while the canary runs). */
+  cohortsToCanary: boolean;
+}
+
+/** The plan of one pass (rollout/plan.ts): the new status, pods and traffic, events, the tick due now. */
+export type CanaryPlan = RolloutPlan<CanaryReleaseStatus, CanaryTraffic>;
+
+export type { FailureCause, PlannedEvent } from '../plan.js';

@@ -1,0 +1,115 @@
+// The contract between the operator and agent-runtime: what the operator renders into the ConfigMap and
+// the Deployment env is exactly what the runtime accepts at start.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseAgentFile } from '../../../../agent-runtime/src/agent-config-file.js';
+import { ENV, loadConfig, parseEnv } from '../../../../agent-runtime/src/config.js';
+import { Agent } from '../../api/v1alpha1/index.js';
+import { version } from '../fixtures.test-util.js';
+import { renderAgentFile } from './render-config.js';
+import {
+  AGENT_UID,
+  DRAIN_TIMEOUT_SECONDS,
+  PRE_STOP_SLEEP_SECONDS,
+  renderDeployment,
+  renderEnv,
+} from './render-deployment.js';
+
+const av = version('orch-v1', '1.0.0', {
+  model: {
+    name: 'gpt-4o-mini',
+    baseURL: 'http://127.0.0.1:9000/v1',
+    apiKeySecretRef: { name: 'llm', key: 'api-key' },
+    temperature: 0.2,
+    maxTokens: 256,
+  },
+  tools: [
+    { name: 'search', description: 'Web search', url: 'http://search.tools:8080/run', timeoutSeconds: 5 },
+  ],
+});
+
+describe('operator → agent-runtime contract', () => {
+  it('renders an agent file the runtime parses, with prompt, tools and params intact', () => {
+    const file = parseAgentFile(renderAgentFile(av, 'You are helpful.'), 'rendered');
+    expect(file.prompt).toBe('You are helpful.');
+    expect(file.tools).toEqual([
+      {
+        name: 'search',
+        description: 'Web search',
+        protocol: 'http',
+        url: 'http://search.tools:8080/run',
+        timeoutSeconds: 5,
+      },
+    ]);
+    expect(file.params).toEqual({ temperature: 0.2, maxTokens: 256 });
+  });
+
+  it('renders only env names the runtime knows for its own settings, and they validate', () => {
+    const env = renderEnv({
+      ref: { army: 'support', agent: 'orchestrator' },
+      track: 'canary',
+      av,
+      agent: Agent.parse({ name: 'orchestrator', version: 'orch-v1' }),
+      defaults: undefined,
+    });
+    const known = new Set<string>(Object.values(ENV));
+    const literal: Record<string, string> = {};
+    for (const e of env) {
+      expect(known.has(e.name), `${e.name} is a runtime variable`).toBe(true);
+      if (e.value !== undefined) literal[e.name] = e.value;
+    }
+    // Values from secretKeyRef / fieldRef are filled in by the kubelet; supply them as it would.
+    const parsed = parseEnv({ ...literal, OPENAI_API_KEY: 'sk-test', POD_NAMESPACE: 'team' });
+    expect(parsed.AGENT_TRACK).toBe('canary');
+    expect(parsed.MODEL_BASE_URL).toBe('http://127.0.0.1:9000/v1');
+  });
+
+  it('runs the pod as the numeric user the runtime image declares (the kubelet verifies runAsNonRoot only for a numeric USER)', () => {
+    const dockerfile = readFileSync(new URL('../../../../agent-runtime/Dockerfile', import.meta.url), 'utf8');
+    const users = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+    expect(users.length).toBeGreaterThan(0);
+    for (const user of users) expect(user).toBe(`${AGENT_UID}:${AGENT_UID}`);
+    const dep = renderDeployment({
+      namespace: 'team',
+      ref: { army: 'support', agent: 'orchestrator' },
+      track: 'stable',
+      av,
+      agent: Agent.parse({ name: 'orchestrator', version: 'orch-v1' }),
+      defaults: undefined,
+      serviceAccountName: undefined,
+      config: { name: 'orch-v1-agent-config', hash: 'h' },
+      replicas: 1,
+    });
+    expect(dep.spec?.template.spec?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: AGENT_UID,
+      runAsGroup: AGENT_UID,
+    });
+  });
+
+  it("gives the pod time for the preStop sleep and the runtime's default drain before it is killed", () => {
+    const drainMs = loadConfig({
+      AGENT_NAME: 'a',
+      AGENT_VERSION: '1.0.0',
+      MODEL_NAME: 'm',
+      OPENAI_API_KEY: 'sk-test',
+    }).server.drainTimeoutMs;
+    expect(drainMs).toBe(DRAIN_TIMEOUT_SECONDS * 1000);
+    const dep = renderDeployment({
+      namespace: 'team',
+      ref: { army: 'support', agent: 'orchestrator' },
+      track: 'stable',
+      av,
+      agent: Agent.parse({ name: 'orchestrator', version: 'orch-v1' }),
+      defaults: undefined,
+      serviceAccountName: undefined,
+      config: { name: 'orch-v1-agent-config', hash: 'h' },
+      replicas: 1,
+    });
+    const pod = dep.spec?.template.spec;
+    expect(pod?.containers[0]?.lifecycle?.preStop?.sleep?.seconds).toBe(PRE_STOP_SLEEP_SECONDS);
+    expect(pod?.terminationGracePeriodSeconds).toBeGreaterThan(
+      PRE_STOP_SLEEP_SECONDS + DRAIN_TIMEOUT_SECONDS,
+    );
+  });
+});
