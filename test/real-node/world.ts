@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { secret } from '../army/fixtures.js';
 import {
   applyManifest,
+  deleteNamespaces,
   eventually,
   getObject,
   kubectl,
@@ -75,7 +76,7 @@ export async function startRealWorld(prefix: string, opts: RealWorldOptions = {}
       await doubles.load.stop().catch(() => undefined);
       await operator.uninstall();
       await prometheus?.stop();
-      await kubectl(['delete', 'namespace', ns, opNs, '--wait=false']);
+      await deleteNamespaces([ns, opNs]);
     },
   };
 }
