@@ -70,9 +70,41 @@ describe('loadConfig', () => {
     [['--retry-period=10s'], {}, '--retry-period (got "10s"): must be shorter than the renew deadline'],
     [['--leader-elect=maybe'], {}, '--leader-elect (got "maybe")'],
     [['--no-such-flag=1'], {}, "invalid command line: Unknown option '--no-such-flag'"],
+    [
+      ['--metrics-address-allowlist=http://prom:9090,ftp://x'],
+      {},
+      '--metrics-address-allowlist (got "http://prom:9090,ftp://x"): must be comma-separated http(s) URLs',
+    ],
+    [
+      [],
+      { AGENT_ARMY_PROMETHEUS_ADDRESS: 'http://u:p@prom:9090' },
+      'env AGENT_ARMY_PROMETHEUS_ADDRESS (got "http://u:p@prom:9090"): must be an http(s) URL without credentials',
+    ],
+    [['--api-request-timeout=5'], {}, '--api-request-timeout (got "5"): "5" is not a duration'],
   ])('rejects %j %j naming the source', (argv, env, message) => {
     expect(() => loadConfig(argv, env)).toThrow(ConfigError);
     expect(() => loadConfig(argv, env)).toThrow(message);
+  });
+
+  it('reads the metrics policy and the request and reconcile deadlines', () => {
+    const c = loadConfig(
+      [
+        '--metrics-address-allowlist=http://prom:9090, https://thanos.monitoring',
+        '--default-prometheus-address=http://prom:9090',
+        '--metrics-max-answer-bytes=2048',
+        '--api-request-timeout=10s',
+        '--reconcile-timeout=1m',
+      ],
+      {},
+    );
+    expect(c).toMatchObject({
+      metricsAllowlist: ['http://prom:9090', 'https://thanos.monitoring'],
+      defaultPrometheusAddress: 'http://prom:9090',
+      metricsMaxAnswerBytes: 2048,
+      apiTimeoutMs: 10_000,
+      reconcileTimeoutMs: 60_000,
+    });
+    expect(loadConfig([], {})).toMatchObject({ metricsAllowlist: [], metricsMaxAnswerBytes: 1024 * 1024 });
   });
 
   it('treats * as all namespaces', () => {

@@ -22,6 +22,11 @@ export const configSources = {
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL' },
   resyncPeriodMs: { flag: 'resync-period', env: 'AGENT_ARMY_RESYNC_PERIOD' },
   identity: { flag: 'identity', env: 'POD_NAME' },
+  metricsAllowlist: { flag: 'metrics-address-allowlist', env: 'AGENT_ARMY_METRICS_ALLOWLIST' },
+  defaultPrometheusAddress: { flag: 'default-prometheus-address', env: 'AGENT_ARMY_PROMETHEUS_ADDRESS' },
+  metricsMaxAnswerBytes: { flag: 'metrics-max-answer-bytes', env: 'AGENT_ARMY_METRICS_MAX_ANSWER_BYTES' },
+  apiTimeoutMs: { flag: 'api-request-timeout', env: 'AGENT_ARMY_API_REQUEST_TIMEOUT' },
+  reconcileTimeoutMs: { flag: 'reconcile-timeout', env: 'AGENT_ARMY_RECONCILE_TIMEOUT' },
 } as const;
 
 type Field = keyof typeof configSources;
@@ -58,6 +63,26 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+function isHttpURL(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
+
+const httpURLList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().refine(isHttpURL, 'must be comma-separated http(s) URLs without credentials')));
+
 export const configSchema = z
   .object({
     kubeconfig: z.string().min(1).optional(),
@@ -89,6 +114,14 @@ export const configSchema = z
     logLevel: z.enum(logLevels).default('info'),
     resyncPeriodMs: duration(0).default(600_000),
     identity: z.string().min(1).default(`${hostname()}_${process.pid}`),
+    metricsAllowlist: httpURLList,
+    defaultPrometheusAddress: z
+      .string()
+      .refine(isHttpURL, 'must be an http(s) URL without credentials')
+      .optional(),
+    metricsMaxAnswerBytes: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    apiTimeoutMs: duration(1000).default(30_000),
+    reconcileTimeoutMs: duration(1000).default(120_000),
   })
   .superRefine((c, ctx) => {
     if (c.leaseDurationMs <= c.renewDeadlineMs) {

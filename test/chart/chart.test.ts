@@ -39,24 +39,26 @@ function permissions(rules: Rule[]): Record<string, string> {
 }
 
 // Exactly what the operator calls (operator/src: informers list+watch, server-side apply = patch, plus
-// create on first apply, prune = delete, status merge patches, Secret/ConfigMap GETs, core/v1 Events).
+// create on first apply, prune = delete, status merge patches, the promptRef ConfigMap and Secret GETs by
+// name, the HTTPRoute GET and patch of a gatewayAPI release, core/v1 Events, the AgentVersion in-use
+// finalizer applied as metadata).
 const expectedPermissions = {
-  'agentarmy.dev/agentarmies': 'get,list,watch',
-  'agentarmy.dev/agentversions': 'get,list,watch',
-  'agentarmy.dev/canaryreleases': 'get,list,patch,watch',
-  'agentarmy.dev/agentarmies/status': 'get,patch',
-  'agentarmy.dev/agentversions/status': 'get,patch',
-  'agentarmy.dev/canaryreleases/status': 'get,patch',
+  'agentarmy.dev/agentarmies': 'list,watch',
+  'agentarmy.dev/agentversions': 'list,patch,watch',
+  'agentarmy.dev/canaryreleases': 'list,watch',
+  'agentarmy.dev/agentarmies/status': 'patch',
+  'agentarmy.dev/agentversions/status': 'patch',
+  'agentarmy.dev/canaryreleases/status': 'patch',
   'agentarmy.dev/agentarmies/finalizers': 'update',
   'agentarmy.dev/agentversions/finalizers': 'update',
-  'apps/deployments': 'create,delete,get,list,patch,watch',
+  'apps/deployments': 'create,delete,list,patch,watch',
   'core/configmaps': 'create,delete,get,list,patch,watch',
-  'core/services': 'create,delete,get,list,patch,watch',
-  'autoscaling/horizontalpodautoscalers': 'create,delete,get,list,patch,watch',
-  'policy/poddisruptionbudgets': 'create,delete,get,list,patch,watch',
-  'gateway.networking.k8s.io/httproutes': 'create,delete,get,list,patch,watch',
+  'core/services': 'create,delete,list,patch,watch',
+  'autoscaling/horizontalpodautoscalers': 'create,delete,list,patch,watch',
+  'policy/poddisruptionbudgets': 'create,delete,list,patch,watch',
+  'gateway.networking.k8s.io/httproutes': 'get,patch',
   'core/secrets': 'get',
-  'core/pods': 'get,list,watch',
+  'core/pods': 'list,watch',
   'core/events': 'create,patch',
 };
 
@@ -91,9 +93,50 @@ describe('chart lint and schema', () => {
 });
 
 describe('rendered objects', () => {
+  it('gives users view and edit (aggregated into the built-in roles) and a separate control role', async () => {
+    const objs = await render();
+    const role = (name: string) =>
+      objs.find((o) => o.kind === 'ClusterRole' && o.metadata.name === name) as K8sObject & { rules: Rule[] };
+    const aggregated = (name: string) =>
+      Object.keys(role(name).metadata.labels ?? {}).filter((l) =>
+        l.startsWith('rbac.authorization.k8s.io/aggregate-to-'),
+      );
+    expect(permissions(role('agent-army-view').rules)).toEqual({
+      'agentarmy.dev/agentarmies': 'get,list,watch',
+      'agentarmy.dev/agentarmies/status': 'get,list,watch',
+      'agentarmy.dev/agentversions': 'get,list,watch',
+      'agentarmy.dev/agentversions/status': 'get,list,watch',
+      'agentarmy.dev/canaryreleases': 'get,list,watch',
+      'agentarmy.dev/canaryreleases/status': 'get,list,watch',
+    });
+    expect(aggregated('agent-army-view').sort()).toEqual([
+      'rbac.authorization.k8s.io/aggregate-to-admin',
+      'rbac.authorization.k8s.io/aggregate-to-edit',
+      'rbac.authorization.k8s.io/aggregate-to-view',
+    ]);
+    expect(permissions(role('agent-army-edit').rules)['agentarmy.dev/canaryreleases']).toBe(
+      'create,delete,deletecollection,patch,update',
+    );
+    expect(aggregated('agent-army-edit').sort()).toEqual([
+      'rbac.authorization.k8s.io/aggregate-to-admin',
+      'rbac.authorization.k8s.io/aggregate-to-edit',
+    ]);
+    // Control is the status channel: never aggregated, bound on purpose.
+    expect(aggregated('agent-army-control')).toEqual([]);
+    expect(permissions(role('agent-army-control').rules)).toMatchObject({
+      'agentarmy.dev/agentarmies/status': 'get,patch',
+      'agentarmy.dev/canaryreleases/status': 'get,patch',
+    });
+    expect(permissions(role('agent-army-edit').rules)['agentarmy.dev/canaryreleases/status']).toBeUndefined();
+  });
+
   it('grants exactly the verbs the operator uses, cluster-wide by default', async () => {
     const objs = await render();
-    const role = findObject(objs, 'ClusterRole') as K8sObject & { rules: Rule[] };
+    const role = objs.find(
+      (o) => o.kind === 'ClusterRole' && o.metadata.name === 'agent-army',
+    ) as K8sObject & {
+      rules: Rule[];
+    };
     expect(permissions(role.rules)).toEqual(expectedPermissions);
     expect(objs.filter((o) => o.kind === 'Role').map((o) => o.metadata.name)).toEqual([
       'agent-army-leader-election',
@@ -110,7 +153,13 @@ describe('rendered objects', () => {
 
   it('uses a Role and RoleBinding per watched namespace, and no ClusterRole, for a namespace list', async () => {
     const objs = await render({ watchNamespaces: ['team-a', 'team-b'] });
-    expect(objs.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toBe(false);
+    // Only the users' ClusterRoles remain cluster-wide; the operator is bound nowhere outside its namespaces.
+    expect(objs.some((o) => o.kind === 'ClusterRoleBinding')).toBe(false);
+    expect(objs.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name)).toEqual([
+      'agent-army-view',
+      'agent-army-edit',
+      'agent-army-control',
+    ]);
     for (const ns of ['team-a', 'team-b']) {
       const role = findObject(objs, 'Role', ns) as K8sObject & { rules: Rule[] };
       expect(permissions(role.rules)).toEqual(expectedPermissions);

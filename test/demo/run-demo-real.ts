@@ -6,7 +6,7 @@
 import { stringify } from 'yaml';
 import type { AgentArmy, CanaryRelease, CanaryReleaseStatus } from '../../operator/src/api/v1alpha1/index.js';
 import { type RealWorld, realArmy, realVersion, serviceUrl, startRealWorld } from '../real-node/world.js';
-import { eventually, kubectlOk } from '../support/cluster.js';
+import { deleteNamespaces, eventually, kubectlOk } from '../support/cluster.js';
 import { type LoadStats, sharesBetween } from '../support/real-node.js';
 import type { DemoResult } from './run-demo.js';
 
@@ -70,12 +70,7 @@ export async function runRealDemo(
     JSON.parse(await kubectlOk(['get', kind, name, '-n', ns, '-o', 'json'])) as T;
   const apply = (doc: unknown) =>
     kubectlOk(['apply', '-n', ns, '-f', '-'], { input: typeof doc === 'string' ? doc : stringify(doc) });
-  await kubectlOk(
-    ['delete', 'namespace', ns, `${ns}-op`, '--ignore-not-found', '--wait=true', '--timeout=90s'],
-    {
-      timeoutMs: 100_000,
-    },
-  );
+  await deleteNamespaces([ns, `${ns}-op`], { wait: true });
   say(
     'installing the operator with Helm from its image, the fake upstream and a load generator as pods, and',
   );

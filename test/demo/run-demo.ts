@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { AgentArmy, CanaryRelease, CanaryReleaseStatus } from '../../operator/src/api/v1alpha1/index.js';
-import { eventually, kubeconfigPath, kubectlOk, repoRoot } from '../support/cluster.js';
+import { deleteNamespaces, eventually, kubeconfigPath, kubectlOk, repoRoot } from '../support/cluster.js';
 import { freePort, type ServiceProcess, spawnFakeOpenAI, spawnOperator } from '../support/processes.js';
 import { startPrometheus } from '../support/prometheus.js';
 import { LoadGenerator } from './load.js';
@@ -38,7 +38,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
     say('installing the CRDs generated from the zod schemas (crds/)');
     await k(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds')]);
     await k(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(repoRoot, 'crds')]);
-    await k(['delete', 'namespace', ns, '--ignore-not-found', '--wait=true', '--timeout=60s']);
+    await deleteNamespaces([ns], { wait: true });
     await k(['create', 'namespace', ns]);
 
     say('starting a local OpenAI-compatible upstream: gpt-4o-mini healthy, flaky-model fails 30% of calls');

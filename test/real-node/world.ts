@@ -7,6 +7,7 @@ import { secret } from '../army/fixtures.js';
 import { helm } from '../chart/helm.js';
 import {
   applyManifest,
+  deleteNamespaces,
   eventually,
   getObject,
   kubectl,
@@ -88,7 +89,7 @@ export async function startRealWorld(prefix: string, opts: RealWorldOptions = {}
       await doubles.load.stop().catch(() => undefined);
       await operator.uninstall();
       await prometheus?.stop();
-      await kubectl(['delete', 'namespace', ns, opNs, '--wait=false']);
+      await deleteNamespaces([ns, opNs]);
     },
   };
 }

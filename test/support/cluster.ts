@@ -118,3 +118,28 @@ export async function eventually<T>(
 export function uniqueNamespace(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
+
+/**
+ * Deletes namespaces after clearing the operator's in-use finalizer from their AgentVersions: with no
+ * operator running (a test or demo that stopped it), nothing else would ever remove it.
+ */
+export async function deleteNamespaces(names: string[], opts: { wait?: boolean; timeoutMs?: number } = {}) {
+  for (const ns of names) {
+    const avs = await kubectl(['get', 'agentversions', '-n', ns, '-o', 'name']);
+    for (const av of avs.stdout.split('\n').filter(Boolean)) {
+      await kubectl(['patch', av, '-n', ns, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    }
+  }
+  const wait = opts.wait ?? false;
+  await kubectl(
+    [
+      'delete',
+      'namespace',
+      ...names,
+      '--ignore-not-found',
+      `--wait=${wait}`,
+      ...(wait ? ['--timeout=120s'] : []),
+    ],
+    { timeoutMs: opts.timeoutMs ?? 130_000 },
+  );
+}

@@ -8,7 +8,7 @@ import { Manager } from '../../operator/src/kube/manager.js';
 import { type MetricsTarget, type SimulatedTrack, startMetricsTarget } from '../analysis/metrics-target.js';
 import { secret } from '../army/fixtures.js';
 import { testConfig } from '../kube/support.js';
-import { applyManifest, eventually, kubectl, kubectlOk, repoRoot } from './cluster.js';
+import { applyManifest, deleteNamespaces, eventually, kubectlOk, repoRoot } from './cluster.js';
 import { type RunningPrometheus, startPrometheus } from './prometheus.js';
 
 /** A Manager running the AgentArmy, AgentVersion and CanaryRelease controllers for `namespaces`. */
@@ -108,7 +108,7 @@ export async function startDeliveryWorld(
   const close = async (opts: { keepNamespace?: boolean } = {}) => {
     await prom?.stop();
     await target.close();
-    if (!opts.keepNamespace) await kubectl(['delete', 'namespace', namespace, '--wait=false']);
+    if (!opts.keepNamespace) await deleteNamespaces([namespace]);
   };
   try {
     prom = await startPrometheus([{ job: 'agents', targets: [target.address] }]);

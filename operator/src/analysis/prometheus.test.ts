@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_ANSWER_BYTES, setMetricsPolicy } from './metrics-policy.js';
 import {
   createPrometheusProvider,
   interpretQueryResponse,
@@ -128,7 +129,57 @@ describe('createPrometheusProvider over HTTP', () => {
       .query('up')
       .catch((e: unknown) => e)) as MetricQueryError;
     expect(err.kind).toBe('http');
-    expect(err.message).toMatch(/HTTP 502 with a non-JSON body: <html>bad gateway/);
+    // The status message says what happened, never what the answer said.
+    expect(err.message).toMatch(/HTTP 502 with a body that is not JSON \(24 bytes\)/);
+    expect(err.message).not.toContain('bad gateway');
+  });
+
+  it('does not follow a redirect: the credential never reaches where it points', async () => {
+    let elsewhere = 0;
+    const other = createServer((_req, res) => {
+      elsewhere += 1;
+      res.end('{}');
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const target = `http://127.0.0.1:${(other.address() as AddressInfo).port}/api/v1/query`;
+    handler = (_q, res) => res.writeHead(307, { location: target }).end();
+    const err = (await createPrometheusProvider({ address: base, bearerToken: 'secret-token' })
+      .query('up')
+      .catch((e: unknown) => e)) as MetricQueryError;
+    other.close();
+    expect(err.kind).toBe('http');
+    expect(err.message).toMatch(/redirect \(HTTP 307\); redirects are not followed/);
+    expect(elsewhere).toBe(0);
+  });
+
+  it.each([
+    ['declared with content-length', true],
+    ['streamed without a length', false],
+  ])('refuses an answer over the size cap (%s)', async (_what, declared) => {
+    const big = JSON.stringify({ status: 'success', padding: 'x'.repeat(64 * 1024) });
+    handler = (_q, res) => {
+      res.writeHead(200, declared ? { 'content-length': Buffer.byteLength(big) } : {});
+      res.end(big);
+    };
+    const err = (await createPrometheusProvider({ address: base, maxAnswerBytes: 16 * 1024 })
+      .query('up')
+      .catch((e: unknown) => e)) as MetricQueryError;
+    expect(err.kind).toBe('bad-response');
+    expect(err.message).toMatch(/over the 16384-byte limit/);
+  });
+
+  it("cuts and cleans Prometheus's own error text before it reaches a status message", async () => {
+    handler = json(400, {
+      status: 'error',
+      errorType: 'bad_data',
+      error: `evil\u001b[31m${'y'.repeat(500)}`,
+    });
+    const err = (await createPrometheusProvider({ address: base })
+      .query('up')
+      .catch((e: unknown) => e)) as MetricQueryError;
+    expect(err.kind).toBe('query');
+    expect(err.message).not.toContain('\u001b');
+    expect(err.message.length).toBeLessThan(260);
   });
 
   it('times out a query that gets no answer', async () => {
@@ -169,6 +220,54 @@ describe('createPrometheusProvider over HTTP', () => {
       .catch((e: unknown) => e)) as MetricQueryError;
     expect(err.kind).toBe('unreachable');
     expect(err.message).toContain('127.0.0.1:1');
+  });
+});
+
+describe('prometheusProviderFromSpec under the metrics policy', () => {
+  let hits = 0;
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      hits += 1;
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(vector('1')));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    setMetricsPolicy({ allowlist: [], maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES });
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('refuses an address outside the allowlist without sending anything (the token included)', async () => {
+    setMetricsPolicy({ allowlist: ['http://prometheus.monitoring:9090'], maxAnswerBytes: 1024 });
+    hits = 0;
+    const p = prometheusProviderFromSpec({ address: base, timeout: '3s' }, 'tenant-token');
+    const err = (await p.query('up').catch((e: unknown) => e)) as MetricQueryError;
+    expect(err.kind).toBe('config');
+    expect(err.message).toMatch(/is not among the metrics addresses the cluster admin allows/);
+    expect(hits).toBe(0);
+  });
+
+  it('queries an allowed address, and the default one when the release names none', async () => {
+    setMetricsPolicy({ allowlist: [`${base}/`], defaultAddress: base, maxAnswerBytes: 1024 });
+    hits = 0;
+    await expect(
+      prometheusProviderFromSpec({ address: `${base}/prom`, timeout: '3s' }).query('up'),
+    ).resolves.toBe(1);
+    await expect(prometheusProviderFromSpec({ timeout: '3s' }).query('up')).resolves.toBe(1);
+    expect(hits).toBe(2);
+  });
+
+  it('names the missing address when there is no default either', async () => {
+    setMetricsPolicy({ allowlist: [], maxAnswerBytes: 1024 });
+    const err = (await prometheusProviderFromSpec({ timeout: '3s' })
+      .query('up')
+      .catch((e: unknown) => e)) as MetricQueryError;
+    expect(err.message).toMatch(/address is not set and the operator has no default/);
   });
 });
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { AnalysisSpec } from '../api/v1alpha1/index.js';
 import { parseDuration } from '../api/v1alpha1/index.js';
+import { addressRefusal, DEFAULT_MAX_ANSWER_BYTES, metricsPolicy } from './metrics-policy.js';
 import { errorMessage, type MetricProvider, MetricQueryError, type QueryOptions } from './provider.js';
 
 export interface PrometheusProviderOptions {
@@ -15,6 +16,8 @@ export interface PrometheusProviderOptions {
   timeoutMs?: number;
   /** Bearer token VALUE (the caller reads it from the Secret). Sent as a header, never put in messages. */
   bearerToken?: string;
+  /** Answers above this many bytes are refused, the rest never read (default 1 MiB). */
+  maxAnswerBytes?: number;
   /** Injected for tests; global fetch by default. */
   fetch?: typeof fetch;
 }
@@ -61,7 +64,10 @@ export function interpretQueryResponse(body: unknown): number | undefined {
   }
   const res = parsed.data;
   if (res.status === 'error') {
-    throw new MetricQueryError('query', `prometheus ${res.errorType ?? 'error'}: ${res.error ?? 'unknown'}`);
+    throw new MetricQueryError(
+      'query',
+      `prometheus ${sanitized(res.errorType ?? 'error', 40)}: ${sanitized(res.error ?? 'unknown', 200)}`,
+    );
   }
   const data = res.data;
   if (!data) throw new MetricQueryError('bad-response', 'prometheus answer has no data');
@@ -87,6 +93,39 @@ export function interpretQueryResponse(body: unknown): number | undefined {
         `query returned a ${data.resultType}; an instant query must return a vector or a scalar`,
       );
   }
+}
+
+/** Printable text of at most `max` characters (status messages never carry raw answer bytes). */
+export function sanitized(text: string, max: number): string {
+  const flat = text.replace(/[^\x20-\x7e]+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/** The body as text, refusing (and not reading further than) an answer over `max` bytes. */
+async function readCapped(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (declared > max) {
+    await res.body?.cancel();
+    throw new MetricQueryError(
+      'bad-response',
+      `prometheus answer of ${declared} bytes is over the ${max}-byte limit`,
+    );
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new MetricQueryError('bad-response', `prometheus answer is over the ${max}-byte limit`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Base URL without trailing slashes; rejects credentials in the URL (they would end up in messages). */
@@ -121,6 +160,7 @@ export function createPrometheusProvider(options: PrometheusProviderOptions): Me
   const endpoint = `${base}/api/v1/query`;
   const defaultTimeout = options.timeoutMs ?? 10_000;
   const doFetch = options.fetch ?? fetch;
+  const maxBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   const token = options.bearerToken?.trim();
   if (token !== undefined && /[\r\n]/.test(token)) {
     throw new MetricQueryError('config', 'the bearer token of provider.prometheus must be one line');
@@ -143,9 +183,24 @@ export function createPrometheusProvider(options: PrometheusProviderOptions): Me
       let res: Response;
       let text: string;
       try {
-        res = await doFetch(endpoint, { method: 'POST', headers, body, signal: controller.signal });
-        text = await res.text();
+        // A redirect is never followed: the credential would go wherever the answer points.
+        res = await doFetch(endpoint, {
+          method: 'POST',
+          headers,
+          body,
+          signal: controller.signal,
+          redirect: 'manual',
+        });
+        if (res.status >= 300 && res.status < 400) {
+          await res.body?.cancel();
+          throw new MetricQueryError(
+            'http',
+            `prometheus answered a redirect (HTTP ${res.status}); redirects are not followed`,
+          );
+        }
+        text = await readCapped(res, maxBytes);
       } catch (err) {
+        if (err instanceof MetricQueryError) throw err;
         if (controller.signal.aborted) {
           const why = opts.signal?.aborted ? 'was cancelled' : `timed out after ${timeoutMs}ms`;
           throw new MetricQueryError('timeout', `prometheus query ${why} (${base})`, { cause: err });
@@ -165,7 +220,7 @@ export function createPrometheusProvider(options: PrometheusProviderOptions): Me
       } catch {
         throw new MetricQueryError(
           res.ok ? 'bad-response' : 'http',
-          `prometheus answered HTTP ${res.status} with a non-JSON body: ${text.slice(0, 200)}`,
+          `prometheus answered HTTP ${res.status} with a body that is not JSON (${text.length} bytes)`,
         );
       }
       if (!res.ok && (json as { status?: unknown } | null)?.status !== 'error') {
@@ -181,14 +236,42 @@ export function createPrometheusProvider(options: PrometheusProviderOptions): Me
   return { description: `prometheus ${base}`, query };
 }
 
-/** A provider from `spec.analysis.provider.prometheus`; the caller resolves authSecretRef to the token. */
+/** A provider whose every query fails with `kind`: the measurement is an Error with this message. */
+function refusingProvider(kind: 'config', message: string): MetricProvider {
+  return {
+    description: 'prometheus (refused)',
+    query: () => Promise.reject(new MetricQueryError(kind, message)),
+  };
+}
+
+/**
+ * A provider from `spec.analysis.provider.prometheus` under the operator's metrics policy: the release's
+ * address (or the default one), refused unless the cluster admin allows it — then nothing, the
+ * authSecretRef credential included, is sent anywhere; every query fails with a `config` error that the
+ * release reports. The caller resolves authSecretRef to the token.
+ */
 export function prometheusProviderFromSpec(
   prometheus: AnalysisSpec['provider']['prometheus'],
   bearerToken?: string,
 ): MetricProvider {
-  return createPrometheusProvider({
-    address: prometheus.address,
-    timeoutMs: parseDuration(prometheus.timeout),
-    ...(bearerToken !== undefined ? { bearerToken } : {}),
-  });
+  const policy = metricsPolicy();
+  const address = prometheus.address ?? policy.defaultAddress;
+  if (!address) {
+    return refusingProvider(
+      'config',
+      'provider.prometheus.address is not set and the operator has no default (--default-prometheus-address)',
+    );
+  }
+  const refusal = addressRefusal(address, policy);
+  if (refusal) return refusingProvider('config', refusal);
+  try {
+    return createPrometheusProvider({
+      address,
+      timeoutMs: parseDuration(prometheus.timeout),
+      maxAnswerBytes: policy.maxAnswerBytes,
+      ...(bearerToken !== undefined ? { bearerToken } : {}),
+    });
+  } catch (err) {
+    return refusingProvider('config', errorMessage(err));
+  }
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, IdentityAgent, KubeClient } from './api-client.js';
+import { ApiError, IdentityAgent, KubeClient, RequestAbortedError, WriteFencedError } from './api-client.js';
 
 // A local HTTP server stands in for the API server: each path answers a fixed status and JSON body.
 const listed = { metadata: { name: 'a', managedFields: [{ manager: 'kcm', fieldsV1: { 'f:spec': {} } }] } };
@@ -15,11 +15,14 @@ const answers: Record<string, { code: number; body: unknown }> = {
 };
 let server: http.Server;
 let client: KubeClient;
+const requests: string[] = [];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     req.resume();
     const path = req.url?.split('?')[0] ?? '';
+    requests.push(`${req.method} ${path}`);
+    if (path === '/hang') return; // never answers
     if (path === '/watch') {
       // One watch event, then the server ends the stream.
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -68,6 +71,43 @@ describe('KubeClient.request', () => {
     const slim = await client.request<List>({ method: 'GET', path: '/list', omitManagedFields: true });
     expect(full.items[0]?.metadata.managedFields).toBeDefined();
     expect(slim.items[0]?.metadata).toEqual({ name: 'a' });
+  });
+});
+
+describe('KubeClient.request bounds', () => {
+  it('fails a request that gets no answer after the client timeout', async () => {
+    const { port } = server.address() as AddressInfo;
+    const quick = new KubeClient(
+      { kind: 'test', prepare: async () => `http://127.0.0.1:${port}` },
+      undefined,
+      100,
+    );
+    const err = await quick.request({ method: 'GET', path: '/hang' }).catch((e: unknown) => e);
+    quick.close();
+    expect(err).toBeInstanceOf(RequestAbortedError);
+    expect(String(err)).toMatch(/GET \/hang timed out after 100 ms/);
+  });
+
+  it('cancels a request when its signal aborts', async () => {
+    const abort = new AbortController();
+    const pending = client.request({ method: 'GET', path: '/hang', signal: abort.signal });
+    setTimeout(() => abort.abort(), 20);
+    await expect(pending).rejects.toThrow(/cancelled/);
+  });
+
+  it('refuses a write unsent while the write guard says no, and still reads', async () => {
+    client.writeGuard = () => 'this replica does not hold the leader lease';
+    try {
+      requests.length = 0;
+      const err = await client.request({ method: 'PATCH', path: '/ok', body: {} }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WriteFencedError);
+      expect(String(err)).toMatch(/not sent: this replica does not hold the leader lease/);
+      await client.request({ method: 'PUT', path: '/ok', body: {}, unfenced: true });
+      await client.request({ method: 'GET', path: '/ok' });
+      expect(requests).toEqual(['PUT /ok', 'GET /ok']);
+    } finally {
+      client.writeGuard = undefined;
+    }
   });
 });
 

@@ -51,6 +51,22 @@ export interface RequestOptions {
   discardResponse?: boolean;
   /** Drop every metadata.managedFields from the answer before parsing it (see managed-fields.ts). */
   omitManagedFields?: boolean;
+  /** Cancels the request (e.g. the reconcile's deadline passed, or leadership was lost). */
+  signal?: AbortSignal;
+  /** Overrides the client's timeout for this request. */
+  timeoutMs?: number;
+  /** Not subject to the write guard (the leader election's own Lease writes). */
+  unfenced?: boolean;
+}
+
+/** A write refused before it was sent because this replica may not write now (it does not lead). */
+export class WriteFencedError extends Error {
+  override name = 'WriteFencedError';
+}
+
+/** A request that did not finish in time or was cancelled; no answer was read. */
+export class RequestAbortedError extends Error {
+  override name = 'RequestAbortedError';
 }
 
 export interface WatchEvent {
@@ -72,11 +88,19 @@ export interface WatchOptions {
 export class KubeClient {
   private agents = new Map<string, http.Agent>();
   readonly access: KubeAccess;
+  /**
+   * Asked before every write (any method but GET): a reason means the write is refused unsent. The
+   * manager sets it under leader election, so a replica that no longer holds the lease — e.g. one paused
+   * past its lease and resumed — writes nothing, even for work that was already in flight.
+   */
+  writeGuard: (() => string | undefined) | undefined;
 
   /** `access` may be a client-node KubeConfig (tests and tools use one). */
   constructor(
     access: KubeAccess | KubeConfigLike,
     readonly metrics?: RuntimeMetrics,
+    /** Every request (not watches) fails after this long unless it sets its own timeout. */
+    readonly timeoutMs = 30_000,
   ) {
     this.access = 'prepare' in access ? access : fromKubeConfig(access);
   }
@@ -90,9 +114,32 @@ export class KubeClient {
       // keep-alive sockets with an occasional bare "400 Bad Request".
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
+    if (opts.signal?.aborted) throw new RequestAbortedError(`${opts.method} ${opts.path} cancelled`);
+    const fenced = opts.method !== 'GET' && !opts.unfenced ? this.writeGuard?.() : undefined;
+    if (fenced) throw new WriteFencedError(`${opts.method} ${opts.path} not sent: ${fenced}`);
     if (opts.write) this.metrics?.apiWrites.inc({ verb: opts.write.verb, kind: opts.write.kind });
     const { url, options, transport } = await this.prepare(opts.method, opts.path, opts.query ?? {}, headers);
-    return new Promise<T>((resolve, reject) => {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    return new Promise<T>((resolveRequest, rejectRequest) => {
+      const timer = setTimeout(
+        () =>
+          req.destroy(new RequestAbortedError(`${opts.method} ${opts.path} timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const onAbort = () => req.destroy(new RequestAbortedError(`${opts.method} ${opts.path} cancelled`));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      const resolve = (v: T) => {
+        done();
+        resolveRequest(v);
+      };
+      const reject = (err: unknown) => {
+        done();
+        rejectRequest(err);
+      };
       const req = transport.request(url, options, (res) => {
         const status = res.statusCode ?? 0;
         if (opts.discardResponse && status >= 200 && status < 300) {

@@ -82,6 +82,11 @@ export class FakeClock implements Clock {
     this.timers = this.timers.filter((t) => t.id !== handle.id);
   }
 
+  /** Moves time forward WITHOUT firing timers: the process was paused (SIGSTOP) and has just resumed. */
+  jump(ms: number): void {
+    this.time += ms;
+  }
+
   /** Number of timers not yet fired. */
   pending(): number {
     return this.timers.length;

@@ -223,6 +223,37 @@ describe('Controller', () => {
     await informer.stop();
   });
 
+  it('aborts a reconcile at its deadline and counts it as an error, retried with backoff', async () => {
+    const informer = new Informer<KubeObject>({
+      type: coreTypes.configMap,
+      client: staticClient([{ metadata: { namespace: 'ns', name: 'slow' } }]),
+      log,
+    });
+    const aborted: boolean[] = [];
+    const reconciler = {
+      async reconcile(_req: Request, ctx: { signal: AbortSignal }): Promise<ReconcileResult> {
+        // A reconcile stuck on something slow, which it stops when its signal aborts.
+        await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+        aborted.push(ctx.signal.aborted);
+        return {};
+      },
+    };
+    const metrics = createRuntimeMetrics();
+    const controller = new Controller(
+      { name: 'deadline', for: informer, reconciler },
+      { log, metrics, reconcileTimeoutMs: 50 },
+    );
+    informer.start();
+    await controller.start();
+    await vi.waitFor(async () => {
+      const text = await metrics.registry.metrics();
+      expect(text).toContain('controller_runtime_reconcile_errors_total{controller="deadline"} 1');
+    });
+    expect(aborted[0]).toBe(true);
+    await controller.stop({ drain: false });
+    await informer.stop();
+  });
+
   it('starts no worker before every cache the reconciler may read (deps.caches) is synced', async () => {
     const primary = new Informer<KubeObject>({
       type: coreTypes.configMap,

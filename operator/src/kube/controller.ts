@@ -24,7 +24,10 @@ export interface ReconcileContext {
   log: Logger;
   reconcileID: string;
   controller: string;
-  /** Aborted when the controller stops (shutdown or lost leadership): stop writing and return. */
+  /**
+   * Aborted when the controller stops (shutdown or lost leadership) or the reconcile's deadline passes:
+   * stop writing and return.
+   */
   signal: AbortSignal;
 }
 
@@ -80,6 +83,8 @@ export interface ControllerDeps {
   caches?: () => Informer<KubeObject>[];
   clock?: Clock;
   rateLimiter?: RateLimiter;
+  /** A reconcile's deadline: its signal aborts then, and it counts as an error (retried with backoff). */
+  reconcileTimeoutMs?: number;
 }
 
 export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
@@ -245,6 +250,17 @@ export class Controller {
     const started = performance.now();
     if (debug) log().debug('reconciling');
     let outcome: ReconcileOutcome;
+    // One signal per reconcile: the controller's (stop, lost leadership) or the deadline. Made by hand:
+    // AbortSignal.any() on the long-lived controller signal has leaked on Node 20.
+    const timeoutMs = this.deps.reconcileTimeoutMs ?? 120_000;
+    const reconcileAbort = new AbortController();
+    let pastDeadline = false;
+    const onStop = () => reconcileAbort.abort();
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    const deadline = setTimeout(() => {
+      pastDeadline = true;
+      reconcileAbort.abort();
+    }, timeoutMs);
     try {
       const result = await this.spec.reconciler.reconcile(req, {
         get log() {
@@ -252,8 +268,9 @@ export class Controller {
         },
         reconcileID,
         controller: this.name,
-        signal: this.abort.signal,
+        signal: reconcileAbort.signal,
       });
+      if (pastDeadline) throw new Error(`reconcile passed its ${timeoutMs} ms deadline`);
       if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
         this.queue.forget(key);
         this.queue.addAfter(key, result.requeueAfterMs);
@@ -273,6 +290,9 @@ export class Controller {
         'reconcile failed',
       );
       this.queue.addRateLimited(key);
+    } finally {
+      clearTimeout(deadline);
+      this.abort.signal.removeEventListener('abort', onStop);
     }
     this.deps.metrics.reconcileTotal.inc({ controller: this.name, result: outcome });
     this.deps.metrics.reconcileTime.observe({ controller: this.name }, (performance.now() - started) / 1000);

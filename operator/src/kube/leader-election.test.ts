@@ -130,6 +130,26 @@ describe('LeaderElector', () => {
     await run;
   });
 
+  it('holds the lease for writes only within renewDeadline of its last renewal: a paused leader resumes fenced', async () => {
+    const clock = new FakeClock();
+    const api = new FakeLeaseApi();
+    const events: string[] = [];
+    const a = elector(api, clock, 'a', events);
+    const abort = new AbortController();
+    const run = a.e.run(abort.signal);
+    expect(a.e.holdsLease()).toBe(false);
+    await clock.advance(10);
+    expect(a.e.holdsLease()).toBe(true);
+    await clock.advance(30_000); // renewing every retryPeriod
+    expect(a.e.holdsLease()).toBe(true);
+    // SIGSTOP for longer than the lease: on resume no timer has run yet, and writes are already refused.
+    clock.jump(20_000);
+    expect(a.e.isLeader).toBe(true);
+    expect(a.e.holdsLease()).toBe(false);
+    abort.abort();
+    await run;
+  });
+
   it.each([
     [
       { leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },

@@ -51,6 +51,8 @@ export function microTime(ms: number): string {
 
 export class LeaderElector {
   private leading = false;
+  /** When the last successful acquire or renew attempt started (this replica's clock). */
+  private renewedAtMs = Number.NEGATIVE_INFINITY;
   private observedSpec: LeaseSpec | undefined;
   private observedAtMs = 0;
   private observedRv: string | undefined;
@@ -67,6 +69,16 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * Whether this replica may act as leader at this instant: it leads and its last successful renewal
+   * started less than renewDeadline ago. Checked before every write (KubeClient.writeGuard): a replica
+   * paused past its lease fails this the moment it resumes, before its renew loop even runs, while
+   * another replica can only take over after a whole leaseDuration without renewals.
+   */
+  holdsLease(): boolean {
+    return this.leading && this.clock.now() - this.renewedAtMs < this.opts.renewDeadlineMs;
   }
 
   /** Campaigns, leads, and campaigns again after losing the lease, until `signal` aborts. */
@@ -123,6 +135,7 @@ export class LeaderElector {
   async tryAcquireOrRenew(): Promise<boolean> {
     const { identity } = this.opts;
     const now = this.clock.now();
+    const attemptStartedAt = now;
     const durationSeconds = Math.ceil(this.opts.leaseDurationMs / 1000);
     try {
       const lease = await this.get();
@@ -134,6 +147,7 @@ export class LeaderElector {
           renewTime: microTime(now),
           leaseTransitions: 0,
         });
+        this.renewedAtMs = attemptStartedAt;
         return true;
       }
       const spec = lease.spec ?? {};
@@ -153,6 +167,7 @@ export class LeaderElector {
         renewTime: microTime(now),
         leaseTransitions: mine ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
       });
+      this.renewedAtMs = attemptStartedAt;
       return true;
     } catch (err) {
       if (!isApiError(err, 409)) this.opts.log.warn({ err: String(err) }, 'lease acquire/renew failed');
@@ -176,6 +191,7 @@ export class LeaderElector {
       return await this.opts.client.request<Lease>({
         method: 'GET',
         path: resourcePath(coreTypes.lease, this.opts.namespace, this.opts.name),
+        unfenced: true,
       });
     } catch (err) {
       if (isApiError(err, 404)) return undefined;
@@ -194,6 +210,7 @@ export class LeaderElector {
         spec,
       },
       write: { verb: 'create', kind: 'Lease' },
+      unfenced: true,
     });
     this.remember(lease, spec);
   }
@@ -204,6 +221,7 @@ export class LeaderElector {
       path: resourcePath(coreTypes.lease, this.opts.namespace, this.opts.name),
       body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: current.metadata, spec },
       write: { verb: 'update', kind: 'Lease' },
+      unfenced: true,
     });
     this.remember(lease, spec);
   }

@@ -58,7 +58,11 @@ export class Manager {
     this.config = opts.config;
     this.log = opts.log ?? createLogger({ level: opts.config.logLevel });
     this.metrics = opts.metrics ?? createRuntimeMetrics();
-    this.client = new KubeClient(opts.kubeConfig ?? createKubeAccess(opts.config), this.metrics);
+    this.client = new KubeClient(
+      opts.kubeConfig ?? createKubeAccess(opts.config),
+      this.metrics,
+      opts.config.apiTimeoutMs,
+    );
     this.events = new EventRecorder({ client: this.client, log: this.log });
   }
 
@@ -141,6 +145,9 @@ export class Manager {
       onStartedLeading: () => this.startControllers(),
       onStoppedLeading: () => this.stopControllers(false),
     });
+    const elector = this.elector;
+    this.client.writeGuard = () =>
+      elector.holdsLease() ? undefined : 'this replica does not hold the leader lease';
     this.electionAbort = new AbortController();
     this.electionLoop = this.elector.run(this.electionAbort.signal);
   }
@@ -164,7 +171,13 @@ export class Manager {
     this.leading = true;
     const caches = () => [...this.informers.values()];
     this.running = this.specs.map(
-      (spec) => new Controller(spec, { log: this.log, metrics: this.metrics, caches }),
+      (spec) =>
+        new Controller(spec, {
+          log: this.log,
+          metrics: this.metrics,
+          caches,
+          reconcileTimeoutMs: this.config.reconcileTimeoutMs,
+        }),
     );
     for (const c of this.running) {
       c.start().catch((err: unknown) =>

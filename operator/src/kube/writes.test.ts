@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, type RequestOptions } from './api-client.js';
 import { coreTypes, type KubeObject } from './resource.js';
-import { applyIfChanged, controllerReference, patchStatus, prune, type WriteClient } from './writes.js';
+import {
+  APPLIED_HASH_ANNOTATION,
+  appliedHash,
+  applyIfChanged,
+  controllerReference,
+  patchStatus,
+  prune,
+  type WriteClient,
+} from './writes.js';
 
 function recordingClient(fail?: ApiError): WriteClient & { calls: RequestOptions[] } {
   const calls: RequestOptions[] = [];
@@ -59,14 +67,27 @@ describe('applyIfChanged', () => {
     data: { a: '1' },
   };
 
+  const stamped = (
+    obj: KubeObject & { data?: unknown },
+    from: KubeObject & { data?: unknown } = desired,
+  ) => ({
+    ...obj,
+    metadata: { ...obj.metadata, annotations: { [APPLIED_HASH_ANNOTATION]: appliedHash(from) } },
+  });
   it.each([
     [
-      'skips when the observed object already has every desired field',
-      { ...desired, metadata: { ...desired.metadata, uid: 'u' } },
+      'skips when the observed object has every desired field and was applied from this desired object',
+      stamped({ ...desired, metadata: { ...desired.metadata, uid: 'u' } }),
       0,
     ],
-    ['applies when a field was edited by hand', { ...desired, data: { a: '2' } }, 1],
+    ['applies when a field was edited by hand', stamped({ ...desired, data: { a: '2' } }), 1],
     ['applies when the object does not exist', undefined, 1],
+    [
+      'applies when a field was removed from the desired object, though the child still has it (a superset)',
+      stamped({ ...desired, data: { a: '1', removed: 'x' } }, { ...desired, data: { a: '1', removed: 'x' } }),
+      1,
+    ],
+    ['applies once to a child applied before the hash was recorded', { ...desired }, 1],
   ])('%s', async (_name, observed: KubeObject | undefined, writes) => {
     const client = recordingClient();
     await applyIfChanged(client, coreTypes.configMap, desired, observed);
@@ -136,5 +157,19 @@ describe('controllerReference', () => {
     expect(() =>
       controllerReference({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }),
     ).toThrow(/metadata.uid/);
+  });
+});
+
+describe('appliedHash', () => {
+  it('ignores key order and type meta, and changes with any value', () => {
+    const a = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'ns' },
+      data: { x: '1', y: '2' },
+    };
+    const b = { metadata: { namespace: 'ns', name: 'c' }, data: { y: '2', x: '1' } };
+    expect(appliedHash(a)).toBe(appliedHash(b));
+    expect(appliedHash({ ...b, data: { x: '1' } } as KubeObject)).not.toBe(appliedHash(b));
   });
 });

@@ -2,6 +2,7 @@
 // references for garbage collection, pruning of children no longer desired, and a status patch that is
 // sent at most once and only when the status really changed. All writes go through KubeClient and are
 // therefore counted in `agentarmy_api_writes_total`.
+import { createHash } from 'node:crypto';
 import { isApiError, type KubeClient, type RequestOptions } from './api-client.js';
 import { deepEqual, isSubset, mergePatch } from './json-diff.js';
 import { type KubeObject, type OwnerReference, type ResourceType, resourcePath } from './resource.js';
@@ -44,10 +45,36 @@ function applyRequest(type: ResourceType, obj: KubeObject): RequestOptions {
   };
 }
 
+/** The hash of the object the operator last applied to a child (what its field manager owns). */
+export const APPLIED_HASH_ANNOTATION = 'agentarmy.dev/applied-hash';
+
+/** JSON with object keys sorted, so equal objects give equal text whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function appliedHash(desired: KubeObject): string {
+  return createHash('sha256')
+    .update(canonicalJson(stripTypeMeta(desired)))
+    .digest('hex')
+    .slice(0, 16);
+}
+
 /**
- * Applies `desired` only when the observed object (from the cache) lacks something it sets; returns
- * whether a write was made. Build `desired` in the server's canonical form (e.g. quantities) or the
- * comparison will keep finding a difference.
+ * Applies `desired` when the observed object (from the cache) lacks something it sets, or was last
+ * applied from another desired object; returns whether a write was made. The second test is what removes
+ * a field the user deleted from the spec (a nodeSelector key, an env var, a limit): server-side apply
+ * drops the fields the operator's field manager owned but no longer sends, while a superset check alone
+ * would find nothing missing and leave them forever. The hash of what was applied rides on the child as
+ * an annotation. Build `desired` in the server's canonical form (e.g. quantities) or the comparison will
+ * keep finding a difference.
  */
 export async function applyIfChanged<T extends KubeObject>(
   client: WriteClient,
@@ -55,9 +82,23 @@ export async function applyIfChanged<T extends KubeObject>(
   desired: T,
   observed: KubeObject | undefined,
 ): Promise<boolean> {
-  if (observed && isSubset(stripTypeMeta(desired), observed)) return false;
+  const hash = appliedHash(desired);
+  if (
+    observed &&
+    observed.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === hash &&
+    isSubset(stripTypeMeta(desired), observed)
+  ) {
+    return false;
+  }
+  const stamped = {
+    ...desired,
+    metadata: {
+      ...desired.metadata,
+      annotations: { ...desired.metadata?.annotations, [APPLIED_HASH_ANNOTATION]: hash },
+    },
+  };
   // The stored object comes back through the informer; this answer is not read.
-  await client.request({ ...applyRequest(type, desired), discardResponse: true });
+  await client.request({ ...applyRequest(type, stamped), discardResponse: true });
   return true;
 }
 

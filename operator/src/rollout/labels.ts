@@ -36,6 +36,17 @@ export function trackSelector(ref: AgentRef, track: Track): Record<string, strin
   return { ...agentSelector(ref), [LABEL.track]: track };
 }
 
+/**
+ * A string as a valid label value: at most 63 of [A-Za-z0-9._-], starting and ending alphanumeric. A
+ * semantic version's build metadata (`1.2.0+build.7`) becomes `1.2.0_build.7`; a plain one is unchanged.
+ */
+export function labelValue(text: string): string {
+  return text
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+}
+
 /** Labels for the army's children, so the operator can list (and prune) them by army. */
 export function armySelector(army: string): Record<string, string> {
   return { [LABEL.army]: army, 'app.kubernetes.io/managed-by': MANAGER };
@@ -55,8 +66,8 @@ export function agentLabels(
     ...agentSelector(ref),
   };
   if (opts.version !== undefined) {
-    labels['app.kubernetes.io/version'] = opts.version;
-    labels[LABEL.version] = opts.version;
+    labels['app.kubernetes.io/version'] = labelValue(opts.version);
+    labels[LABEL.version] = labelValue(opts.version);
   }
   if (opts.track !== undefined) labels[LABEL.track] = opts.track;
   return labels;

@@ -13,7 +13,7 @@ import {
 } from './common.js';
 import { Conditions } from './conditions.js';
 import { ControlRequest, ControlResult } from './control.js';
-import { mapList, withRules } from './rules.js';
+import { type CheckedRule, mapList, withRules } from './rules.js';
 
 const PERCENT_PATTERN = /^(100|[1-9]?[0-9])%$/;
 const seconds = (max: number) => z.int().min(0).max(max);
@@ -280,13 +280,43 @@ export const AgentArmyStatus = z
   .describe('Observed state of an AgentArmy.');
 export type AgentArmyStatus = z.infer<typeof AgentArmyStatus>;
 
-export const AgentArmy = z
-  .object({
+/** The longest suffix of a child name: `<army>-<agent>-preview` (a blue-green Service). */
+export const LONGEST_CHILD_SUFFIX = '-preview';
+/** Services are DNS-1035 labels: at most 63 characters, so army name + agent name ≤ 54. */
+export const MAX_ARMY_AND_AGENT_NAME = 63 - 1 - LONGEST_CHILD_SUFFIX.length;
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+type ArmyNames = { metadata: { name?: string | undefined }; spec: { agents: { name: string }[] } };
+
+/**
+ * What the army's name must allow for the children named after it, checked at admission (the apiserver
+ * cannot know them): Services are DNS-1035 labels (`<army>-<agent>-preview` at most 63 characters, first
+ * a letter, no dots), and the army name is a label value on every child.
+ */
+export const ARMY_ROOT_RULES: CheckedRule<ArmyNames>[] = [
+  {
+    rule: "!has(self.metadata.name) || self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+    message:
+      'metadata.name must be a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, no dots): it begins the names of the army’s Services',
+    check: (v) => v.metadata.name === undefined || DNS_1035.test(v.metadata.name),
+  },
+  {
+    rule: `!has(self.metadata.name) || self.spec.agents.all(a, size(self.metadata.name) + size(a.name) <= ${MAX_ARMY_AND_AGENT_NAME})`,
+    message: `metadata.name and each spec.agents[].name together must be at most ${MAX_ARMY_AND_AGENT_NAME} characters: <army>-<agent>${LONGEST_CHILD_SUFFIX} names a Service (at most 63)`,
+    check: (v) =>
+      v.metadata.name === undefined ||
+      v.spec.agents.every((a) => (v.metadata.name?.length ?? 0) + a.name.length <= MAX_ARMY_AND_AGENT_NAME),
+  },
+];
+
+export const AgentArmy = withRules(
+  z.object({
     apiVersion: z.literal(API_VERSION).describe('agentarmy.dev/v1alpha1'),
     kind: z.literal('AgentArmy').describe('AgentArmy'),
     metadata: ObjectMeta,
     spec: AgentArmySpec,
     status: AgentArmyStatus.optional(),
-  })
-  .describe('A fleet of agents, each running one AgentVersion and rolled out by its strategy.');
+  }),
+  ARMY_ROOT_RULES,
+).describe('A fleet of agents, each running one AgentVersion and rolled out by its strategy.');
 export type AgentArmy = z.infer<typeof AgentArmy>;

@@ -1,23 +1,44 @@
 // Analysis: how a new version is judged from Prometheus metrics (canary steps and blue-green
 // pre-promotion), and the measurement history recorded in status.
 import { z } from 'zod';
-import { duration, httpURL, SecretKeySelector, timestamp } from './common.js';
+import { duration, httpURL, parseDuration, SecretKeySelector, timestamp } from './common.js';
 import { mapList, withRules } from './rules.js';
 
 export const METRIC_NAME_PATTERN = /^[a-zA-Z]([-_a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 export const PLACEHOLDERS = ['namespace', 'agent', 'version', 'track', 'window'] as const;
 
-export const PrometheusProvider = z
-  .object({
-    address: httpURL().describe(
-      'Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090.',
-    ),
-    timeout: duration().default('10s').describe('Timeout of one query.'),
+/** The longest query timeout a release may ask for: one query never holds a reconcile longer. */
+export const MAX_QUERY_TIMEOUT_MS = 60_000;
+
+export const PrometheusProvider = withRules(
+  z.object({
+    address: httpURL()
+      .optional()
+      .describe(
+        'Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090. Unset: the ' +
+          'operator’s default (--default-prometheus-address). The cluster admin may allow only some ' +
+          'addresses (--metrics-address-allowlist); another one is refused, and nothing is sent to it.',
+      ),
+    timeout: duration().default('10s').describe('Timeout of one query, at most 60s.'),
     authSecretRef: SecretKeySelector.optional().describe(
-      'Secret key holding a bearer token sent with queries.',
+      'Secret key (in this namespace) holding a bearer token sent with queries, only to an allowed address.',
     ),
-  })
-  .describe('A Prometheus server queried through its HTTP API.');
+  }),
+  [
+    {
+      rule: "duration(self.timeout) <= duration('60s')",
+      message: 'timeout must be at most 60s',
+      fieldPath: '.timeout',
+      check: (v) => {
+        try {
+          return parseDuration(v.timeout) <= MAX_QUERY_TIMEOUT_MS;
+        } catch {
+          return true; // the pattern check names the problem
+        }
+      },
+    },
+  ],
+).describe('A Prometheus server queried through its HTTP API.');
 
 export const AnalysisProvider = z
   .object({ prometheus: PrometheusProvider })

@@ -202,3 +202,28 @@ describe('parse helpers', () => {
     expect(() => parseAgentArmy({ ...version() })).toThrowError(/kind/);
   });
 });
+
+describe('names the army gives its children', () => {
+  const named = (name: string, agent = 'orchestrator') => ({
+    ...army(),
+    metadata: { name, namespace: 'ns' },
+    spec: { agents: [{ name: agent, version: 'v1' }] },
+  });
+  it.each([
+    ['a name with a dot (not a Service name)', named('team.support'), /DNS-1035 label/],
+    ['a name starting with a digit', named('1support'), /DNS-1035 label/],
+    [
+      'army + agent longer than a Service name allows',
+      named('a'.repeat(30), 'b'.repeat(25)),
+      /at most 54 characters/,
+    ],
+  ])('refuses %s', (_what, obj, message) => {
+    const r = safeParseResource(AgentArmy, 'AgentArmy', obj);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(message);
+  });
+
+  it('accepts the longest names that still fit', () => {
+    expect(safeParseResource(AgentArmy, 'AgentArmy', named('a'.repeat(29), 'b'.repeat(25))).ok).toBe(true);
+  });
+});

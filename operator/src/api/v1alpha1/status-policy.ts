@@ -12,11 +12,27 @@ import { GROUP, KINDS } from './common.js';
 /** Status fields a user may write: the control request. */
 export const USER_WRITABLE_STATUS = ['control'] as const;
 
-/** CEL: `field` of status is absent in both objects, or present in both and equal. */
-export function unchangedExpression(field: string): string {
+/**
+ * CEL: `field` of status is the same in both objects. A field with a default (the apiserver fills it in
+ * when a status is first written) counts as its default when absent, so a user's first control request
+ * on an object whose status is still empty is not refused for the defaults that come with it.
+ */
+export function unchangedExpression(field: string, defaultValue?: string | number | boolean): string {
   const inNew = `(has(object.status) && has(object.status.${field}))`;
   const inOld = `(has(oldObject.status) && has(oldObject.status.${field}))`;
+  if (defaultValue !== undefined) {
+    const d = JSON.stringify(defaultValue).replaceAll('"', "'");
+    return `(${inNew} ? object.status.${field} : ${d}) == (${inOld} ? oldObject.status.${field} : ${d})`;
+  }
   return `${inNew} == ${inOld} && (!${inNew} || object.status.${field} == oldObject.status.${field})`;
+}
+
+/** The default of a status field when it is a string, number or boolean (zod `.default(...)`). */
+function primitiveDefault(schema: unknown): string | number | boolean | undefined {
+  const def = (schema as { _zod?: { def?: { type?: string; defaultValue?: unknown } } })._zod?.def;
+  if (def?.type !== 'default') return undefined;
+  const v = def.defaultValue;
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
 }
 
 /** The status fields of a kind that only the operator writes, from its zod schema. */
@@ -35,8 +51,10 @@ const KINDS_WITH_CONTROL = [
 export function statusValidations(): { expression: string; message: string; reason: string }[] {
   return KINDS_WITH_CONTROL.map(({ resource, status }) => {
     const fields = operatorOwnedFields(status);
+    const shape: Record<string, unknown> = status.shape;
+    const unchanged = fields.map((f) => `(${unchangedExpression(f, primitiveDefault(shape[f]))})`);
     return {
-      expression: `request.resource.resource != '${resource}' || (${fields.map((f) => `(${unchangedExpression(f)})`).join(' && ')})`,
+      expression: `request.resource.resource != '${resource}' || (${unchanged.join(' && ')})`,
       message: `only status.control of ${resource} may be written by users (the operator owns ${fields.map((f) => `status.${f}`).join(', ')}); use kubectl agentarmy or the dashboard`,
       reason: 'Forbidden',
     };

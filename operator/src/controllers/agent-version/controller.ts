@@ -10,7 +10,7 @@ import type { Manager } from '../../kube/manager.js';
 import { specOrMetadataChanged } from '../../kube/predicates.js';
 import { coreTypes, type KubeObject, type ResourceType, resourcePath } from '../../kube/resource.js';
 import { StatusEchoes } from '../../kube/status-echoes.js';
-import { applyIfChanged, controllerReference } from '../../kube/writes.js';
+import { apply, applyIfChanged, controllerReference } from '../../kube/writes.js';
 import { CHILD_EVENT_DELAY_MS, managedChildren } from '../agent-army/controller.js';
 import { parseCachedVersion } from '../cached-parse.js';
 import { agentArmyType, agentVersionType } from '../resource-types.js';
@@ -18,6 +18,7 @@ import {
   type ArmyUsage,
   decideVersionStatus,
   desiredConfigMap,
+  desiredFinalizers,
   usageChanged,
   versionsNamedBy,
 } from './decide.js';
@@ -142,15 +143,34 @@ export function agentVersionController(mgr: Manager): ControllerSpec {
         }
         const now = new Date();
         const status = decideVersionStatus(observed, now);
+        const finalizers = desiredFinalizers(raw.metadata ?? {}, status.usedBy ?? []);
+        if (finalizers) {
+          // Server-side apply of metadata.finalizers alone, under the operator's field manager: the spec and
+          // every other finalizer stay as they are, and GitOps tools see no drift in what they manage.
+          await apply(mgr.client, agentVersionType, {
+            apiVersion: raw.apiVersion,
+            kind: raw.kind,
+            metadata: { name: req.name, namespace: req.namespace, finalizers },
+          } as KubeObject);
+          ctx.log.info(
+            { finalizers },
+            finalizers.length ? 'protecting AgentVersion in use' : 'releasing AgentVersion',
+          );
+        }
         const before = av.status?.conditions?.find((c) => c.type === 'Ready');
         const ready = status.conditions?.find((c) => c.type === 'Ready');
         // The echo of this write needs no second look when deciding again on it gives the same status.
         const fixpoint = () =>
           deepEqual(decideVersionStatus({ ...observed, version: { ...av, status } }, now), status);
         const current = { ...raw, status: av.status };
+        const deletingBefore = av.status?.conditions?.find((c) => c.type === 'Deleting');
+        const deleting = status.conditions?.find((c) => c.type === 'Deleting');
         if (await echoes.patchStatus(mgr.client, agentVersionType, current, status, fixpoint)) {
           if (ready && ready.status !== before?.status && ready.status === 'False') {
             await mgr.events.event(raw, 'Warning', ready.reason, ready.message);
+          }
+          if (deleting?.reason === 'InUse' && deletingBefore?.reason !== 'InUse') {
+            await mgr.events.event(raw, 'Warning', 'DeletionBlocked', deleting.message);
           }
         }
         return ready?.status === 'True' ? {} : { requeueAfterMs: NOT_READY_RECHECK_MS };

@@ -4,6 +4,7 @@ import { army, version } from '../agent-army/fixtures.test-util.js';
 import {
   decideVersionStatus,
   desiredConfigMap,
+  desiredFinalizers,
   MAX_USED_BY,
   missingReferences,
   usageChanged,
@@ -223,5 +224,49 @@ describe('desiredConfigMap: the config ConfigMap an AgentVersion keeps for the a
       ];
     expect(hash('one')).not.toBe(hash('two'));
     expect(hash('one')).toBe(hash('one'));
+  });
+});
+
+describe('in-use protection', () => {
+  const deleting = { ...inline, metadata: { ...inline.metadata, deletionTimestamp: '2026-11-23T09:00:00Z' } };
+  it('says a deleted version waits while an army uses it, naming the army', () => {
+    const users = [army([{ name: 'orchestrator', version: inline.metadata.name }])];
+    const s = decideVersionStatus(
+      { version: deleting, secretKeys: ['api-key'], promptKeys: undefined, armies: users },
+      now,
+    );
+    expect(s.conditions?.find((c) => c.type === 'Deleting')).toMatchObject({
+      status: 'True',
+      reason: 'InUse',
+      message: expect.stringContaining('support/orchestrator'),
+    });
+  });
+
+  it('says nothing of deletion for a live version', () => {
+    const s = decideVersionStatus(
+      { version: inline, secretKeys: ['api-key'], promptKeys: undefined, armies: [] },
+      now,
+    );
+    expect(s.conditions?.find((c) => c.type === 'Deleting')).toBeUndefined();
+  });
+
+  const user = [{ army: 'support', agent: 'orchestrator' }];
+  it.each([
+    ['a live version without the finalizer gets it', {}, [], ['agentarmy.dev/in-use']],
+    ['a live version with it: nothing to write', { finalizers: ['agentarmy.dev/in-use'] }, [], undefined],
+    [
+      'a deleted version still in use keeps it',
+      { deletionTimestamp: '2026-12-02T10:00:00Z', finalizers: ['agentarmy.dev/in-use'] },
+      user,
+      undefined,
+    ],
+    [
+      'a deleted version no army uses lets it go',
+      { deletionTimestamp: '2026-12-02T10:00:00Z', finalizers: ['agentarmy.dev/in-use', 'other'] },
+      [],
+      [],
+    ],
+  ])('%s', (_what, meta, users, expected) => {
+    expect(desiredFinalizers(meta, users)).toEqual(expected);
   });
 });

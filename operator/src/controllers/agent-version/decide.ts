@@ -107,15 +107,46 @@ export function decideVersionStatus(obs: ObservedVersion, now: Date): AgentVersi
           message: problems.join('; '),
         };
   const generation = av.metadata.generation;
-  return {
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    conditions: setCondition(
-      av.status?.conditions,
-      { ...ready, ...(generation !== undefined ? { observedGeneration: generation } : {}) },
+  const users = usedBy(av.metadata.name ?? '', obs.armies);
+  const at = generation !== undefined ? { observedGeneration: generation } : {};
+  let conditions = setCondition(av.status?.conditions, { ...ready, ...at }, now.getTime());
+  if (av.metadata.deletionTimestamp) {
+    const blocked = users.length > 0;
+    conditions = setCondition(
+      conditions,
+      {
+        type: 'Deleting',
+        status: 'True',
+        reason: blocked ? 'InUse' : 'NotInUse',
+        message: blocked
+          ? `deletion waits until no army uses this version (its pods mount its ConfigMap): ${users
+              .slice(0, 10)
+              .map((u) => `${u.army}/${u.agent}`)
+              .join(', ')}`
+          : 'no army uses this version; deleting',
+        ...at,
+      },
       now.getTime(),
-    ),
-    usedBy: usedBy(av.metadata.name ?? '', obs.armies),
-  };
+    );
+  }
+  return { ...at, conditions, usedBy: users };
+}
+
+/** Keeps an AgentVersion while any army runs or asks for it (the pods mount its config ConfigMap). */
+export const IN_USE_FINALIZER = 'agentarmy.dev/in-use';
+
+/**
+ * The finalizers the operator wants on the version: its in-use finalizer until the version is being
+ * deleted and no army uses it any more; undefined when nothing needs writing.
+ */
+export function desiredFinalizers(
+  meta: { deletionTimestamp?: unknown; finalizers?: string[] },
+  users: readonly unknown[],
+): string[] | undefined {
+  const has = meta.finalizers?.includes(IN_USE_FINALIZER) ?? false;
+  const want = !meta.deletionTimestamp || users.length > 0;
+  if (has === want) return undefined;
+  return want ? [IN_USE_FINALIZER] : [];
 }
 
 /**
