@@ -29,6 +29,11 @@ export interface ReconcileContext {
    * stop writing and return.
    */
   signal: AbortSignal;
+  /**
+   * Queues this object again now (from work the reconcile left running, e.g. a measurement that outlived
+   * its inline budget). Safe to call after the reconcile returned.
+   */
+  wake: () => void;
 }
 
 export interface ReconcileResult {
@@ -269,6 +274,7 @@ export class Controller {
         reconcileID,
         controller: this.name,
         signal: reconcileAbort.signal,
+        wake: () => this.queue.add(key),
       });
       if (pastDeadline) throw new Error(`reconcile passed its ${timeoutMs} ms deadline`);
       if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {

@@ -124,7 +124,7 @@ async function reconcileOnce(deployments: KubeObject[], echoes?: StatusEchoes, c
   });
   const result = await reconciler.reconcile(
     { namespace: 'team', name: 'support' },
-    { log, reconcileID: 'r1', controller: 'agentarmy', signal: new AbortController().signal },
+    { log, reconcileID: 'r1', controller: 'agentarmy', signal: new AbortController().signal, wake: () => {} },
   );
   const at = (when: 'start' | 'end', suffix: string) =>
     client.log.findIndex((e) => e.at === when && e.path.endsWith(suffix));
@@ -229,7 +229,13 @@ describe('AgentArmyReconciler status echoes', () => {
       events: new EventRecorder({ client: failing, log }),
       echoes,
     });
-    const ctx = { log, reconcileID: 'r1', controller: 'agentarmy', signal: new AbortController().signal };
+    const ctx = {
+      log,
+      reconcileID: 'r1',
+      controller: 'agentarmy',
+      signal: new AbortController().signal,
+      wake: () => {},
+    };
     await expect(reconciler.reconcile({ namespace: 'team', name: 'support' }, ctx)).rejects.toThrow(
       'conflict',
     );

@@ -3,6 +3,7 @@
 // follow from it) → record events → requeue-after.
 
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { TickScheduler } from '../../analysis/tick-scheduler.js';
 import { type Condition, ConditionType } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../kube/controller.js';
@@ -42,6 +43,8 @@ export interface ArmyReconcilerDeps {
   /** Where status writes that need no second look are registered (the controller's primary predicate). */
   echoes?: StatusEchoes;
   now?: () => Date;
+  /** Runs pre-promotion analysis ticks off the reconcile worker (tests inject their own). */
+  ticks?: TickScheduler;
 }
 
 /** True when deciding again on the status `plan` writes gives the same plan, with nothing new to do. */
@@ -57,7 +60,11 @@ export function isFixpoint(observed: ObservedArmy, plan: ArmyPlan, now: Date): b
 }
 
 export class AgentArmyReconciler implements Reconciler {
-  constructor(private readonly deps: ArmyReconcilerDeps) {}
+  private readonly ticks: TickScheduler;
+
+  constructor(private readonly deps: ArmyReconcilerDeps) {
+    this.ticks = deps.ticks ?? new TickScheduler();
+  }
 
   async reconcile(req: { namespace: string; name: string }, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { client, events, informers } = this.deps;
@@ -91,7 +98,7 @@ export class AgentArmyReconciler implements Reconciler {
     let observed = obs.observed;
     let plan = decide(observed, now);
     if (plan.measurements.length > 0) {
-      const analyses = await measureAgents(client, observed, plan.measurements, ctx, now);
+      const analyses = await measureAgents(this.ticks, client, observed, plan.measurements, ctx, now);
       observed = { ...observed, analyses };
       plan = decide(observed, now);
     }

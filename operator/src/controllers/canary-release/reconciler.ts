@@ -2,7 +2,8 @@
 // and decide again with it → weight the HTTPRoute (gatewayAPI mode) → patch status once → events. Pods are
 // the AgentArmy controller's: it reads this release's status and renders the tracks from it.
 import type { Counter, Gauge } from 'prom-client';
-import { type MeasurementRequest, measure } from '../../analysis/index.js';
+import type { MeasurementRequest } from '../../analysis/index.js';
+import { TickScheduler, tickKey } from '../../analysis/tick-scheduler.js';
 import { type CanaryReleaseStatus, ConditionType } from '../../api/v1alpha1/index.js';
 import { isApiError } from '../../kube/api-client.js';
 import { setCondition } from '../../kube/conditions.js';
@@ -37,10 +38,16 @@ export interface ReleaseReconcilerDeps {
   events: EventRecorder;
   metrics: ReleaseMetrics;
   now?: () => Date;
+  /** Runs analysis ticks off the reconcile worker (tests inject one with their own budget). */
+  ticks?: TickScheduler;
 }
 
 export class CanaryReleaseReconciler implements Reconciler {
-  constructor(private readonly deps: ReleaseReconcilerDeps) {}
+  private readonly ticks: TickScheduler;
+
+  constructor(private readonly deps: ReleaseReconcilerDeps) {
+    this.ticks = deps.ticks ?? new TickScheduler();
+  }
 
   async reconcile(req: { namespace: string; name: string }, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { client, events, informers } = this.deps;
@@ -57,7 +64,12 @@ export class CanaryReleaseReconciler implements Reconciler {
     }
 
     let plan = decideCanary(o.obs, now);
-    if (plan.measurement) plan = await this.measureAndDecide(o.obs, plan.measurement, o.semver, ctx, now);
+    if (plan.measurement) {
+      const measured = await this.measureAndDecide(o.obs, plan.measurement, o.semver, ctx, now);
+      // The tick still runs in the background (a slow metrics address): it wakes this release when done.
+      if (!measured) return { requeueAfterMs: 60_000 };
+      plan = measured;
+    }
     if (ctx.signal.aborted) return {};
     const routeProblem = await this.weightRoute(o.obs, plan, ctx);
     if (routeProblem) {
@@ -91,15 +103,19 @@ export class CanaryReleaseReconciler implements Reconciler {
     semver: (avName: string | undefined) => string | undefined,
     ctx: ReconcileContext,
     now: Date,
-  ): Promise<CanaryPlan> {
-    const tick = await measure(req, {
+  ): Promise<CanaryPlan | undefined> {
+    const namespace = obs.release.metadata.namespace ?? '';
+    const key = tickKey(`CanaryRelease/${namespace}/${obs.release.metadata.name}`, req);
+    const measureCtx = {
       client: this.deps.client,
-      namespace: obs.release.metadata.namespace ?? '',
+      namespace,
       agent: obs.release.spec.targetRef.agent,
-      versionLabel: (name) => semver(name) ?? name ?? '',
+      versionLabel: (name: string | undefined) => semver(name) ?? name ?? '',
       signal: ctx.signal,
       now,
-    });
+    };
+    const tick = await this.ticks.tick(key, req, measureCtx, ctx.wake);
+    if (!tick) return undefined;
     ctx.log.info({ step: req.stepIndex, results: tick.results, run: tick.run.phase }, 'analysis measurement');
     return decideCanary({ ...obs, analysis: tick.run }, now);
   }
