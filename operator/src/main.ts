@@ -1,6 +1,5 @@
 // Operator entry point: configuration → Manager → controllers → run until SIGTERM/SIGINT.
 // Controllers are registered in `registerControllers` (the AgentArmy controller plugs in there).
-import { setMetricsPolicy } from './analysis/metrics-policy.js';
 import { ConfigError, loadConfig } from './config.js';
 import { agentArmyController } from './controllers/agent-army/controller.js';
 import { agentVersionController } from './controllers/agent-version/controller.js';
@@ -33,11 +32,6 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  setMetricsPolicy({
-    allowlist: config.metricsAllowlist,
-    ...(config.defaultPrometheusAddress ? { defaultAddress: config.defaultPrometheusAddress } : {}),
-    maxAnswerBytes: config.metricsMaxAnswerBytes,
-  });
   const mgr = new Manager({ config });
   registerControllers(mgr);
   let stopping = false;

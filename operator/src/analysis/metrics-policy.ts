@@ -23,6 +23,19 @@ export function metricsPolicy(): MetricsPolicy {
   return current;
 }
 
+/** The policy from the operator's flags (--metrics-address-allowlist, --default-prometheus-address, …). */
+export function metricsPolicyFrom(config: {
+  metricsAllowlist: string[];
+  defaultPrometheusAddress?: string | undefined;
+  metricsMaxAnswerBytes: number;
+}): MetricsPolicy {
+  return {
+    allowlist: config.metricsAllowlist,
+    ...(config.defaultPrometheusAddress ? { defaultAddress: config.defaultPrometheusAddress } : {}),
+    maxAnswerBytes: config.metricsMaxAnswerBytes,
+  };
+}
+
 interface Origin {
   protocol: string;
   host: string;

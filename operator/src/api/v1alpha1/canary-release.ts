@@ -56,7 +56,11 @@ export const TrafficRouting = withRules(
         httpRoute: dnsSubdomain().describe('HTTPRoute whose backendRefs the operator weights.'),
         namespace: dnsLabel()
           .optional()
-          .describe('Namespace of the HTTPRoute; the release namespace when absent.'),
+          .describe(
+            'Namespace of the HTTPRoute: the release’s own (the default). A release acts only within ' +
+              'its namespace: a route in another namespace is refused (Ready=False ' +
+              'CrossNamespaceRouteRefused, a Warning Event) and never touched.',
+          ),
       })
       .optional()
       .describe('Split traffic by weights on a Gateway API HTTPRoute. Without it, replicas are split.'),

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../kube/resource.js';
-import { armiesUsingVersion, configHashChanged, versionInputChanged } from './controller.js';
+import {
+  armiesNamingRelease,
+  armiesUsingVersion,
+  configHashChanged,
+  versionInputChanged,
+} from './controller.js';
 
 const version = (status: unknown, extra: { spec?: unknown; labels?: Record<string, string> } = {}) =>
   ({
@@ -74,5 +79,27 @@ describe('configHashChanged: which updates of a version config ConfigMap wake it
     ['the same hash does not', cm('h1'), cm('h1'), false],
   ])('%s', (_name, before, after, wakes) => {
     expect(configHashChanged(before, after)).toBe(wakes);
+  });
+});
+
+describe('armiesNamingRelease', () => {
+  const armyWith = (name: string, refs: (string | undefined)[]) =>
+    ({
+      metadata: { name },
+      spec: {
+        agents: refs.map((r, i) => ({
+          name: `g${i}`,
+          ...(r ? { strategy: { type: 'Canary', canary: { canaryReleaseRef: { name: r } } } } : {}),
+        })),
+      },
+    }) as unknown as KubeObject;
+  it('finds the armies whose canary agents name the release, whatever the release targets', () => {
+    const armies = [
+      armyWith('a', ['rel']),
+      armyWith('b', [undefined, 'other']),
+      armyWith('c', [undefined, 'rel']),
+    ];
+    expect(armiesNamingRelease(armies, 'rel')).toEqual(['a', 'c']);
+    expect(armiesNamingRelease(armies, 'none')).toEqual([]);
   });
 });

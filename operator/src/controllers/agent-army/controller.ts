@@ -2,6 +2,7 @@
 // PDBs are owned children (by controller ownerReference; ConfigMaps too, for pruning those of earlier
 // operator versions); an AgentVersion or its config ConfigMap wakes every army of its namespace that
 // names the version (desired or running).
+import { metricsPolicyFrom, setMetricsPolicy } from '../../analysis/metrics-policy.js';
 import type { AgentArmy, AgentVersion, CanaryRelease } from '../../api/v1alpha1/index.js';
 import { type ControllerSpec, ownerRequests } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
@@ -12,6 +13,18 @@ import { ANNOTATION, LABEL, MANAGER } from '../../rollout/labels.js';
 import { agentPodsInformer, podHealthChanged } from '../agent-pods.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
 import { AgentArmyReconciler } from './reconciler.js';
+
+/** Armies (raw, cached) with an agent whose canaryReleaseRef names `release`. */
+export function armiesNamingRelease(armies: KubeObject[], release: string): string[] {
+  return armies
+    .filter((a) =>
+      (
+        (a as { spec?: { agents?: { strategy?: { canary?: { canaryReleaseRef?: { name?: string } } } }[] } })
+          .spec?.agents ?? []
+      ).some((g) => g.strategy?.canary?.canaryReleaseRef?.name === release),
+    )
+    .map((a) => a.metadata?.name ?? '');
+}
 
 /** How long a child's event waits before it wakes its army (events meanwhile join it). */
 export const CHILD_EVENT_DELAY_MS = 1000;
@@ -55,6 +68,8 @@ export const configHashChanged: UpdatePredicate = (oldCm, newCm) =>
   newCm.metadata?.annotations?.[ANNOTATION.configHash];
 
 export function agentArmyController(mgr: Manager): ControllerSpec {
+  // What analysis may talk to: the operator's flags (process-wide; both controllers measure).
+  setMetricsPolicy(metricsPolicyFrom(mgr.config));
   const informers = {
     armies: mgr.informer(agentArmyType),
     versions: mgr.informer(agentVersionType),
@@ -118,11 +133,18 @@ export function agentArmyController(mgr: Manager): ControllerSpec {
         },
       },
       {
-        // A release's status (weight, step, phase) decides the pods of its target agent.
+        // A release's status (weight, step, phase) decides the pods of its target agent; an army that
+        // names the release (canaryReleaseRef) looks at it too, whatever it targets (a mismatch, or the
+        // release appearing after the army that waited for it).
         informer: informers.releases,
         map: (r) => {
-          const army = (r as Partial<CanaryRelease>).spec?.targetRef.army;
-          return army ? [{ namespace: r.metadata?.namespace ?? '', name: army }] : [];
+          const namespace = r.metadata?.namespace ?? '';
+          const target = (r as Partial<CanaryRelease>).spec?.targetRef.army;
+          const naming = armiesNamingRelease(
+            informers.armies.store.list({ namespace }),
+            r.metadata?.name ?? '',
+          );
+          return [...new Set([...(target ? [target] : []), ...naming])].map((name) => ({ namespace, name }));
         },
       },
     ],

@@ -5,6 +5,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { TickScheduler } from '../../analysis/tick-scheduler.js';
 import { type Condition, ConditionType } from '../../api/v1alpha1/index.js';
+import { ApiError } from '../../kube/api-client.js';
 import { setCondition } from '../../kube/conditions.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../kube/controller.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -20,6 +21,7 @@ import {
 } from '../../kube/writes.js';
 import { LABEL } from '../../rollout/labels.js';
 import { agentArmyType } from '../resource-types.js';
+import { APPLY_REFUSED_RECHECK_MS, type ApplyRefusal, withApplyRefusals } from './apply-refusals.js';
 import { type ArmyPlan, decide } from './decide.js';
 import { measureAgents } from './measure-agents.js';
 import { type ArmyInformers, observeArmy } from './observe.js';
@@ -103,11 +105,17 @@ export class AgentArmyReconciler implements Reconciler {
       plan = decide(observed, now);
     }
     if (ctx.signal.aborted) return {};
-    await this.applyChildren(plan, observed.children, raw, ctx);
+    const refusals = await this.applyChildren(plan, observed.children, raw, ctx);
+    if (refusals.length > 0) {
+      const refused = withApplyRefusals(plan.status, observed.army.status, refusals, now);
+      plan = { ...plan, status: refused.status, events: [...plan.events, ...refused.events] };
+      ctx.log.warn({ refusals }, 'the apiserver refused children');
+    }
     await this.pruneChildren(plan, observed.children);
     const changed = await this.patchStatus(observed, plan, raw, now);
     for (const e of plan.events) await events.event(raw, e.type, e.reason, e.message);
     if (changed) ctx.log.info({ phase: plan.status.phase, ready: plan.status.ready }, 'status updated');
+    if (refusals.length > 0) return { requeueAfterMs: APPLY_REFUSED_RECHECK_MS };
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
   }
 
@@ -128,22 +136,40 @@ export class AgentArmyReconciler implements Reconciler {
 
   /**
    * Server-side applies the desired children that differ from the cache, all at once: a new agent costs
-   * one apply round trip, not three.
+   * one apply round trip, not three. Returns the children the apiserver refused (a 4xx other than a
+   * conflict), which the status reports; any other failure throws (retried with backoff).
    */
   private async applyChildren(
     plan: ArmyPlan,
     children: ObservedChildren,
     owner: KubeObject,
     ctx: ReconcileContext,
-  ) {
+  ): Promise<ApplyRefusal[]> {
     const ownerRef = controllerReference(owner);
     const applied: string[] = [];
+    const refusals: ApplyRefusal[] = [];
     const applyOne = async (obj: KubernetesObject) => {
       const child = CHILD_TYPES[obj.kind ?? ''];
       if (!child) throw new Error(`no resource type for child kind ${obj.kind}`);
       const desired = { ...obj, metadata: { ...obj.metadata, ownerReferences: [ownerRef] } } as KubeObject;
       const live = children[child.key].get(obj.metadata?.name ?? '') as KubeObject | undefined;
-      if (!(await applyIfChanged(this.deps.client, child.type, desired, live))) return;
+      try {
+        if (!(await applyIfChanged(this.deps.client, child.type, desired, live))) return;
+      } catch (err) {
+        if (
+          !(err instanceof ApiError) ||
+          err.statusCode < 400 ||
+          err.statusCode >= 500 ||
+          err.statusCode === 409
+        )
+          throw err;
+        refusals.push({
+          agent: obj.metadata?.labels?.[LABEL.agent] ?? '',
+          child: `${obj.kind} ${obj.metadata?.name}`,
+          message: (err.status?.message ?? err.message).slice(0, 700),
+        });
+        return;
+      }
       applied.push(`${obj.kind}/${obj.metadata?.name}${live === undefined ? ' (created)' : ''}`);
       // An Event when a Deployment moves to another version; creation and scaling are not news.
       const from = live?.metadata?.labels?.[LABEL.version];
@@ -160,6 +186,7 @@ export class AgentArmyReconciler implements Reconciler {
     await Promise.all(plan.desired.map(applyOne));
     // One line per reconcile, not per child: creating an army of three agents writes twelve children.
     if (applied.length > 0) ctx.log.info({ children: applied }, 'applied children');
+    return refusals;
   }
 
   /** Deletes owned children that are not desired, except those of agents that must be left alone. */

@@ -1,7 +1,9 @@
 // Registers the CanaryRelease controller. A release wakes on its own changes, on its target army (a new
 // desired version starts a release), and on the agent's Deployments and canary pods (readiness, crash
 // loops), each mapped to the releases that target that army and agent.
+
 import { Counter, Gauge } from 'prom-client';
+import { metricsPolicyFrom, setMetricsPolicy } from '../../analysis/metrics-policy.js';
 import type { CanaryRelease } from '../../api/v1alpha1/index.js';
 import type { ControllerSpec } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
@@ -43,6 +45,8 @@ export function releaseMetrics(mgr: Manager): ReleaseMetrics {
 }
 
 export function canaryReleaseController(mgr: Manager): ControllerSpec {
+  // What analysis may talk to: the operator's flags (process-wide; both controllers measure).
+  setMetricsPolicy(metricsPolicyFrom(mgr.config));
   const managed = { 'app.kubernetes.io/managed-by': MANAGER };
   const informers = {
     releases: mgr.informer(canaryReleaseType),

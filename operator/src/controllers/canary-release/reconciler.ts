@@ -63,6 +63,13 @@ export class CanaryReleaseReconciler implements Reconciler {
       return { requeueAfterMs: 30_000 };
     }
 
+    const foreign = o.obs.release.spec.trafficRouting?.gatewayAPI?.namespace;
+    if (foreign && foreign !== req.namespace) {
+      // Tenancy: a release weights only routes of its own namespace; another team's route is not touched.
+      const message = `spec.trafficRouting.gatewayAPI.namespace: the HTTPRoute is in namespace ${foreign}; a CanaryRelease may weight only HTTPRoutes in its own namespace (${req.namespace})`;
+      await this.reportProblem(o.raw, 'CrossNamespaceRouteRefused', message, now);
+      return { requeueAfterMs: 30_000 };
+    }
     let plan = decideCanary(o.obs, now);
     if (plan.measurement) {
       const measured = await this.measureAndDecide(o.obs, plan.measurement, o.semver, ctx, now);
