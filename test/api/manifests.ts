@@ -201,9 +201,12 @@ export const invalidManifests: Array<[string, Manifest, string]> = [
     'spec.analysis.interval',
   ],
   [
-    'no Prometheus address',
-    withField(canaryRelease(), 'spec.analysis.provider.prometheus', {}),
-    'spec.analysis.provider.prometheus.address',
+    'query timeout over 60s',
+    withField(canaryRelease(), 'spec.analysis.provider.prometheus', {
+      address: 'http://p:9090',
+      timeout: '2m',
+    }),
+    'spec.analysis.provider.prometheus.timeout',
   ],
   [
     'metric without a condition bound',

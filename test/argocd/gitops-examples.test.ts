@@ -61,7 +61,12 @@ afterAll(async () => {
   await mgr?.stop();
   for (const n of Object.values(ns)) await kubectl(['delete', 'namespace', n, '--wait=false']);
   // The chart's cluster-scoped objects (its CRDs stay: every other test uses them).
-  await kubectl(['delete', 'clusterrole,clusterrolebinding', '-l', 'app.kubernetes.io/instance=agent-army']);
+  await kubectl([
+    'delete',
+    'clusterrole,clusterrolebinding,validatingadmissionpolicy,validatingadmissionpolicybinding',
+    '-l',
+    'app.kubernetes.io/instance=agent-army',
+  ]);
 });
 
 describe('Argo CD syncs the examples from Git', () => {

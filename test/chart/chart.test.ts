@@ -95,13 +95,16 @@ describe('chart lint and schema', () => {
 describe('rendered objects', () => {
   it('gives users view and edit (aggregated into the built-in roles) and a separate control role', async () => {
     const objs = await render();
+    // Cluster-scoped names carry the release namespace (<namespace>-<release>-view, …).
     const role = (name: string) =>
-      objs.find((o) => o.kind === 'ClusterRole' && o.metadata.name === name) as K8sObject & { rules: Rule[] };
+      objs.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith(`-${name}`)) as K8sObject & {
+        rules: Rule[];
+      };
     const aggregated = (name: string) =>
       Object.keys(role(name).metadata.labels ?? {}).filter((l) =>
         l.startsWith('rbac.authorization.k8s.io/aggregate-to-'),
       );
-    expect(permissions(role('agent-army-view').rules)).toEqual({
+    expect(permissions(role('view').rules)).toEqual({
       'agentarmy.dev/agentarmies': 'get,list,watch',
       'agentarmy.dev/agentarmies/status': 'get,list,watch',
       'agentarmy.dev/agentversions': 'get,list,watch',
@@ -109,31 +112,35 @@ describe('rendered objects', () => {
       'agentarmy.dev/canaryreleases': 'get,list,watch',
       'agentarmy.dev/canaryreleases/status': 'get,list,watch',
     });
-    expect(aggregated('agent-army-view').sort()).toEqual([
+    expect(aggregated('view').sort()).toEqual([
       'rbac.authorization.k8s.io/aggregate-to-admin',
       'rbac.authorization.k8s.io/aggregate-to-edit',
       'rbac.authorization.k8s.io/aggregate-to-view',
     ]);
-    expect(permissions(role('agent-army-edit').rules)['agentarmy.dev/canaryreleases']).toBe(
+    expect(permissions(role('edit').rules)['agentarmy.dev/canaryreleases']).toBe(
       'create,delete,deletecollection,patch,update',
     );
-    expect(aggregated('agent-army-edit').sort()).toEqual([
+    expect(aggregated('edit').sort()).toEqual([
       'rbac.authorization.k8s.io/aggregate-to-admin',
       'rbac.authorization.k8s.io/aggregate-to-edit',
     ]);
     // Control is the status channel: never aggregated, bound on purpose.
-    expect(aggregated('agent-army-control')).toEqual([]);
-    expect(permissions(role('agent-army-control').rules)).toMatchObject({
+    expect(aggregated('control')).toEqual([]);
+    expect(permissions(role('control').rules)).toMatchObject({
       'agentarmy.dev/agentarmies/status': 'get,patch',
       'agentarmy.dev/canaryreleases/status': 'get,patch',
     });
-    expect(permissions(role('agent-army-edit').rules)['agentarmy.dev/canaryreleases/status']).toBeUndefined();
+    expect(permissions(role('edit').rules)['agentarmy.dev/canaryreleases/status']).toBeUndefined();
   });
 
   it('grants exactly the verbs the operator uses, cluster-wide by default', async () => {
     const objs = await render();
+    // The operator's ClusterRole is the one its ClusterRoleBinding binds.
+    const operatorBinding = findObject(objs, 'ClusterRoleBinding') as K8sObject & {
+      roleRef: { name: string };
+    };
     const role = objs.find(
-      (o) => o.kind === 'ClusterRole' && o.metadata.name === 'agent-army',
+      (o) => o.kind === 'ClusterRole' && o.metadata.name === operatorBinding.roleRef.name,
     ) as K8sObject & {
       rules: Rule[];
     };
@@ -156,9 +163,9 @@ describe('rendered objects', () => {
     // Only the users' ClusterRoles remain cluster-wide; the operator is bound nowhere outside its namespaces.
     expect(objs.some((o) => o.kind === 'ClusterRoleBinding')).toBe(false);
     expect(objs.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name)).toEqual([
-      'agent-army-view',
-      'agent-army-edit',
-      'agent-army-control',
+      'agent-army-system-agent-army-view',
+      'agent-army-system-agent-army-edit',
+      'agent-army-system-agent-army-control',
     ]);
     for (const ns of ['team-a', 'team-b']) {
       const role = findObject(objs, 'Role', ns) as K8sObject & { rules: Rule[] };

@@ -169,19 +169,20 @@ describe('the operator under the chart ServiceAccount only', () => {
       expect(after.spec, `${kind} spec`).toEqual(before?.spec);
       expect(after.metadata.labels, `${kind} labels`).toEqual(before?.metadata.labels);
       expect(after.metadata.annotations, `${kind} annotations`).toEqual(before?.metadata.annotations);
-      // Field ownership: the GitOps manager owns what it applied; every other writer only f:status.
+      // Field ownership: the GitOps manager owns what it applied; the operator only f:status — and on an
+      // AgentVersion its in-use finalizer, metadata.finalizers, which GitOps never applies.
       const others = (after.metadata.managedFields ?? []).filter((m) => m.manager !== 'gitops');
       expect(others.length, `${kind}: a status writer`).toBeGreaterThan(0);
       for (const m of others) {
-        expect({
-          manager: m.manager,
-          subresource: m.subresource,
-          fields: Object.keys(m.fieldsV1 ?? {}),
-        }).toEqual({
-          manager: 'agent-army',
-          subresource: 'status',
-          fields: ['f:status'],
-        });
+        const fields = Object.keys(m.fieldsV1 ?? {});
+        const owned = { manager: m.manager, subresource: m.subresource, fields };
+        if (m.subresource === 'status') {
+          expect(owned).toEqual({ manager: 'agent-army', subresource: 'status', fields: ['f:status'] });
+        } else {
+          expect(kind).toBe('agentversion');
+          expect(owned).toEqual({ manager: 'agent-army', subresource: undefined, fields: ['f:metadata'] });
+          expect(Object.keys((m.fieldsV1?.['f:metadata'] ?? {}) as object)).toEqual(['f:finalizers']);
+        }
       }
     }
   });
@@ -207,7 +208,11 @@ describe('the operator under the chart ServiceAccount only', () => {
       ['patch', 'agentarmies.agentarmy.dev', '-n', app],
       ['delete', 'agentarmies.agentarmy.dev', '-n', app],
       ['create', 'agentversions.agentarmy.dev', '-n', app],
-      ['patch', 'agentversions.agentarmy.dev', '-n', app],
+      ['update', 'agentversions.agentarmy.dev', '-n', app],
+      ['get', 'agentarmies.agentarmy.dev', '-n', app],
+      ['patch', 'canaryreleases.agentarmy.dev', '-n', app],
+      ['create', 'httproutes.gateway.networking.k8s.io', '-n', app],
+      ['delete', 'httproutes.gateway.networking.k8s.io', '-n', app],
       ['update', 'deployments.apps', '-n', app],
       ['create', 'pods', '-n', app],
       ['create', 'pods/exec', '-n', app],
@@ -227,6 +232,8 @@ describe('the operator under the chart ServiceAccount only', () => {
       ['delete', 'configmaps', '-n', app],
       ['create', 'events', '-n', app],
       ['update', 'leases.coordination.k8s.io', '-n', ns],
+      // The in-use finalizer, applied as metadata only (the spec is immutable anyway).
+      ['patch', 'agentversions.agentarmy.dev', '-n', app],
     ];
     const check = async (args: string[]) => [args.join(' '), await canI(saKubeconfig, args)] as const;
     const deniedAnswers = await Promise.all(denied.map(check));

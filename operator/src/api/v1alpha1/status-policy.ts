@@ -104,12 +104,25 @@ export function renderStatusPolicyTemplate(): string {
         'system:serviceaccount:{{ .Release.Namespace }}:{{ include "agent-army.serviceAccountName" . }}',
       )
       .replace(/labels: __LABELS__/g, 'labels:\n    {{- include "agent-army.labels" . | nindent 4 }}');
+  // With watchNamespaces the binding covers only those namespaces: another installation of the chart for
+  // other namespaces (its own operator, its own policy) is not refused by this one.
+  const scope = [
+    '  {{- with .Values.watchNamespaces }}',
+    '  matchResources:',
+    '    namespaceSelector:',
+    '      matchExpressions:',
+    '        - key: kubernetes.io/metadata.name',
+    '          operator: In',
+    '          values: {{ toJson . }}',
+    '  {{- end }}',
+  ];
   return [
     '{{- /* Generated from the zod status schemas by `make generate` (operator/src/api/v1alpha1/status-policy.ts); do not edit. */ -}}',
     '{{- if .Values.statusPolicy.enabled }}',
     fill(yaml(policy)).trimEnd(),
     '---',
     fill(yaml(binding)).trimEnd(),
+    ...scope,
     '{{- end }}',
     '',
   ].join('\n');
