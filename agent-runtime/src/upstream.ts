@@ -126,7 +126,11 @@ export function createUpstream(config: RuntimeConfig, logger: Logger) {
           const choice = chunk.choices[0];
           if (choice?.finish_reason) finishReason = choice.finish_reason;
           for (const piece of choice?.delta?.tool_calls ?? []) {
-            const call = (calls[piece.index] ??= { id: '', name: '', arguments: '' });
+            let call = calls[piece.index];
+            if (!call) {
+              call = { id: '', name: '', arguments: '' };
+              calls[piece.index] = call;
+            }
             if (piece.id) call.id = piece.id;
             if (piece.function?.name) call.name += piece.function.name;
             if (piece.function?.arguments) call.arguments += piece.function.arguments;
