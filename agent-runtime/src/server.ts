@@ -119,6 +119,7 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     '/v1/invoke': { POST: invoke },
   };
 
+  const debug = logger.isLevelEnabled('debug');
   let lastRequestAt = 0;
   /** Answers not finished yet: when the drain begins, those whose headers are still unsent close too. */
   const open = new Set<ServerResponse>();
@@ -140,7 +141,8 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const methods = routes[path];
     const route = methods?.[req.method ?? 'GET'];
-    logger.debug({ requestId, req: { method: req.method, url: req.url, headers: req.headers } }, 'request');
+    if (debug)
+      logger.debug({ requestId, req: { method: req.method, url: req.url, headers: req.headers } }, 'request');
     if (!methods) {
       sendJson(res, 404, { error: { type: 'not_found', message: `no route for ${path}` } });
       return;

@@ -23,6 +23,8 @@ export interface SpawnOptions {
   args?: string[];
   /** Extra node flags placed before the entry (e.g. --cpu-prof, --max-old-space-size=128). */
   nodeArgs?: string[];
+  /** Load tsx (default true); false runs a compiled .js entry with plain node, as the image does. */
+  tsx?: boolean;
   /** Extra environment (merged over the parent's). PORT and HOST are always set by the helper. */
   env?: Record<string, string | undefined>;
   /** Port to use; a free loopback port by default. */
@@ -104,7 +106,12 @@ export async function spawnService(opts: SpawnOptions): Promise<ServiceProcess> 
   const entry = isAbsolute(opts.entry) ? opts.entry : join(repoRoot, opts.entry);
   const child = spawn(
     process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', entry, ...(opts.args ?? [])],
+    [
+      ...(opts.nodeArgs ?? []),
+      ...(opts.tsx === false ? [] : ['--import', 'tsx']),
+      entry,
+      ...(opts.args ?? []),
+    ],
     {
       cwd: repoRoot,
       env: { ...process.env, ...opts.env, PORT: String(port), HOST: host },
