@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const runtimeEntry = join(repoRoot, 'agent-runtime/src/main.ts');
 export const fakeOpenAIEntry = join(repoRoot, 'agent-runtime/dev/fake-openai.ts');
+export const fakeToolsEntry = join(repoRoot, 'agent-runtime/dev/fake-tools.ts');
 
 export interface ExitInfo {
   code: number | null;
@@ -219,6 +220,22 @@ export function spawnFakeOpenAI(config: unknown, extra: Partial<SpawnOptions> = 
     ...extra,
     env: {
       FAKE_OPENAI_CONFIG: typeof config === 'string' ? config : JSON.stringify(config),
+      ...extra.env,
+    },
+  });
+}
+
+/**
+ * Starts the fake tool server (HTTP tools at /tools/<name>, an MCP server at /mcp) with `config` (an object
+ * or a YAML/JSON file path; see agent-runtime/dev/fake-tools-config.ts).
+ */
+export function spawnFakeTools(config: unknown, extra: Partial<SpawnOptions> = {}): Promise<ServiceProcess> {
+  return spawnService({
+    name: 'fake-tools',
+    entry: fakeToolsEntry,
+    ...extra,
+    env: {
+      FAKE_TOOLS_CONFIG: typeof config === 'string' ? config : JSON.stringify(config),
       ...extra.env,
     },
   });
