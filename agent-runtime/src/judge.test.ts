@@ -46,7 +46,7 @@ function setup(judge: Partial<Parameters<typeof judgeSchema.parse>[0]> = {}, rep
   return { j, calls, lines, text, gate, release: () => release(), advance: (ms: number) => (clock += ms) };
 }
 
-const sample = (requestId: string): JudgeSample => ({
+const sample = (requestId: string): JudgeSample & { toolCalls: unknown[] } => ({
   requestId,
   messages: [{ role: 'user', content: 'secret question' }],
   output: 'an answer',
@@ -160,7 +160,10 @@ describe('online judge in the runtime, with the fake judge model', () => {
       for (let i = 0; i < 3; i++)
         expect((await h.invoke({ messages: [{ role: 'user', content: `q${i}` }] })).status).toBe(200);
       const harness = h;
-      await expect.poll(() => harness.metric('agent_evals_total', `verdict="${verdict}"`)).toBe(3);
+      // The judge runs in a worker thread, which loads tsx first here: give it time to start.
+      await expect
+        .poll(() => harness.metric('agent_evals_total', `verdict="${verdict}"`), { timeout: 20_000 })
+        .toBe(3);
       expect(await h.metric('agent_eval_score_count')).toBe(3);
       await h.close();
       h = undefined;
