@@ -9,7 +9,8 @@
 // Environment: BENCH_ROUNDS (3), BENCH_SECONDS (10, each fixed-rate run), BENCH_THROUGHPUT_SECONDS (5),
 // BENCH_WARMUP_SECONDS (8 per process), BENCH_RATE (500), BENCH_LOG_LEVEL (info), BENCH_RUNTIME_ENTRY
 // (default: the compiled runtime, agent-runtime/dist/main.js, built first with tsc, run with plain node as
-// in the image; a .ts entry runs through tsx). Writes bench/results/runtime.json.
+// in the image; a .ts entry runs through tsx), BENCH_JUDGE (0: no judged runtime), BENCH_JUDGE_PER_MINUTE
+// (60, the judge's budget). Writes bench/results/runtime.json.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const ENTRY = process.env.BENCH_RUNTIME_ENTRY ?? 'agent-runtime/dist/main.js';
 /** BENCH_JUDGE=0 leaves out the judged runtime (e.g. to measure a runtime version without a judge). */
 const JUDGE = process.env.BENCH_JUDGE !== '0';
+const JUDGE_PER_MINUTE = Number(process.env.BENCH_JUDGE_PER_MINUTE ?? 60);
 const CONNECTIONS = 10;
 
 function percentile(sorted: number[], p: number): number {
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
     );
   }
   const judgeFile = join(mkdtempSync(join(tmpdir(), 'runtime-bench-')), 'agent.json');
-  // 10 % of the answers judged, no budget cap at this rate: the judge's calls are real load on the process.
+  // 10 % of the answers judged, within the judge's budget (default 60 calls a minute, the agent file's
+  // default; BENCH_JUDGE_PER_MINUTE=1000000 judges all 10 %, 50 calls/s at 500 req/s).
   writeFileSync(
     judgeFile,
     JSON.stringify({
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
         model: judgeModel,
         rubric: 'Answers the question.',
         sampleRate: 0.1,
-        maxPerMinute: 1_000_000,
+        maxPerMinute: JUDGE_PER_MINUTE,
         maxConcurrency: 4,
         queueSize: 1000,
       },
