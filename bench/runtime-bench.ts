@@ -1,30 +1,35 @@
-// Benchmark: the agent runtime (→ fake upstream) against the fake upstream alone, in one run, loopback only.
-//   npx tsx bench/runtime-bench.ts        (BENCH_SECONDS=10 per fixed-rate run, BENCH_RATE=500)
-// Reports req/s at saturation, p50/p99 latency, the runtime's added p99 at a fixed rate, and the runtime's
-// RSS; writes bench/results/runtime.json.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+// Benchmark: the agent runtime (→ fake upstream) against the fake upstream alone, in alternating rounds of
+// one run, loopback only. Each round measures max throughput (upstream, runtime) and a fixed rate
+// (upstream, runtime, runtime with the online judge on); the order flips every round so that a machine
+// getting busier or quieter does not favour one side. Medians over the rounds give the figures:
+//   - the runtime's added p99 at the fixed rate (median runtime p99 − median upstream p99), target < 2 ms;
+//   - runtime max throughput / upstream max throughput (ratio of medians), target ≥ 0.5;
+//   - the judge's effect on the caller's path: added p99 with judging on − with judging off (target: none).
+//   npx tsx bench/runtime-bench.ts       (or make bench-runtime)
+// Environment: BENCH_ROUNDS (3), BENCH_SECONDS (10, each fixed-rate run), BENCH_THROUGHPUT_SECONDS (5),
+// BENCH_WARMUP_SECONDS (8 per process), BENCH_RATE (500), BENCH_LOG_LEVEL (info), BENCH_RUNTIME_ENTRY
+// (default: the compiled runtime, agent-runtime/dist/main.js, built first with tsc, run with plain node as
+// in the image; a .ts entry runs through tsx), BENCH_JUDGE (0: no judged runtime), BENCH_JUDGE_PER_MINUTE
+// (60, the judge's budget). Writes bench/results/runtime.json.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
-import { repoRoot, type ServiceProcess, spawnFakeOpenAI, spawnRuntime } from '../test/support/processes.js';
+import { repoRoot, type ServiceProcess, spawnFakeOpenAI, spawnService } from '../test/support/processes.js';
+import { memoryOf, type Run, summarize, type Target } from './lib/runtime-rounds.js';
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
-const CONNECTIONS = 10;
-const LIGHT_RATE = 50;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
-
-interface Run {
-  name: string;
-  target: 'upstream' | 'runtime';
-  rate: number | null;
-  seconds: number;
-  requests: number;
-  reqPerSec: number;
-  non2xx: number;
-  errors: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-}
+const ENTRY = process.env.BENCH_RUNTIME_ENTRY ?? 'agent-runtime/dist/main.js';
+/** BENCH_JUDGE=0 leaves out the judged runtime (e.g. to measure a runtime version without a judge). */
+const JUDGE = process.env.BENCH_JUDGE !== '0';
+const JUDGE_PER_MINUTE = Number(process.env.BENCH_JUDGE_PER_MINUTE ?? 60);
+const CONNECTIONS = 10;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -32,29 +37,29 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i] ?? Number.NaN;
 }
 
-const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /** One autocannon run; latencies are taken from every response (float ms), not autocannon's 1 ms histogram. */
-function load(name: string, target: Run['target'], opts: Options): Promise<Run> {
+function load(round: number, target: Target, opts: Options): Promise<Run> {
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(opts, (err: Error | null, result: Result) => {
       if (err) return reject(err);
       latencies.sort((a, b) => a - b);
       resolve({
-        name,
+        round,
         target,
         rate: opts.overallRate ?? null,
         seconds: opts.duration ?? 0,
         requests: result.requests.total,
-        reqPerSec: round(result.requests.total / (result.duration || 1), 1),
+        reqPerSec: Math.round((result.requests.total / (result.duration || 1)) * 10) / 10,
         non2xx: result.non2xx,
         errors: result.errors + result.timeouts,
         latencyMs: {
-          p50: round(percentile(latencies, 50)),
-          p90: round(percentile(latencies, 90)),
-          p99: round(percentile(latencies, 99)),
-          max: round(latencies.at(-1) ?? Number.NaN),
+          p50: round3(percentile(latencies, 50)),
+          p90: round3(percentile(latencies, 90)),
+          p99: round3(percentile(latencies, 99)),
+          max: round3(latencies.at(-1) ?? Number.NaN),
         },
       });
     });
@@ -64,24 +69,42 @@ function load(name: string, target: Run['target'], opts: Options): Promise<Run> 
   });
 }
 
-function memoryOf(pid: number): { rssBytes: number; peakRssBytes: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string) =>
-      Number(/^(\w+):\s+(\d+) kB/m.exec(status.split('\n').find((l) => l.startsWith(key)) ?? '')?.[2]);
-    return { rssBytes: kb('VmRSS:') * 1024, peakRssBytes: kb('VmHWM:') * 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
 async function main(): Promise<void> {
   const model = 'bench-model';
-  let upstream: ServiceProcess | undefined;
-  let runtime: ServiceProcess | undefined;
+  const judgeModel = 'bench-judge';
+  if (ENTRY === 'agent-runtime/dist/main.js') {
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'agent-runtime/tsconfig.json'],
+      {
+        cwd: repoRoot,
+        stdio: 'inherit',
+      },
+    );
+  }
+  const judgeFile = join(mkdtempSync(join(tmpdir(), 'runtime-bench-')), 'agent.json');
+  // 10 % of the answers judged, within the judge's budget (default 60 calls a minute, the agent file's
+  // default; BENCH_JUDGE_PER_MINUTE=1000000 judges all 10 %, 50 calls/s at 500 req/s).
+  writeFileSync(
+    judgeFile,
+    JSON.stringify({
+      judge: {
+        model: judgeModel,
+        rubric: 'Answers the question.',
+        sampleRate: 0.1,
+        maxPerMinute: JUDGE_PER_MINUTE,
+        maxConcurrency: 4,
+        queueSize: 1000,
+      },
+    }),
+  );
+  const procs: ServiceProcess[] = [];
   try {
-    upstream = await spawnFakeOpenAI({ models: { [model]: { latencyMs: 0 } } });
-    runtime = await spawnRuntime({
+    const upstream = await spawnFakeOpenAI({
+      models: { [model]: { latencyMs: 0 }, [judgeModel]: { judge: { default: 0.8 } } },
+    });
+    procs.push(upstream);
+    const runtimeEnv = (extra: Record<string, string>) => ({
       AGENT_NAME: 'bench',
       AGENT_VERSION: '1.0.0',
       MODEL_NAME: model,
@@ -90,16 +113,31 @@ async function main(): Promise<void> {
       MODEL_MAX_RETRIES: '0',
       MAX_CONCURRENCY: '1000',
       LOG_LEVEL,
+      ...extra,
     });
+    const spawn = (name: string, env: Record<string, string>) =>
+      spawnService({ name, entry: ENTRY, env: runtimeEnv(env), tsx: ENTRY.endsWith('.ts') });
+    const runtime = await spawn('agent-runtime', {});
+    const judged = JUDGE
+      ? await spawn('agent-runtime (judge on)', { AGENT_CONFIG_FILE: judgeFile })
+      : undefined;
+    procs.push(runtime, ...(judged ? [judged] : []));
+    // The floor: a minimal node:http proxy doing the same hops (parse, forward, parse, answer) and nothing else.
+    const floor = await spawnService({
+      name: 'floor proxy',
+      entry: 'bench/lib/floor-proxy.ts',
+      env: { MODEL_BASE_URL: `${upstream.url}/v1`, MODEL_NAME: model },
+    });
+    procs.push(floor);
+
     const messages = [{ role: 'user', content: 'Summarise the state of the fleet in one sentence.' }];
-    const targets = {
-      upstream: {
-        url: `${upstream.url}/v1/chat/completions`,
-        body: JSON.stringify({ model, messages }),
-      },
+    const targets: Record<Target, { url: string; body: string }> = {
+      upstream: { url: `${upstream.url}/v1/chat/completions`, body: JSON.stringify({ model, messages }) },
       runtime: { url: `${runtime.url}/v1/invoke`, body: JSON.stringify({ messages }) },
+      'runtime+judge': { url: `${judged?.url}/v1/invoke`, body: JSON.stringify({ messages }) },
+      'floor-proxy': { url: `${floor.url}/v1/invoke`, body: JSON.stringify({ messages }) },
     };
-    const opts = (t: keyof typeof targets, extra: Partial<Options>): Options => ({
+    const opts = (t: Target, extra: Partial<Options>): Options => ({
       url: targets[t].url,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -109,71 +147,74 @@ async function main(): Promise<void> {
       ...extra,
     });
 
-    // Warm up JIT and connection pools on both paths.
-    await load('warmup', 'runtime', opts('runtime', { duration: 2, overallRate: 200 }));
-    await load('warmup', 'upstream', opts('upstream', { duration: 1, overallRate: 200 }));
+    // Warm up each process until its JIT has settled (seconds of full load, not a few hundred requests).
+    const all: Target[] = [
+      'upstream',
+      'runtime',
+      ...(judged ? ['runtime+judge' as const] : []),
+      'floor-proxy',
+    ];
+    for (const t of all) await load(0, t, opts(t, { duration: WARMUP_SECONDS }));
 
     const runs: Run[] = [];
-    const throughputSeconds = Math.max(3, Math.round(SECONDS / 2));
-    for (const target of ['upstream', 'runtime'] as const) {
-      runs.push(
-        await load(`${target} max throughput`, target, opts(target, { duration: throughputSeconds })),
+    const log = (r: Run) => {
+      runs.push(r);
+      const what = r.rate === null ? 'max throughput' : `at ${r.rate} req/s`;
+      console.log(
+        `round ${r.round} ${r.target.padEnd(13)} ${what.padEnd(15)} ${String(r.reqPerSec).padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  non2xx ${r.non2xx}  errors ${r.errors}`,
       );
-    }
-    const lightSeconds = Math.max(3, Math.round(SECONDS / 2));
-    for (const target of ['upstream', 'runtime'] as const) {
-      runs.push(
-        await load(
-          `${target} at ${RATE} req/s`,
-          target,
-          opts(target, { duration: SECONDS, overallRate: RATE }),
-        ),
-      );
-    }
-    // A light single-connection load shows the per-request cost without CPU contention.
-    for (const target of ['upstream', 'runtime'] as const) {
-      const light = opts(target, { duration: lightSeconds, overallRate: LIGHT_RATE, connections: 1 });
-      runs.push(await load(`${target} at ${LIGHT_RATE} req/s`, target, light));
-    }
-    const memory = memoryOf(runtime.pid);
-    const added = (rate: number) => {
-      const up = runs.find((r) => r.target === 'upstream' && r.rate === rate);
-      const rt = runs.find((r) => r.target === 'runtime' && r.rate === rate);
-      return up && rt
-        ? { p50: round(rt.latencyMs.p50 - up.latencyMs.p50), p99: round(rt.latencyMs.p99 - up.latencyMs.p99) }
-        : null;
     };
+    for (let round = 1; round <= ROUNDS; round++) {
+      const flip = round % 2 === 0;
+      const max: Target[] = ['upstream', 'runtime', 'floor-proxy'];
+      for (const t of flip ? max.reverse() : max) {
+        log(await load(round, t, opts(t, { duration: THROUGHPUT_SECONDS })));
+      }
+      const fixed = flip ? [...all].reverse() : all;
+      for (const t of fixed) log(await load(round, t, opts(t, { duration: SECONDS, overallRate: RATE })));
+    }
+    const memory = {
+      runtime: memoryOf(runtime.pid),
+      'runtime+judge': judged ? memoryOf(judged.pid) : undefined,
+    };
+    const judgeStats = judged ? await (await fetch(`${judged.url}/metrics`)).text() : '';
+    const evals = judgeStats
+      .split('\n')
+      .filter((l) => l.startsWith('agent_evals_total{') || l.startsWith('agent_evals_dropped_total{'));
+    const summary = summarize(runs, RATE);
     const result = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
       setup: {
+        rounds: ROUNDS,
         connections: CONNECTIONS,
         fixedRate: RATE,
         fixedRateSeconds: SECONDS,
-        lightRate: LIGHT_RATE,
+        throughputSeconds: THROUGHPUT_SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+        runtimeEntry: ENTRY,
         runtimeLogLevel: LOG_LEVEL,
-        note: 'autocannon, the runtime and the fake upstream share this machine; latencies are per-response float ms',
+        judge:
+          'runtime+judge: sampleRate 0.1, no budget cap, maxConcurrency 4, judge model on the same fake upstream',
+        note: 'autocannon, the runtimes and the fake upstream share this machine; rounds alternate and flip order; latencies are per-response float ms',
       },
       runs,
-      runtimeAddedLatencyMs: { [`at${RATE}rps`]: added(RATE), [`at${LIGHT_RATE}rps`]: added(LIGHT_RATE) },
-      runtimeMemory: memory ?? null,
+      ...summary,
+      runtimeMemory: memory,
+      judgeEvals: evals,
     };
     const out = join(repoRoot, 'bench/results/runtime.json');
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-    for (const r of runs) {
-      console.log(
-        `${r.name.padEnd(28)} ${String(r.reqPerSec).padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  non2xx ${r.non2xx}  errors ${r.errors}`,
-      );
+    console.log(JSON.stringify({ medians: summary.medians, targets: summary.targets }, null, 2));
+    for (const [name, m] of Object.entries(memory)) {
+      if (m)
+        console.log(
+          `${name} RSS ${(m.rssBytes / 2 ** 20).toFixed(1)} MiB (peak ${(m.peakRssBytes / 2 ** 20).toFixed(1)} MiB)`,
+        );
     }
-    console.log(`runtime added latency (ms): ${JSON.stringify(result.runtimeAddedLatencyMs)}`);
-    if (memory)
-      console.log(
-        `runtime RSS ${(memory.rssBytes / 2 ** 20).toFixed(1)} MiB (peak ${(memory.peakRssBytes / 2 ** 20).toFixed(1)} MiB)`,
-      );
     console.log(`wrote ${out}`);
   } finally {
-    await runtime?.stop();
-    await upstream?.stop();
+    for (const p of procs.reverse()) await p.stop();
   }
 }
 

@@ -25,7 +25,7 @@ export function sampleLatencyMs(latency: ModelBehaviour['latencyMs'], random: ()
 export type Fate = 'ok' | 'error' | 'hang';
 
 /** One draw decides the request's fate: [0, errorRate) error, then hangRate hang, the rest ok. */
-export function decideFate(b: ModelBehaviour, random: () => number): Fate {
+export function decideFate(b: Pick<ModelBehaviour, 'errorRate' | 'hangRate'>, random: () => number): Fate {
   const r = random();
   if (r < b.errorRate) return 'error';
   if (r < b.errorRate + b.hangRate) return 'hang';

@@ -19,6 +19,41 @@ export const latencySchema = z.union([
   z.strictObject({ mean: z.number().min(0), stddev: z.number().min(0) }),
 ]);
 
+/**
+ * A deterministic tool call: at model call `step` of a turn (1 = the first call after the user's message,
+ * 2 = after the first tool results, "any" = every call), when the last user message matches `match`
+ * (a regular expression; any message when absent) and the request offers a tool named `name`, the model
+ * calls it with `arguments`. String arguments may use $1…$9 for the groups of `match`.
+ */
+export const toolCallRuleSchema = z.strictObject({
+  match: z
+    .string()
+    .refine((s) => {
+      try {
+        new RegExp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be a valid regular expression')
+    .optional(),
+  step: z.union([z.int().min(1), z.literal('any')]).default(1),
+  name: z.string().min(1),
+  arguments: z.record(z.string(), z.unknown()).default({}),
+});
+
+/**
+ * A judge model: it answers with {"score", "reason"}. The score is that of the model that answered the
+ * judged request (found by the x-request-id both calls carry), else of the first `promptRules` entry
+ * whose regular expression matches that call's system prompt, else `default`; `jitter` adds ± noise.
+ */
+export const judgeBehaviourSchema = z.strictObject({
+  scores: z.record(z.string(), z.number().min(0).max(1)).default({}),
+  promptRules: z.array(z.strictObject({ match: z.string(), score: z.number().min(0).max(1) })).default([]),
+  default: z.number().min(0).max(1).default(0.8),
+  jitter: z.number().min(0).max(0.5).default(0),
+});
+
 export const behaviourSchema = z.strictObject({
   latencyMs: latencySchema.default(0),
   /** Share of requests answered with `errorStatus` (after the latency). */
@@ -36,6 +71,27 @@ export const behaviourSchema = z.strictObject({
   reply: z.string().optional(),
   /** Delay between streamed chunks. */
   chunkDelayMs: z.number().min(0).default(0),
+  /** Tool calls this model makes for given inputs (see toolCallRuleSchema). */
+  toolCalls: z.array(toolCallRuleSchema).default([]),
+  /** This model is a judge (see judgeBehaviourSchema). */
+  judge: judgeBehaviourSchema.optional(),
+  /**
+   * An alias: requests for this name are served by that model (its behaviour when configured, and its
+   * name in the answer's `model` field), like a provider alias such as gpt-4o → gpt-4o-2024-08-06.
+   */
+  aliasOf: z.string().min(1).optional(),
+  /** The alias moves: from `afterSeconds` after the fake started (or at the time `at`), it serves `to`. */
+  switch: z
+    .strictObject({
+      to: z.string().min(1),
+      afterSeconds: z.number().min(0).optional(),
+      at: z.iso.datetime().optional(),
+    })
+    .refine(
+      (s) => (s.afterSeconds === undefined) !== (s.at === undefined),
+      'set exactly one of afterSeconds and at',
+    )
+    .optional(),
 });
 
 export const fakeConfigSchema = z

@@ -5,6 +5,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import {
+  type AnsweredCall,
+  type ChatMessage,
+  judgeReply,
+  replyText,
+  servedModel,
+  systemPrompt,
+  toolCallsFor,
+} from './fake-openai-answer.js';
+import {
   decideFate,
   estimateTokens,
   promptTokens,
@@ -15,10 +24,32 @@ import { behaviourSchema, type FakeConfig, type ModelBehaviour } from './fake-op
 
 const chatRequestSchema = z.looseObject({
   model: z.string().min(1),
-  messages: z.array(z.looseObject({ role: z.string(), content: z.unknown().optional() })).min(1),
+  messages: z
+    .array(
+      z.looseObject({
+        role: z.string(),
+        content: z.unknown().optional(),
+        tool_calls: z
+          .array(
+            z.looseObject({
+              id: z.string().optional(),
+              function: z
+                .looseObject({ name: z.string().optional(), arguments: z.string().optional() })
+                .optional(),
+            }),
+          )
+          .optional(),
+        tool_call_id: z.string().optional(),
+      }),
+    )
+    .min(1),
+  tools: z.array(z.looseObject({ function: z.looseObject({ name: z.string() }).optional() })).optional(),
   stream: z.boolean().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
 });
+
+/** Answered calls remembered for judge calls (by x-request-id); the oldest are forgotten past this. */
+const MAX_REMEMBERED = 10_000;
 
 export interface ModelStats {
   requests: number;
@@ -57,6 +88,8 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
   const random = config.seed === undefined ? Math.random : seededRandom(config.seed);
   const stats: Record<string, ModelStats> = {};
   const timers = new Set<NodeJS.Timeout>();
+  const answered = new Map<string, AnsweredCall>();
+  const startedAt = Date.now();
   let counter = 0;
 
   const later = (ms: number, res: ServerResponse) =>
@@ -96,7 +129,9 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
       return;
     }
     const body = parsed.data;
-    const behaviour = behaviourOf(body.model);
+    const asked = behaviourOf(body.model);
+    const served = asked ? servedModel(body.model, asked, startedAt, Date.now()) : body.model;
+    const behaviour = served === body.model ? asked : (config.models[served] ?? asked);
     if (!behaviour) {
       apiError(
         res,
@@ -138,16 +173,35 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
       return;
     }
     s.ok += 1;
-    const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
-    const content =
-      behaviour.reply ?? `Echo: ${typeof lastUser?.content === 'string' ? lastUser.content : ''}`;
+    counter += 1;
+    const messages = body.messages as ChatMessage[];
+    const requestId = req.headers['x-request-id'];
+    let toolCalls: ReturnType<typeof toolCallsFor> = [];
+    let content: string;
+    if (behaviour.judge) {
+      content = judgeReply(
+        behaviour.judge,
+        typeof requestId === 'string' ? answered.get(requestId) : undefined,
+        random,
+      );
+    } else {
+      const offered = new Set((body.tools ?? []).flatMap((t) => (t.function ? [t.function.name] : [])));
+      toolCalls = toolCallsFor(behaviour, messages, offered, counter);
+      content = toolCalls.length > 0 ? '' : replyText(behaviour, messages);
+      if (typeof requestId === 'string') {
+        answered.delete(requestId);
+        answered.set(requestId, { model: served, system: systemPrompt(messages) });
+        if (answered.size > MAX_REMEMBERED) answered.delete(answered.keys().next().value as string);
+      }
+    }
+    const finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
     const usage = {
       prompt_tokens: promptTokens(body.messages),
-      completion_tokens: estimateTokens(content),
+      completion_tokens:
+        estimateTokens(content) + estimateTokens(toolCalls.map((c) => c.function.arguments).join('')),
       total_tokens: 0,
     };
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
-    counter += 1;
     const id = `chatcmpl-fake-${counter}`;
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream) {
@@ -155,13 +209,18 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
         id,
         object: 'chat.completion',
         created,
-        model: body.model,
+        model: served,
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content, refusal: null },
+            message: {
+              role: 'assistant',
+              content: toolCalls.length > 0 ? null : content,
+              refusal: null,
+              ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+            },
             logprobs: null,
-            finish_reason: 'stop',
+            finish_reason: finishReason,
           },
         ],
         usage,
@@ -170,7 +229,7 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
     }
     const withUsage = body.stream_options?.include_usage === true;
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices, ...(withUsage ? { usage: null } : {}), ...extra })}\n\n`;
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: served, choices, ...(withUsage ? { usage: null } : {}), ...extra })}\n\n`;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.write(
       chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]),
@@ -179,7 +238,19 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
       if (behaviour.chunkDelayMs > 0 && !(await later(behaviour.chunkDelayMs, res))) return;
       res.write(chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]));
     }
-    res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
+    // Tool calls come in two pieces each (id and name, then the arguments), as real providers send them.
+    for (const [index, call] of toolCalls.entries()) {
+      const head = {
+        index,
+        id: call.id,
+        type: 'function',
+        function: { name: call.function.name, arguments: '' },
+      };
+      res.write(chunk([{ index: 0, delta: { tool_calls: [head] }, logprobs: null, finish_reason: null }]));
+      const args = { index, function: { arguments: call.function.arguments } };
+      res.write(chunk([{ index: 0, delta: { tool_calls: [args] }, logprobs: null, finish_reason: null }]));
+    }
+    res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }]));
     if (withUsage) res.write(chunk([], { usage }));
     res.end('data: [DONE]\n\n');
   }

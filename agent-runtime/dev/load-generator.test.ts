@@ -30,7 +30,9 @@ describe('load generator', () => {
     // Open loop by the clock: at most rps × elapsed, whatever the timer's lateness.
     expect(stats.sent).toBeLessThanOrEqual(Math.floor(((stoppedAt - (stats.startedAt ?? 0)) * 100) / 1000));
     await expect
-      .poll(async () => ((await (await fetch(`${load?.url}/stats`)).json()) as LoadStats).inFlight)
+      .poll(async () => ((await (await fetch(`${load?.url}/stats`)).json()) as LoadStats).inFlight, {
+        timeout: 10_000,
+      })
       .toBe(0);
     expect(stats.failed).toBe(0);
     const keys = new Set(stats.seconds.flatMap((s) => Object.keys(s.counts)));

@@ -1,16 +1,40 @@
-// In-process harness for the runtime's unit tests: a fake upstream plus a runtime wired to it on loopback
-// ports, with logs captured in memory.
+// In-process harness for the runtime's unit tests: a fake upstream (and, when asked, a fake tool server)
+// plus a runtime wired to them on loopback ports, with logs captured in memory.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { createRuntime } from '../src/server.js';
+import { createRuntime, type RuntimeOptions } from '../src/server.js';
 import { type FakeConfigInput, parseFakeConfig } from './fake-openai-config.js';
 import { startFakeOpenAI } from './fake-openai-server.js';
+import { type FakeToolsConfigInput, parseFakeToolsConfig } from './fake-tools-config.js';
+import { type FakeTools, startFakeTools } from './fake-tools-server.js';
 
 export const TEST_API_KEY = 'sk-test-harness-0123456789';
 
-export async function startHarness(fakeConfig: FakeConfigInput, env: Record<string, string> = {}) {
+export interface HarnessOptions {
+  /** Start a fake tool server with this config. */
+  tools?: FakeToolsConfigInput;
+  /** The agent file (written to a temporary file as JSON); a function gets the tool server's URLs. */
+  agentFile?: Record<string, unknown> | ((tools: FakeTools | undefined) => Record<string, unknown>);
+  judgeComplete?: RuntimeOptions['judgeComplete'];
+}
+
+export async function startHarness(
+  fakeConfig: FakeConfigInput,
+  env: Record<string, string> = {},
+  opts: HarnessOptions = {},
+) {
   const fake = await startFakeOpenAI({ config: parseFakeConfig(fakeConfig) });
+  const tools = opts.tools ? await startFakeTools({ config: parseFakeToolsConfig(opts.tools) }) : undefined;
+  if (opts.agentFile) {
+    const file = join(mkdtempSync(join(tmpdir(), 'rt-harness-')), 'agent.json');
+    const content = typeof opts.agentFile === 'function' ? opts.agentFile(tools) : opts.agentFile;
+    writeFileSync(file, JSON.stringify(content));
+    env = { AGENT_CONFIG_FILE: file, ...env };
+  }
   const config = loadConfig({
     AGENT_NAME: 'orchestrator',
     AGENT_VERSION: '1.0.0',
@@ -31,7 +55,11 @@ export async function startHarness(fakeConfig: FakeConfigInput, env: Record<stri
     },
   });
   const logger = createLogger({ level: config.log.level, secrets: [config.model.apiKey], destination });
-  const runtime = createRuntime(config, { logger, processMetrics: false });
+  const runtime = createRuntime(config, {
+    logger,
+    processMetrics: false,
+    ...(opts.judgeComplete ? { judgeComplete: opts.judgeComplete } : {}),
+  });
   const url = await runtime.listen();
 
   const invoke = (body: unknown, headers: Record<string, string> = {}) =>
@@ -52,6 +80,7 @@ export async function startHarness(fakeConfig: FakeConfigInput, env: Record<stri
   return {
     url,
     fake,
+    tools,
     runtime,
     config,
     logs,
@@ -60,6 +89,7 @@ export async function startHarness(fakeConfig: FakeConfigInput, env: Record<stri
     async close() {
       await runtime.shutdown(0);
       await fake.close();
+      await tools?.close();
     },
   };
 }

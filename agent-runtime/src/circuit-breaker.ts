@@ -1,9 +1,23 @@
-// A circuit breaker around the model upstream. Closed: calls pass, consecutive failures are counted; at
-// `failureThreshold` it opens. Open: calls are refused without touching the upstream until
-// `resetTimeoutMs` has passed, then it is half-open. Half-open: exactly one probe call is let through;
-// its success closes the breaker, its failure opens it again for another `resetTimeoutMs`.
-// The open → half-open step is computed from the clock when the state is read, so a pod whose readiness
-// probe reads the state becomes ready again (and receives the probe traffic) without any request arriving.
+// A circuit breaker around one dependency (the model upstream, or one tool), built on cockatiel's
+// CircuitBreakerPolicy with a ConsecutiveBreaker. Closed: calls pass and consecutive failures are counted;
+// at `failureThreshold` it opens. Open: calls are refused without touching the dependency until
+// `resetTimeoutMs` has passed; then the next call is the one probe (half-open). Its success closes the
+// breaker, its failure opens it for another `resetTimeoutMs`.
+//
+// What this adds to cockatiel, so the documented behaviour holds (docs/runtime.md, "Circuit breaker"):
+// - the state is read from the clock: an open breaker whose reset timeout has passed reads as half-open,
+//   so a pod whose readiness probe reads it becomes ready again without any request arriving;
+// - while the probe is in flight, other calls are refused at once (cockatiel would queue them behind it);
+// - the time until the probe, for Retry-After.
+import {
+  BrokenCircuitError,
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  IsolatedCircuitError,
+} from 'cockatiel';
 
 export const BREAKER_STATES = ['closed', 'half_open', 'open'] as const;
 export type BreakerState = (typeof BREAKER_STATES)[number];
@@ -16,102 +30,84 @@ export function breakerStateValue(state: BreakerState): number {
 export interface BreakerOptions {
   failureThreshold: number;
   resetTimeoutMs: number;
-  now?: () => number;
+  /** Errors that say the dependency is unhealthy. Others pass through without counting. */
+  isFailure: (err: unknown) => boolean;
+  /**
+   * Errors that count as a failure only when they end the half-open probe (the caller gave up on it,
+   * so it proved nothing). Default: none.
+   */
+  failsProbe?: (err: unknown) => boolean;
   onStateChange?: (from: BreakerState, to: BreakerState) => void;
 }
 
-/** The right to make one upstream call; report exactly one result. */
-export interface BreakerPermit {
-  /** The call succeeded. */
-  success(): void;
-  /** The call failed in a way that says the upstream is unhealthy. */
-  failure(): void;
-  /** The call ended without saying anything about the upstream (client error, cancelled). */
-  release(): void;
+/** Thrown instead of calling the dependency while the breaker is open (or its probe is in flight). */
+export class BreakerOpenError extends Error {
+  override name = 'BreakerOpenError';
+  constructor(readonly retryAfterMs: number) {
+    super('the circuit breaker is open');
+  }
 }
 
 export class CircuitBreaker {
-  private current: BreakerState = 'closed';
-  private failures = 0;
+  private readonly policy: CircuitBreakerPolicy;
+  private readonly counter: ConsecutiveBreaker;
   private openedAt = 0;
-  private probeInFlight = false;
-  /** Bumped on every transition; results of calls admitted under an older generation are ignored. */
-  private generation = 0;
-  private readonly now: () => number;
+  private last: BreakerState = 'closed';
 
   constructor(private readonly opts: BreakerOptions) {
-    this.now = opts.now ?? Date.now;
+    this.counter = new ConsecutiveBreaker(opts.failureThreshold);
+    const failsProbe = opts.failsProbe ?? (() => false);
+    this.policy = circuitBreaker(
+      handleWhen(
+        (err) => opts.isFailure(err) || (this.policy.state === CircuitState.HalfOpen && failsProbe(err)),
+      ),
+      { halfOpenAfter: opts.resetTimeoutMs, breaker: this.counter },
+    );
+    this.policy.onBreak(() => {
+      this.openedAt = Date.now();
+    });
+    this.policy.onStateChange(() => this.notify());
   }
 
   get state(): BreakerState {
-    if (this.current === 'open' && this.now() - this.openedAt >= this.opts.resetTimeoutMs) {
-      this.transition('half_open');
-    }
-    return this.current;
+    const s = this.policy.state;
+    if (s === CircuitState.Closed) return 'closed';
+    if (s === CircuitState.HalfOpen) return 'half_open';
+    return Date.now() - this.openedAt >= this.opts.resetTimeoutMs ? 'half_open' : 'open';
   }
 
+  /** Consecutive failures counted while closed (reset by a success). */
   get consecutiveFailures(): number {
-    return this.failures;
+    return this.counter.state;
   }
 
-  /** Milliseconds until an open breaker lets a probe through (0 when not open). */
+  /** Milliseconds until an open breaker lets a probe through (0 when it is not open). */
   retryAfterMs(): number {
-    if (this.state !== 'open') return 0;
-    return Math.max(0, this.openedAt + this.opts.resetTimeoutMs - this.now());
+    if (this.policy.state !== CircuitState.Open) return 0;
+    return Math.max(0, this.openedAt + this.opts.resetTimeoutMs - Date.now());
   }
 
-  /** A permit when a call may go to the upstream now, otherwise undefined (the caller fails fast). */
-  tryAcquire(): BreakerPermit | undefined {
-    const state = this.state;
-    if (state === 'open') return undefined;
-    if (state === 'half_open') {
-      if (this.probeInFlight) return undefined;
-      this.probeInFlight = true;
+  /** Runs `fn` through the breaker; throws BreakerOpenError instead of calling it when refused. */
+  async execute<T>(fn: () => Promise<T>): Promise<T> {
+    // A probe is in flight: refuse at once rather than queue behind it.
+    if (this.policy.state === CircuitState.HalfOpen) throw new BreakerOpenError(0);
+    try {
+      return await this.policy.execute(fn);
+    } catch (err) {
+      if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
+        throw new BreakerOpenError(this.retryAfterMs());
+      }
+      throw err;
+    } finally {
+      this.notify();
     }
-    const generation = this.generation;
-    const probe = state === 'half_open';
-    let done = false;
-    const settle = (result: 'success' | 'failure' | 'release') => {
-      if (done) return;
-      done = true;
-      if (probe && generation === this.generation) this.probeInFlight = false;
-      if (generation !== this.generation || result === 'release') return;
-      if (result === 'success') this.onSuccess();
-      else this.onFailure();
-    };
-    return {
-      success: () => settle('success'),
-      failure: () => settle('failure'),
-      release: () => settle('release'),
-    };
   }
 
-  private onSuccess(): void {
-    this.failures = 0;
-    if (this.current === 'half_open') this.transition('closed');
-  }
-
-  private onFailure(): void {
-    if (this.current === 'half_open') {
-      this.open();
-      return;
-    }
-    this.failures += 1;
-    if (this.failures >= this.opts.failureThreshold) this.open();
-  }
-
-  private open(): void {
-    this.openedAt = this.now();
-    this.transition('open');
-  }
-
-  private transition(to: BreakerState): void {
-    const from = this.current;
-    if (from === to) return;
-    this.current = to;
-    this.generation += 1;
-    this.probeInFlight = false;
-    if (to === 'closed') this.failures = 0;
-    this.opts.onStateChange?.(from, to);
+  private notify(): void {
+    const now = this.state;
+    if (now === this.last) return;
+    const from = this.last;
+    this.last = now;
+    this.opts.onStateChange?.(from, now);
   }
 }

@@ -151,4 +151,44 @@ describe('loadConfig', () => {
     const bad = tempFile('bad.yaml', 'prompt: [unclosed\n');
     expect(problemsOf({ ...base, AGENT_CONFIG_FILE: bad })[0]).toMatch(/not valid YAML\/JSON/);
   });
+
+  it('reads the tool fields of the agent file: sideEffects tools get no retries unless they ask', () => {
+    const path = tempFile(
+      'agent.yaml',
+      'maxSteps: 4\ntools:\n  - { name: a, url: "http://t/a" }\n  - { name: b, url: "http://t/b", sideEffects: true }\n  - { name: c, protocol: mcp, url: "http://t/mcp", sideEffects: true, retries: 1 }\n',
+    );
+    const c = loadConfig({ ...base, AGENT_CONFIG_FILE: path });
+    expect(c.agentFile.maxSteps).toBe(4);
+    expect(c.agentFile.tools.map((t) => [t.name, t.sideEffects, t.retries])).toEqual([
+      ['a', false, 2],
+      ['b', true, 0],
+      ['c', true, 1],
+    ]);
+    expect(c.toolSideEffects).toBe('run');
+    expect(loadConfig({ ...base, TOOL_SIDE_EFFECTS: 'stub' }).toolSideEffects).toBe('stub');
+    expect(problemsOf({ ...base, TOOL_SIDE_EFFECTS: 'skip' })[0]).toMatch(/^TOOL_SIDE_EFFECTS: /);
+  });
+
+  it('resolves the judge: its own key and URL when given, else the model key and MODEL_BASE_URL', () => {
+    const path = tempFile('agent.yaml', 'judge: { model: j, rubric: "Be right." }\n');
+    const c = loadConfig({ ...base, AGENT_CONFIG_FILE: path, MODEL_BASE_URL: 'http://m/v1' });
+    expect(c.judge).toMatchObject({
+      model: 'j',
+      sampleRate: 0.1,
+      passScore: 0.7,
+      apiKey: base.OPENAI_API_KEY,
+      baseURL: 'http://m/v1',
+    });
+    expect(
+      loadConfig({ ...base, AGENT_CONFIG_FILE: path, JUDGE_API_KEY: 'sk-judge-123456' }).judge?.apiKey,
+    ).toBe('sk-judge-123456');
+    expect(loadConfig(base).judge).toBeUndefined();
+    const bad = tempFile(
+      'agent.yaml',
+      'judge: { model: j, rubric: r, sampleRate: 2 }\ntools: [{ name: a }, { name: a }]\n',
+    );
+    const problems = problemsOf({ ...base, AGENT_CONFIG_FILE: bad });
+    expect(problems.some((p) => p.includes('judge.sampleRate'))).toBe(true);
+    expect(problems.some((p) => p.includes('tool names must be unique'))).toBe(true);
+  });
 });

@@ -33,6 +33,8 @@ export const ENV = {
   logPrompts: 'LOG_PROMPTS',
   priceInput: 'MODEL_PRICE_INPUT_PER_MTOK',
   priceOutput: 'MODEL_PRICE_OUTPUT_PER_MTOK',
+  toolSideEffects: 'TOOL_SIDE_EFFECTS',
+  judgeApiKey: 'JUDGE_API_KEY',
 } as const;
 
 /** Kubernetes-style name (DNS-1123 label): what AgentArmy agent names and tracks look like. */
@@ -72,6 +74,8 @@ export const envSchema = z.object({
   [ENV.logPrompts]: bool.default(false),
   [ENV.priceInput]: z.coerce.number().min(0).optional(),
   [ENV.priceOutput]: z.coerce.number().min(0).optional(),
+  [ENV.toolSideEffects]: z.enum(['run', 'stub']).default('run'),
+  [ENV.judgeApiKey]: z.string().min(1).optional(),
 });
 
 export type RuntimeEnv = z.output<typeof envSchema>;
@@ -132,6 +136,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       resetTimeoutMs: Math.round(e[ENV.breakerResetTimeoutSeconds] * 1000),
     },
     log: { level: e[ENV.logLevel], prompts: e[ENV.logPrompts] },
+    /** `stub`: tools with sideEffects are never called; every request is answered as shadow traffic. */
+    toolSideEffects: e[ENV.toolSideEffects],
+    /** The judge of the agent file with its API key and base URL resolved, or undefined when there is none. */
+    judge: agentFile.judge
+      ? {
+          ...agentFile.judge,
+          apiKey: e[ENV.judgeApiKey] ?? e[ENV.apiKey],
+          baseURL: agentFile.judge.baseURL ?? e[ENV.modelBaseUrl],
+        }
+      : undefined,
     agentFile,
   };
 }

@@ -1,26 +1,27 @@
-// POST /v1/invoke: admission (concurrency, body limits, validation, breaker), the model call,
-// and exactly one agent_requests_total{outcome} per request. docs/runtime.md lists every status code.
+// POST /v1/invoke: admission (concurrency, body limits, validation), the agent loop (model calls through
+// the breaker, tools), and exactly one agent_requests_total{outcome} per request. docs/runtime.md lists
+// every status code. A successful answer may be handed to the online judge, after it has been sent.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
-import { APIUserAbortError } from 'openai';
 import type { Logger } from 'pino';
-import type { BreakerPermit, CircuitBreaker } from './circuit-breaker.js';
+import type { AgentLoop, LoopResult } from './agent-loop.js';
+import { BreakerOpenError } from './circuit-breaker.js';
 import type { RuntimeConfig } from './config.js';
 import { describeIssues } from './config-error.js';
 import { HttpError, parseJson, readBody, sendError, sendJson } from './http-util.js';
-import { type InvokeMessage, invokeRequestSchema } from './invoke-schema.js';
+import { type InvokeMessage, invokeRequestSchema, SIDE_EFFECTS_HEADER } from './invoke-schema.js';
+import type { Judge } from './judge.js';
 import type { ConcurrencyLimiter } from './limiter.js';
 import type { Outcome, RuntimeMetrics } from './metrics.js';
 import { costUsd } from './pricing.js';
-import { type Completion, classifyUpstreamError, isUpstreamFailure, type Upstream } from './upstream.js';
+import { type ChatMessage, UpstreamFailure } from './upstream.js';
 
 export interface InvokeDeps {
   config: RuntimeConfig;
-  upstream: Upstream;
-  breaker: CircuitBreaker;
+  loop: AgentLoop;
   limiter: ConcurrencyLimiter;
   metrics: RuntimeMetrics;
   logger: Logger;
+  judge?: Judge | undefined;
 }
 
 /** An HttpError that also says which outcome the request is counted under. */
@@ -36,39 +37,63 @@ class Refusal extends HttpError {
   }
 }
 
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+};
+
 function sse(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
-export function createInvokeHandler(deps: InvokeDeps) {
-  const { config, upstream, breaker, limiter, metrics } = deps;
-
-  /** Status, outcome and error type of a failed model call; also feeds the breaker and error metrics. */
-  function upstreamFailure(err: unknown, permit: BreakerPermit, clientGone: boolean, idleTimedOut: boolean) {
-    let kind = classifyUpstreamError(err);
-    if (kind === 'aborted' && idleTimedOut) kind = 'timeout';
-    if (kind === 'aborted') {
-      permit.release();
-      return new Refusal('canceled', 499, 'canceled', 'the caller closed the connection');
-    }
-    if (isUpstreamFailure(kind)) permit.failure();
-    else permit.release();
-    metrics.upstreamError(kind);
-    const reason = err instanceof Error ? err.message : String(err);
-    deps.logger.warn({ kind, err: reason, clientGone }, 'model call failed');
-    return kind === 'timeout'
-      ? new Refusal('timeout', 504, 'upstream_timeout', `the model did not answer in time: ${reason}`)
-      : new Refusal('error', 502, `upstream_${kind}`, `the model call failed: ${reason}`);
+/** The answer (status, type, outcome) for a failure of the loop. */
+function refusalOf(err: unknown, logger: Logger, requestId: string): Refusal {
+  if (err instanceof Refusal) return err;
+  if (err instanceof BreakerOpenError) {
+    const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+    return new Refusal(
+      'error',
+      503,
+      'circuit_open',
+      'the model upstream is failing; the circuit breaker is open',
+      {
+        'retry-after': String(seconds),
+      },
+    );
   }
+  if (err instanceof UpstreamFailure) {
+    if (err.kind === 'aborted')
+      return new Refusal('canceled', 499, 'canceled', 'the caller closed the connection');
+    logger.warn({ requestId, kind: err.kind, err: err.reason }, 'model call failed');
+    return err.kind === 'timeout'
+      ? new Refusal('timeout', 504, 'upstream_timeout', `the model did not answer in time: ${err.reason}`)
+      : new Refusal('error', 502, `upstream_${err.kind}`, `the model call failed: ${err.reason}`);
+  }
+  logger.error({ requestId, err }, 'invoke failed unexpectedly');
+  return new Refusal('error', 500, 'internal', 'internal error in the agent runtime');
+}
 
-  function recordUsage(done: Pick<Completion, 'usage'>): void {
-    const { promptTokens, completionTokens } = done.usage;
-    const price = config.model.price;
+export function createInvokeHandler(deps: InvokeDeps) {
+  const { config, loop, limiter, metrics, logger, judge } = deps;
+  const prompt = config.agentFile.prompt;
+  const price = config.model.price;
+  const logPrompts = config.log.prompts;
+  const stubAlways = config.toolSideEffects === 'stub';
+
+  function answered(result: LoopResult, log: Record<string, unknown>): void {
+    const { promptTokens, completionTokens } = result.usage;
     metrics.usage(
       promptTokens,
       completionTokens,
       price ? costUsd(price, promptTokens, completionTokens) : undefined,
     );
+    metrics.steps(result.steps);
+    log.model = result.model;
+    log.steps = result.steps;
+    log.promptTokens = promptTokens;
+    log.completionTokens = completionTokens;
+    if (logPrompts) log.output = result.output;
   }
 
   return async function handleInvoke(
@@ -80,6 +105,8 @@ export function createInvokeHandler(deps: InvokeDeps) {
     const log: Record<string, unknown> = { requestId };
     let outcome: Outcome = 'error';
     let release: (() => void) | undefined;
+    let judged: { messages: InvokeMessage[]; result: LoopResult } | undefined;
+    let clientGone = false;
     try {
       release = limiter.tryAcquire();
       if (!release) {
@@ -99,149 +126,94 @@ export function createInvokeHandler(deps: InvokeDeps) {
       if (!parsed.success) {
         throw new Refusal('invalid', 400, 'invalid_request', describeIssues(parsed.error.issues).join('; '));
       }
-      const { messages, stream } = parsed.data;
-      log['stream'] = stream;
-      if (config.log.prompts) log['messages'] = messages;
-      const permit = breaker.tryAcquire();
-      if (!permit) {
-        const seconds = Math.max(1, Math.ceil(breaker.retryAfterMs() / 1000));
-        throw new Refusal(
-          'error',
-          503,
-          'circuit_open',
-          'the model upstream is failing; the circuit breaker is open',
-          {
-            'retry-after': String(seconds),
-          },
-        );
+      const { messages, stream, toolCalls: mode } = parsed.data;
+      log.stream = stream;
+      if (logPrompts) log.messages = messages;
+      const controller = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) {
+          clientGone = true;
+          controller.abort();
+        }
+      });
+      const loopReq = {
+        messages: (prompt
+          ? [{ role: 'system', content: prompt }, ...messages]
+          : [...messages]) as ChatMessage[],
+        mode,
+        signal: controller.signal,
+        requestId,
+        stubSideEffects: stubAlways || req.headers[SIDE_EFFECTS_HEADER] === 'stub',
+      };
+      if (!stream) {
+        const result = await loop.run(loopReq);
+        answered(result, log);
+        sendJson(res, 200, {
+          id: requestId,
+          output: result.output,
+          model: result.model,
+          usage: result.usage,
+          finishReason: result.finishReason,
+          ...(result.toolCalls.length > 0 ? { toolCalls: result.toolCalls } : {}),
+        });
+        outcome = 'success';
+        judged = { messages, result };
+        return;
       }
-      outcome = await (stream ? streamAnswer : answer)(res, requestId, messages, permit, log);
+      try {
+        const result = await loop.stream(
+          { ...loopReq, abort: () => controller.abort() },
+          {
+            open: () => res.writeHead(200, SSE_HEADERS),
+            delta: (content) => sse(res, 'delta', { content }),
+            tool: (call, r) => sse(res, 'tool', { id: call.id, name: call.name, outcome: r.outcome }),
+          },
+          config.model.timeoutMs,
+        );
+        answered(result, log);
+        sse(res, 'done', {
+          id: requestId,
+          model: result.model,
+          usage: result.usage,
+          finishReason: result.finishReason,
+          ...(result.toolCalls.length > 0 ? { toolCalls: result.toolCalls } : {}),
+        });
+        res.end();
+        outcome = 'success';
+        judged = { messages, result };
+      } catch (err) {
+        const refusal = refusalOf(
+          clientGone ? new UpstreamFailure('aborted', 'caller gone') : err,
+          logger,
+          requestId,
+        );
+        if (!res.headersSent) throw refusal;
+        if (!clientGone) {
+          sse(res, 'error', { error: { type: refusal.type, message: refusal.message } });
+          res.end();
+        }
+        outcome = refusal.outcome;
+        log.error = refusal.type;
+      }
     } catch (err) {
-      const refusal =
-        err instanceof Refusal
-          ? err
-          : new Refusal('error', 500, 'internal', 'internal error in the agent runtime');
-      if (!(err instanceof Refusal)) deps.logger.error({ requestId, err }, 'invoke failed unexpectedly');
+      // Whatever a step threw once the caller had gone (an aborted model call or tool), it was canceled.
+      const refusal = refusalOf(
+        clientGone ? new UpstreamFailure('aborted', 'caller gone') : err,
+        logger,
+        requestId,
+      );
       outcome = refusal.outcome;
       if (!res.headersSent && !res.destroyed) sendError(res, refusal);
-      log['error'] = refusal.type;
+      log.error = refusal.type;
     } finally {
       release?.();
       const seconds = (performance.now() - started) / 1000;
       metrics.observeRequest(outcome, seconds);
-      deps.logger.info(
-        { ...log, status: res.statusCode, outcome, durationMs: Math.round(seconds * 10_000) / 10 },
-        'invoke',
-      );
+      log.status = res.statusCode;
+      log.outcome = outcome;
+      log.durationMs = Math.round(seconds * 10_000) / 10;
+      logger.info(log, 'invoke');
+      if (judged && judge) judge.submit({ requestId, messages: judged.messages, ...judged.result });
     }
   };
-
-  async function answer(
-    res: ServerResponse,
-    requestId: string,
-    messages: InvokeMessage[],
-    permit: BreakerPermit,
-    log: Record<string, unknown>,
-  ): Promise<Outcome> {
-    const controller = new AbortController();
-    let clientGone = false;
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        clientGone = true;
-        controller.abort();
-      }
-    });
-    let done: Completion;
-    try {
-      done = await upstream.complete(messages, controller.signal);
-    } catch (err) {
-      throw upstreamFailure(err, permit, clientGone, false);
-    }
-    permit.success();
-    recordUsage(done);
-    Object.assign(log, { model: done.model, ...done.usage });
-    if (config.log.prompts) log['output'] = done.output;
-    sendJson(
-      res,
-      200,
-      {
-        id: requestId,
-        output: done.output,
-        model: done.model,
-        usage: done.usage,
-        finishReason: done.finishReason,
-        ...(done.toolCalls.length > 0 ? { toolCalls: done.toolCalls } : {}),
-      },
-      { 'x-request-id': requestId },
-    );
-    return 'success';
-  }
-
-  async function streamAnswer(
-    res: ServerResponse,
-    requestId: string,
-    messages: InvokeMessage[],
-    permit: BreakerPermit,
-    log: Record<string, unknown>,
-  ): Promise<Outcome> {
-    const controller = new AbortController();
-    let clientGone = false;
-    let idleTimedOut = false;
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        clientGone = true;
-        controller.abort();
-      }
-    });
-    // The SDK timeout covers only the wait for response headers; this watchdog bounds silence mid-stream.
-    let watchdog: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(watchdog);
-      watchdog = setTimeout(() => {
-        idleTimedOut = true;
-        controller.abort();
-      }, config.model.timeoutMs);
-    };
-    let output = '';
-    try {
-      const events = await upstream.stream(messages, controller.signal);
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-        'x-request-id': requestId,
-      });
-      arm();
-      for await (const ev of events) {
-        arm();
-        if (ev.type === 'delta') {
-          output += ev.content;
-          sse(res, 'delta', { content: ev.content });
-          continue;
-        }
-        // The SDK ends the iteration quietly when aborted, so check before declaring success.
-        if (controller.signal.aborted) break;
-        permit.success();
-        recordUsage(ev);
-        Object.assign(log, { model: ev.model, ...ev.usage });
-        if (config.log.prompts) log['output'] = output;
-        sse(res, 'done', { id: requestId, model: ev.model, usage: ev.usage, finishReason: ev.finishReason });
-        res.end();
-        return 'success';
-      }
-      throw new APIUserAbortError();
-    } catch (err) {
-      // Whatever the SDK surfaced, an abort we caused (caller gone or watchdog) is classified as such.
-      const cause = controller.signal.aborted ? new APIUserAbortError() : err;
-      const failure = upstreamFailure(cause, permit, clientGone, idleTimedOut);
-      if (!res.headersSent) throw failure;
-      if (!clientGone) {
-        sse(res, 'error', { error: { type: failure.type, message: failure.message } });
-        res.end();
-      }
-      return failure.outcome;
-    } finally {
-      clearTimeout(watchdog);
-    }
-  }
 }

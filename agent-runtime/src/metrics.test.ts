@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics, OUTCOMES, UPSTREAM_ERROR_KINDS } from './metrics.js';
+import {
+  createMetrics,
+  EVAL_VERDICTS,
+  MAX_SERVED_MODELS,
+  OUTCOMES,
+  TOOL_OUTCOMES,
+  UPSTREAM_ERROR_KINDS,
+} from './metrics.js';
 
 function setup(namespace?: string) {
   let breaker = 0;
@@ -96,4 +103,44 @@ describe('createMetrics', () => {
     expect(sample(text, 'agent_upstream_errors_total', 'kind="server"')).toBe(2);
     expect(sample(text, 'agent_upstream_errors_total', 'kind="timeout"')).toBe(1);
   });
+
+  it('keeps served_model to the first distinct names, then counts the rest as "other"', async () => {
+    const { metrics } = setup();
+    for (let i = 0; i < MAX_SERVED_MODELS + 3; i++) metrics.served(`model-${i}`);
+    metrics.served('model-0');
+    const text = await metrics.registry.metrics();
+    const lines = text.split('\n').filter((l) => l.startsWith('agent_model_served_total{'));
+    expect(lines).toHaveLength(MAX_SERVED_MODELS + 1);
+    expect(sample(text, 'agent_model_served_total', 'served_model="model-0"')).toBe(2);
+    expect(sample(text, 'agent_model_served_total', 'served_model="other"')).toBe(3);
+  });
+
+  it("creates the tool series of the version's tools at 0, and the judge series only with a judge", async () => {
+    const metrics = createMetrics({
+      labels: { agent: 'a', version: '1.0.0', track: 'stable' },
+      breakerState: () => 0,
+      inFlight: () => 0,
+      tools: ['search'],
+      toolBreakerState: () => 1,
+      processMetrics: false,
+    });
+    const text = await metrics.registry.metrics();
+    for (const outcome of TOOL_OUTCOMES)
+      expect(sample(text, 'agent_tool_calls_total', `outcome="${outcome}"`)).toBe(0);
+    expect(sample(text, 'agent_tool_circuit_breaker_state', 'tool="search"')).toBe(1);
+    expect(text).not.toContain('agent_evals_total{');
+    const judged = await setupJudged().registry.metrics();
+    for (const verdict of EVAL_VERDICTS)
+      expect(sample(judged, 'agent_evals_total', `verdict="${verdict}"`)).toBe(0);
+  });
 });
+
+function setupJudged() {
+  return createMetrics({
+    labels: { agent: 'a', version: '1.0.0', track: 'stable' },
+    breakerState: () => 0,
+    inFlight: () => 0,
+    judge: true,
+    processMetrics: false,
+  });
+}

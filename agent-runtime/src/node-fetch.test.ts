@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeFetch } from './node-fetch.js';
 
@@ -72,5 +73,60 @@ describe('createNodeFetch', () => {
   it('falls back to the global fetch for non-http URLs', async () => {
     const res = await createNodeFetch()('data:text/plain,hello');
     expect(await res.text()).toBe('hello');
+  });
+
+  it('answers JSON without undici: headers by name and in order, a null body, a body read once', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-b': '2', 'x-a': '1' });
+      res.end('{"ok":true}');
+    });
+    const res = await createNodeFetch()(url);
+    expect(res.ok).toBe(true);
+    expect(res.body).toBeNull();
+    expect(res.headers.get('X-A')).toBe('1');
+    expect([...res.headers.entries()].filter(([k]) => k.startsWith('x-'))).toEqual([
+      ['x-a', '1'],
+      ['x-b', '2'],
+    ]);
+    expect(await res.json()).toEqual({ ok: true });
+    await expect(res.text()).rejects.toThrow(/already been read/);
+  });
+
+  it('serves the openai SDK: a completion, and a status error with its message and headers', async () => {
+    let calls = 0;
+    const url = await serve((req, res) => {
+      calls += 1;
+      if (req.headers['x-fail']) {
+        res.writeHead(400, { 'content-type': 'application/json', 'x-request-id': 'up-1' });
+        res.end(JSON.stringify({ error: { message: 'bad model', type: 'invalid_request_error' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'c',
+          object: 'chat.completion',
+          created: 0,
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+        }),
+      );
+    });
+    const client = new OpenAI({ apiKey: 'k', baseURL: url, maxRetries: 0, fetch: createNodeFetch() });
+    const ok = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    expect(ok.choices[0]?.message.content).toBe('hi');
+    const failed = client.chat.completions.create(
+      { model: 'm', messages: [{ role: 'user', content: 'x' }] },
+      { headers: { 'x-fail': '1' } },
+    );
+    await expect(failed).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('bad model'),
+      requestID: 'up-1',
+    });
+    expect(calls).toBe(2);
   });
 });

@@ -2,13 +2,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { createAgentLoop } from './agent-loop.js';
 import { breakerStateValue, CircuitBreaker } from './circuit-breaker.js';
 import type { RuntimeConfig } from './config.js';
 import { requestIdOf, sendJson } from './http-util.js';
 import { createInvokeHandler } from './invoke.js';
+import { createJudge, type JudgeOptions } from './judge.js';
 import { ConcurrencyLimiter } from './limiter.js';
+import { McpServers } from './mcp-tools.js';
 import { createMetrics } from './metrics.js';
-import { createUpstream, type Upstream } from './upstream.js';
+import { createToolRunner } from './tool-runner.js';
+import { createUpstream, isUpstreamFailure, type Upstream, UpstreamFailure } from './upstream.js';
 
 export interface RuntimeOptions {
   logger: Logger;
@@ -16,6 +20,8 @@ export interface RuntimeOptions {
   upstream?: Upstream;
   /** Export process_* / nodejs_* metrics (default true). */
   processMetrics?: boolean;
+  /** Replaces the judge's model call (tests). */
+  judgeComplete?: JudgeOptions['complete'];
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, requestId: string) => void | Promise<void>;
@@ -28,9 +34,16 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
   const breaker = new CircuitBreaker({
     failureThreshold: config.breaker.failureThreshold,
     resetTimeoutMs: config.breaker.resetTimeoutMs,
+    isFailure: (err) => err instanceof UpstreamFailure && isUpstreamFailure(err.kind),
+    failsProbe: (err) => err instanceof UpstreamFailure && err.kind === 'aborted',
     onStateChange: (from, to) => logger.warn({ from, to }, 'circuit breaker state changed'),
   });
   const limiter = new ConcurrencyLimiter(config.server.maxConcurrency);
+  const mcp = new McpServers(
+    { name: `agent-runtime ${config.agent.name}`, version: config.agent.version },
+    logger,
+  );
+  const tools = createToolRunner({ tools: config.agentFile.tools, breaker: config.breaker, mcp, logger });
   const metrics = createMetrics({
     labels: {
       agent: config.agent.name,
@@ -40,17 +53,30 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     },
     breakerState: () => breakerStateValue(breaker.state),
     inFlight: () => limiter.inFlight,
+    tools: config.agentFile.tools.map((t) => t.name),
+    toolBreakerState: (tool) => tools.breakerState(tool),
+    judge: config.judge !== undefined,
     processMetrics: opts.processMetrics ?? true,
   });
+  tools.setMetrics(metrics);
   const upstream = opts.upstream ?? createUpstream(config, logger);
-  const invoke = createInvokeHandler({
-    config,
+  const loop = createAgentLoop({
     upstream,
     breaker,
-    limiter,
+    tools,
     metrics,
     logger,
+    maxSteps: config.agentFile.maxSteps,
   });
+  const judge = config.judge
+    ? createJudge({
+        config: config.judge,
+        metrics,
+        logger,
+        ...(opts.judgeComplete ? { complete: opts.judgeComplete } : {}),
+      })
+    : undefined;
+  const invoke = createInvokeHandler({ config, loop, limiter, metrics, logger, judge });
 
   const readiness = () => {
     const reasons: string[] = [];
@@ -93,6 +119,7 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     '/v1/invoke': { POST: invoke },
   };
 
+  const debug = logger.isLevelEnabled('debug');
   let lastRequestAt = 0;
   /** Answers not finished yet: when the drain begins, those whose headers are still unsent close too. */
   const open = new Set<ServerResponse>();
@@ -114,7 +141,8 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const methods = routes[path];
     const route = methods?.[req.method ?? 'GET'];
-    logger.debug({ requestId, req: { method: req.method, url: req.url, headers: req.headers } }, 'request');
+    if (debug)
+      logger.debug({ requestId, req: { method: req.method, url: req.url, headers: req.headers } }, 'request');
     if (!methods) {
       sendJson(res, 404, { error: { type: 'not_found', message: `no route for ${path}` } });
       return;
@@ -136,12 +164,15 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     breaker,
     limiter,
     metrics,
+    tools,
+    judge,
     get draining() {
       return draining;
     },
 
-    /** Starts listening; resolves with the base URL. */
+    /** Starts listening; resolves with the base URL. MCP tool schemas are read in the background. */
     listen(): Promise<string> {
+      void tools.discover();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.server.port, config.server.host, () => {
@@ -174,6 +205,8 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
       while (limiter.inFlight > 0 && Date.now() < deadline) await sleep();
       const abandoned = limiter.inFlight;
       server.closeAllConnections();
+      judge?.stop();
+      await mcp.close();
       return abandoned;
     },
   };

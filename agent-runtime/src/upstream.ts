@@ -3,13 +3,17 @@
 import OpenAI from 'openai';
 import type {
   ChatCompletionCreateParamsBase,
+  ChatCompletionFunctionTool,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { Logger } from 'pino';
+import type { ModelParams } from './agent-config-file.js';
 import type { RuntimeConfig } from './config.js';
-import type { InvokeMessage } from './invoke-schema.js';
 import type { UpstreamErrorKind } from './metrics.js';
 import { createNodeFetch } from './node-fetch.js';
+
+export type ChatMessage = ChatCompletionMessageParam;
+export type ToolDefinition = ChatCompletionFunctionTool;
 
 export interface Usage {
   promptTokens: number;
@@ -31,14 +35,36 @@ export interface Completion {
   toolCalls: ToolCall[];
 }
 
-/** A streamed piece: either text or the final summary (model, usage, finish reason). */
+/** A streamed piece: either text or the final summary (model, usage, finish reason, tool calls). */
 export type StreamEvent = { type: 'delta'; content: string } | ({ type: 'end' } & Omit<Completion, 'output'>);
 
-function toUsage(u: OpenAI.CompletionUsage | null | undefined): Usage {
+/** One model call: the conversation so far, the tools to offer, the request id sent as x-request-id. */
+export interface CallOptions {
+  signal: AbortSignal;
+  requestId: string;
+  tools?: ToolDefinition[] | undefined;
+}
+
+export function toUsage(u: OpenAI.CompletionUsage | null | undefined): Usage {
+  const promptTokens = u?.prompt_tokens ?? 0;
+  const completionTokens = u?.completion_tokens ?? 0;
+  return { promptTokens, completionTokens, totalTokens: u?.total_tokens ?? promptTokens + completionTokens };
+}
+
+/** The fixed part of every request body: model and parameters, in the API's spelling. */
+export function requestBase(
+  model: string,
+  params: ModelParams,
+): Omit<ChatCompletionCreateParamsBase, 'messages'> {
   return {
-    promptTokens: u?.prompt_tokens ?? 0,
-    completionTokens: u?.completion_tokens ?? 0,
-    totalTokens: u?.total_tokens ?? (u?.prompt_tokens ?? 0) + (u?.completion_tokens ?? 0),
+    model,
+    ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+    ...(params.topP !== undefined ? { top_p: params.topP } : {}),
+    ...(params.maxTokens !== undefined ? { max_completion_tokens: params.maxTokens } : {}),
+    ...(params.presencePenalty !== undefined ? { presence_penalty: params.presencePenalty } : {}),
+    ...(params.frequencyPenalty !== undefined ? { frequency_penalty: params.frequencyPenalty } : {}),
+    ...(params.stop !== undefined ? { stop: params.stop } : {}),
+    ...(params.seed !== undefined ? { seed: params.seed } : {}),
   };
 }
 
@@ -52,40 +78,18 @@ export function createUpstream(config: RuntimeConfig, logger: Logger) {
     logLevel: 'warn',
     fetch: createNodeFetch(),
   });
-  const { prompt, tools, params } = config.agentFile;
+  const base = requestBase(config.model.name, config.agentFile.params);
 
-  function request(messages: InvokeMessage[]): ChatCompletionCreateParamsBase {
-    const all: ChatCompletionMessageParam[] = prompt
-      ? [{ role: 'system', content: prompt }, ...messages]
-      : messages;
-    return {
-      model: config.model.name,
-      messages: all,
-      ...(tools.length > 0
-        ? {
-            tools: tools.map((t) => ({
-              type: 'function' as const,
-              function: {
-                name: t.name,
-                ...(t.description !== undefined ? { description: t.description } : {}),
-                ...(t.parameters !== undefined ? { parameters: t.parameters } : {}),
-              },
-            })),
-          }
-        : {}),
-      ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
-      ...(params.topP !== undefined ? { top_p: params.topP } : {}),
-      ...(params.maxTokens !== undefined ? { max_completion_tokens: params.maxTokens } : {}),
-      ...(params.presencePenalty !== undefined ? { presence_penalty: params.presencePenalty } : {}),
-      ...(params.frequencyPenalty !== undefined ? { frequency_penalty: params.frequencyPenalty } : {}),
-      ...(params.stop !== undefined ? { stop: params.stop } : {}),
-      ...(params.seed !== undefined ? { seed: params.seed } : {}),
-    };
+  function body(messages: ChatMessage[], tools: ToolDefinition[] | undefined) {
+    return tools && tools.length > 0 ? { ...base, messages, tools } : { ...base, messages };
   }
 
   return {
-    async complete(messages: InvokeMessage[], signal: AbortSignal): Promise<Completion> {
-      const res = await client.chat.completions.create({ ...request(messages), stream: false }, { signal });
+    async complete(messages: ChatMessage[], opts: CallOptions): Promise<Completion> {
+      const res = await client.chat.completions.create(
+        { ...body(messages, opts.tools), stream: false },
+        { signal: opts.signal, headers: { 'x-request-id': opts.requestId } },
+      );
       const choice = res.choices[0];
       if (!choice) throw new InvalidResponseError('the model returned no choices');
       const toolCalls: ToolCall[] = [];
@@ -104,24 +108,38 @@ export function createUpstream(config: RuntimeConfig, logger: Logger) {
     },
 
     /** Opens the stream (HTTP errors throw here, before any byte is sent to the caller). */
-    async stream(messages: InvokeMessage[], signal: AbortSignal): Promise<AsyncIterable<StreamEvent>> {
+    async stream(messages: ChatMessage[], opts: CallOptions): Promise<AsyncIterable<StreamEvent>> {
       const stream = await client.chat.completions.create(
-        { ...request(messages), stream: true, stream_options: { include_usage: true } },
-        { signal },
+        { ...body(messages, opts.tools), stream: true, stream_options: { include_usage: true } },
+        { signal: opts.signal, headers: { 'x-request-id': opts.requestId } },
       );
       return (async function* () {
         let model = config.model.name;
         let usage = toUsage(undefined);
         let finishReason: string | null = null;
+        // Tool calls arrive in pieces: the first piece of each index has its id and name, later ones
+        // append to its arguments.
+        const calls: ToolCall[] = [];
         for await (const chunk of stream) {
           model = chunk.model || model;
           if (chunk.usage) usage = toUsage(chunk.usage);
           const choice = chunk.choices[0];
           if (choice?.finish_reason) finishReason = choice.finish_reason;
+          for (const piece of choice?.delta?.tool_calls ?? []) {
+            let call = calls[piece.index];
+            if (!call) {
+              call = { id: '', name: '', arguments: '' };
+              calls[piece.index] = call;
+            }
+            if (piece.id) call.id = piece.id;
+            if (piece.function?.name) call.name += piece.function.name;
+            if (piece.function?.arguments) call.arguments += piece.function.arguments;
+          }
           const content = choice?.delta?.content;
           if (content) yield { type: 'delta' as const, content };
         }
-        yield { type: 'end' as const, model, usage, finishReason, toolCalls: [] };
+        const toolCalls = calls.filter((c) => c !== undefined && c.name !== '');
+        yield { type: 'end' as const, model, usage, finishReason, toolCalls };
       })();
     },
   };
@@ -156,4 +174,15 @@ export function classifyUpstreamError(err: unknown): UpstreamErrorKind | 'aborte
  */
 export function isUpstreamFailure(kind: UpstreamErrorKind | 'aborted'): boolean {
   return kind !== 'client' && kind !== 'aborted';
+}
+
+/** A failed model call, classified once (the breaker, the metrics and the answer read the kind). */
+export class UpstreamFailure extends Error {
+  override name = 'UpstreamFailure';
+  constructor(
+    readonly kind: UpstreamErrorKind | 'aborted',
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const runtimeEntry = join(repoRoot, 'agent-runtime/src/main.ts');
 export const fakeOpenAIEntry = join(repoRoot, 'agent-runtime/dev/fake-openai.ts');
+export const fakeToolsEntry = join(repoRoot, 'agent-runtime/dev/fake-tools.ts');
 
 export interface ExitInfo {
   code: number | null;
@@ -23,6 +24,8 @@ export interface SpawnOptions {
   args?: string[];
   /** Extra node flags placed before the entry (e.g. --cpu-prof, --max-old-space-size=128). */
   nodeArgs?: string[];
+  /** Load tsx (default true); false runs a compiled .js entry with plain node, as the image does. */
+  tsx?: boolean;
   /** Extra environment (merged over the parent's). PORT and HOST are always set by the helper. */
   env?: Record<string, string | undefined>;
   /** Port to use; a free loopback port by default. */
@@ -104,7 +107,12 @@ export async function spawnService(opts: SpawnOptions): Promise<ServiceProcess> 
   const entry = isAbsolute(opts.entry) ? opts.entry : join(repoRoot, opts.entry);
   const child = spawn(
     process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', entry, ...(opts.args ?? [])],
+    [
+      ...(opts.nodeArgs ?? []),
+      ...(opts.tsx === false ? [] : ['--import', 'tsx']),
+      entry,
+      ...(opts.args ?? []),
+    ],
     {
       cwd: repoRoot,
       env: { ...process.env, ...opts.env, PORT: String(port), HOST: host },
@@ -212,6 +220,22 @@ export function spawnFakeOpenAI(config: unknown, extra: Partial<SpawnOptions> = 
     ...extra,
     env: {
       FAKE_OPENAI_CONFIG: typeof config === 'string' ? config : JSON.stringify(config),
+      ...extra.env,
+    },
+  });
+}
+
+/**
+ * Starts the fake tool server (HTTP tools at /tools/<name>, an MCP server at /mcp) with `config` (an object
+ * or a YAML/JSON file path; see agent-runtime/dev/fake-tools-config.ts).
+ */
+export function spawnFakeTools(config: unknown, extra: Partial<SpawnOptions> = {}): Promise<ServiceProcess> {
+  return spawnService({
+    name: 'fake-tools',
+    entry: fakeToolsEntry,
+    ...extra,
+    env: {
+      FAKE_TOOLS_CONFIG: typeof config === 'string' ? config : JSON.stringify(config),
       ...extra.env,
     },
   });

@@ -50,9 +50,55 @@ export const ToolSpec = z
     protocol: z.enum(['http', 'mcp']).default('http').describe('http: JSON POST endpoint; mcp: MCP server.'),
     url: httpURL().describe('Endpoint of the tool.'),
     timeoutSeconds: z.int().min(1).max(600).default(30).describe('Timeout of one tool call.'),
+    retries: z
+      .int()
+      .min(0)
+      .max(5)
+      .optional()
+      .describe(
+        'Further attempts after a failed call (timeout, connection, 5xx, 429); default 2, or 0 with sideEffects.',
+      ),
+    sideEffects: z
+      .boolean()
+      .optional()
+      .describe(
+        'The tool changes something outside (sends, books, pays): shadow traffic gets a stub answer instead.',
+      ),
   })
   .describe('A tool the agent may call.');
 export type ToolSpec = z.infer<typeof ToolSpec>;
+
+export const JudgeSpec = z
+  .object({
+    model: z
+      .string()
+      .min(1)
+      .max(253)
+      .describe('Judge model, on the same OpenAI-compatible API as the agent unless baseURL is set.'),
+    baseURL: httpURL().optional().describe("Base URL of the judge's API; the agent model's when absent."),
+    rubric: z
+      .string()
+      .min(1)
+      .max(32768)
+      .describe('What a good answer is; the judge scores each answer from 0 to 1.'),
+    sampleRate: z.number().min(0).max(1).optional().describe('Share of answers judged (default 0.1).'),
+    passScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('Score at or above which a verdict is pass (default 0.7).'),
+    maxPerMinute: z
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe(
+        'Judge calls per minute at most per pod (default 60); samples over it are dropped and counted.',
+      ),
+  })
+  .describe('Online judge: scores a sampled share of the answers off the request path (agent_eval_score).');
+export type JudgeSpec = z.infer<typeof JudgeSpec>;
 
 export const AgentVersionSpec = withServerRule(
   withRules(
@@ -76,6 +122,13 @@ export const AgentVersionSpec = withServerRule(
       tools: mapList(ToolSpec, 'name', { max: 32 })
         .optional()
         .describe('Tools the agent may call, unique by name.'),
+      maxSteps: z
+        .int()
+        .min(1)
+        .max(64)
+        .optional()
+        .describe('Model calls per request at most in the tool loop (default 8).'),
+      judge: JudgeSpec.optional(),
       env: EnvList.optional(),
       resources: ResourceRequirements.optional(),
       compatibleWith: z

@@ -35,7 +35,7 @@ export function renderAgentConfig(
 
 /** The agent file agent-runtime loads (see docs/runtime.md). `prompt` is resolved by observe. */
 export function renderAgentFile(av: AgentVersion, prompt: string | undefined): string {
-  const { model, tools } = av.spec;
+  const { model, tools, maxSteps, judge } = av.spec;
   const file = {
     prompt,
     tools: (tools ?? []).map((t) => ({
@@ -44,8 +44,12 @@ export function renderAgentFile(av: AgentVersion, prompt: string | undefined): s
       protocol: t.protocol,
       url: t.url,
       timeoutSeconds: t.timeoutSeconds,
+      retries: t.retries,
+      sideEffects: t.sideEffects,
     })),
+    maxSteps,
     params: { temperature: model.temperature, maxTokens: model.maxTokens },
+    judge,
   };
   // yaml drops undefined members, so absent optional fields stay absent; key order is fixed above.
   return stringify(file, { lineWidth: 0 });

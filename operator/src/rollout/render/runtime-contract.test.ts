@@ -39,9 +39,41 @@ describe('operator → agent-runtime contract', () => {
         protocol: 'http',
         url: 'http://search.tools:8080/run',
         timeoutSeconds: 5,
+        retries: 2,
+        sideEffects: false,
       },
     ]);
     expect(file.params).toEqual({ temperature: 0.2, maxTokens: 256 });
+    expect(file.maxSteps).toBe(8);
+    expect(file.judge).toBeUndefined();
+  });
+
+  it('renders the tool loop and the judge as the runtime reads them: retries, side effects, max steps, judge', () => {
+    const looped = version('orch-v2', '2.0.0', {
+      model: { name: 'gpt-4o-mini', apiKeySecretRef: { name: 'llm', key: 'api-key' } },
+      tools: [
+        { name: 'lookup', url: 'http://tools:8080/lookup' },
+        { name: 'refund', protocol: 'mcp', url: 'http://mcp:8080/mcp', sideEffects: true, retries: 1 },
+      ],
+      maxSteps: 5,
+      judge: { model: 'gpt-4o', rubric: 'Answers the question asked.', sampleRate: 0.25 },
+    });
+    const file = parseAgentFile(renderAgentFile(looped, 'Hi.'), 'rendered');
+    expect(file.maxSteps).toBe(5);
+    expect(file.tools.map((t) => [t.name, t.protocol, t.sideEffects, t.retries])).toEqual([
+      ['lookup', 'http', false, 2],
+      ['refund', 'mcp', true, 1],
+    ]);
+    expect(file.judge).toEqual({
+      model: 'gpt-4o',
+      rubric: 'Answers the question asked.',
+      sampleRate: 0.25,
+      passScore: 0.7,
+      maxConcurrency: 2,
+      queueSize: 100,
+      maxPerMinute: 60,
+      timeoutSeconds: 30,
+    });
   });
 
   it('renders only env names the runtime knows for its own settings, and they validate', () => {
