@@ -255,7 +255,7 @@ down() {
   pkill -f "containerd-shim.*-address $sock" 2>/dev/null || true
   # Mounts the kubelet and containerd left (secrets, projected volumes, rootfs, shm): deepest first.
   if [ -d "$state" ]; then
-    findmnt -rn -o TARGET | grep -F "$state/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { findmnt -rn -o TARGET | grep -F "$state/" || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   fi
   for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do ip netns delete "$ns" 2>/dev/null || true; done
   nft delete table ip kube-proxy 2>/dev/null || true
@@ -264,7 +264,7 @@ down() {
   for chain in $(iptables -t nat -S 2>/dev/null | awk '/^-N CNI-/{print $2}'); do
     iptables -t nat -F "$chain" 2>/dev/null || true
   done
-  iptables -t nat -S POSTROUTING 2>/dev/null | grep -- '-j CNI-' | sed 's/^-A/-D/' |
+  { iptables -t nat -S POSTROUTING 2>/dev/null | grep -- '-j CNI-' || true; } | sed 's/^-A/-D/' |
     while read -r rule; do eval "iptables -t nat $rule" 2>/dev/null || true; done
   for chain in $(iptables -t nat -S 2>/dev/null | awk '/^-N CNI-/{print $2}'); do
     iptables -t nat -X "$chain" 2>/dev/null || true
