@@ -14,7 +14,7 @@ export interface HostileCase {
   name: string;
   docs: (ns: string) => Doc[];
   /** Applied once army `a` is Ready (a release needs a running stable version to start). */
-  then?: (ns: string) => Doc[];
+  afterReady?: (ns: string) => Doc[];
   expect: Expected;
 }
 
@@ -83,7 +83,7 @@ const analysing = (address: () => string) => ({
     release('rel', analysisAt(address())),
     army('a', [canary('rel')]),
   ],
-  then: () => [army('a', [canary('rel', { version: 'v2' })])],
+  afterReady: () => [army('a', [canary('rel', { version: 'v2' })])],
 });
 const paused = (message: RegExp): Expected => ({ object: 'canaryrelease/rel', statusMessage: message });
 
@@ -285,7 +285,7 @@ export const hostileCases: HostileCase[] = [
       version('v2', { breakingChanges: ['tool renamed'] }, 'orchestrator', '2.0.0'),
       army('a', [agent()]),
     ],
-    then: () => [army('a', [agent({ version: 'v2' })])],
+    afterReady: () => [army('a', [agent({ version: 'v2' })])],
     expect: cond('agentarmy/a', 'UpgradeBlocked', 'UpgradeBlocked', /tool renamed/),
   },
   {

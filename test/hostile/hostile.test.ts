@@ -134,7 +134,7 @@ async function outcome(ns: string, c: HostileCase): Promise<string> {
   const refused = await applyAll(ns, c.docs(ns));
   if ('admission' in c.expect) return refused ?? 'accepted';
   if (refused) return `refused: ${refused}`;
-  if (c.then) {
+  if (c.afterReady) {
     const ready = await eventually(`${c.name}: army a Ready`, async () =>
       (await getObject<Obj>(ns, 'agentarmy/a'))?.status?.phase === 'Ready' ? true : undefined,
     ).catch(
@@ -142,7 +142,7 @@ async function outcome(ns: string, c: HostileCase): Promise<string> {
         `${String(err)}; army ${JSON.stringify((await getObject<Obj>(ns, 'agentarmy/a'))?.status)}`,
     );
     if (ready !== true) return ready;
-    const again = await applyAll(ns, c.then(ns));
+    const again = await applyAll(ns, c.afterReady(ns));
     if (again) return `refused: ${again}`;
   }
   const expected = c.expect;
