@@ -110,6 +110,7 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
   const behaviourOf = (model: string): ModelBehaviour | undefined =>
     config.models[model] ?? config.models['*'];
 
+  const recent: unknown[] = [];
   async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (config.apiKey !== undefined && req.headers.authorization !== `Bearer ${config.apiKey}`) {
       apiError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
@@ -122,6 +123,8 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
       apiError(res, 400, 'We could not parse the JSON body of your request.', 'invalid_request_error', null);
       return;
     }
+    recent.push(raw);
+    if (recent.length > 50) recent.shift();
     const parsed = chatRequestSchema.safeParse(raw);
     if (!parsed.success) {
       const msg = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -314,6 +317,8 @@ export async function startFakeOpenAI(opts: { config: FakeConfig; port?: number;
     /** Base URL for the openai SDK (`baseURL`). */
     baseURL: `http://${host}:${port}/v1`,
     stats: () => structuredClone(stats),
+    /** The last 50 chat request bodies, oldest first (what the caller really sent). */
+    requests: () => structuredClone(recent),
     /** Changes (or adds) one model's behaviour while running. */
     setModel(name: string, behaviour: z.input<typeof behaviourSchema>): void {
       config.models[name] = behaviourSchema.parse(behaviour);

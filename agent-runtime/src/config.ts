@@ -35,6 +35,9 @@ export const ENV = {
   priceOutput: 'MODEL_PRICE_OUTPUT_PER_MTOK',
   toolSideEffects: 'TOOL_SIDE_EFFECTS',
   judgeApiKey: 'JUDGE_API_KEY',
+  invokeToken: 'INVOKE_TOKEN',
+  callerSystemMessages: 'CALLER_SYSTEM_MESSAGES',
+  bodyTimeoutSeconds: 'BODY_TIMEOUT_SECONDS',
 } as const;
 
 /** Kubernetes-style name (DNS-1123 label): what AgentArmy agent names and tracks look like. */
@@ -76,6 +79,9 @@ export const envSchema = z.object({
   [ENV.priceOutput]: z.coerce.number().min(0).optional(),
   [ENV.toolSideEffects]: z.enum(['run', 'stub']).default('run'),
   [ENV.judgeApiKey]: z.string().min(1).optional(),
+  [ENV.invokeToken]: z.string().min(16, 'must be at least 16 characters (mount it from a Secret)').optional(),
+  [ENV.callerSystemMessages]: z.enum(['demote', 'refuse', 'allow']).default('demote'),
+  [ENV.bodyTimeoutSeconds]: seconds(600).default(10),
 });
 
 export type RuntimeEnv = z.output<typeof envSchema>;
@@ -130,6 +136,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxConcurrency: e[ENV.maxConcurrency],
       maxBodyBytes: e[ENV.maxBodyBytes],
       drainTimeoutMs: Math.round(e[ENV.drainTimeoutSeconds] * 1000),
+      /** A request body must arrive within this long (a slow upload never holds a concurrency slot). */
+      bodyTimeoutMs: Math.round(e[ENV.bodyTimeoutSeconds] * 1000),
+      /** When set, /v1/invoke requires `Authorization: Bearer <token>`. */
+      invokeToken: e[ENV.invokeToken],
+      /** What a caller's system message becomes: demoted to a user message, refused, or kept. */
+      callerSystemMessages: e[ENV.callerSystemMessages],
     },
     breaker: {
       failureThreshold: e[ENV.breakerFailureThreshold],

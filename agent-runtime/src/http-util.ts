@@ -43,7 +43,7 @@ export function requestIdOf(req: IncomingMessage): string {
 }
 
 /** Reads the whole body, refusing (413) more than `limit` bytes without buffering them. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs = 0): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(
@@ -70,9 +70,27 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(buf);
     };
+    // A caller that sends its body slowly gets 408, and its connection closes, after `timeoutMs`.
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            req.off('data', onData);
+            reject(
+              new HttpError(408, 'body_timeout', `the request body did not arrive within ${timeoutMs} ms`, {
+                connection: 'close',
+              }),
+            );
+          }, timeoutMs)
+        : undefined;
     req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.once('error', reject);
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
+    req.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 

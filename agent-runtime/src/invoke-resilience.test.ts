@@ -47,7 +47,7 @@ describe('invoke under failure and load', () => {
     expect(h.fake.stats()['good']?.requests).toBe(2);
   });
 
-  it('opens the breaker after the threshold: later calls fail fast with 503 and readiness fails', async () => {
+  it('opens the breaker after the threshold: later calls fail fast with 503, the pod stays ready, /healthz and the metric show it', async () => {
     h = await startHarness(
       { models: { good: { errorRate: 1, retryable: false } } },
       { CIRCUIT_BREAKER_FAILURE_THRESHOLD: '2', CIRCUIT_BREAKER_RESET_TIMEOUT_SECONDS: '30' },
@@ -60,7 +60,13 @@ describe('invoke under failure and load', () => {
     expect(((await res.json()) as { error: { type: string } }).error.type).toBe('circuit_open');
     // The third call never reached the upstream.
     expect(h.fake.stats()['good']?.requests).toBe(2);
-    expect((await fetch(`${h.url}/readyz`)).status).toBe(503);
+    // An upstream outage opens every pod's breaker at once: readiness stays the pod's own.
+    expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
+    const health = (await (await fetch(`${h.url}/healthz`)).json()) as {
+      status: string;
+      breaker: { state: string };
+    };
+    expect(health).toMatchObject({ status: 'degraded', breaker: { state: 'open' } });
     expect(await h.metric('agent_circuit_breaker_state')).toBe(2);
     expect(await h.metric('agent_requests_total', 'outcome="error"')).toBe(3);
     expect(await h.metric('agent_upstream_errors_total', 'kind="server"')).toBe(2);
@@ -72,9 +78,8 @@ describe('invoke under failure and load', () => {
       { CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1', CIRCUIT_BREAKER_RESET_TIMEOUT_SECONDS: '0.2' },
     );
     await h.invoke(hello);
-    expect((await fetch(`${h.url}/readyz`)).status).toBe(503);
+    expect(await h.metric('agent_circuit_breaker_state')).toBe(2);
     await new Promise((r) => setTimeout(r, 250));
-    expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
     expect(await h.metric('agent_circuit_breaker_state')).toBe(1);
     // Heal the model: the probe succeeds and the breaker closes.
     h.fake.setModel('good', {});

@@ -1,6 +1,7 @@
 // POST /v1/invoke: admission (concurrency, body limits, validation), the agent loop (model calls through
 // the breaker, tools), and exactly one agent_requests_total{outcome} per request. docs/runtime.md lists
 // every status code. A successful answer may be handed to the online judge, after it has been sent.
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AgentLoop, LoopResult } from './agent-loop.js';
@@ -74,6 +75,36 @@ function refusalOf(err: unknown, logger: Logger, requestId: string): Refusal {
   return new Refusal('error', 500, 'internal', 'internal error in the agent runtime');
 }
 
+/** Constant-time check of `Authorization: Bearer <token>` (no token configured: every caller passes). */
+export function authorized(header: string | undefined, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7).trim() : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/**
+ * A caller may not override the version's system prompt: its system messages are demoted to user messages
+ * (marked as such), refused with 400, or — only when configured — kept.
+ */
+export function callerMessages(
+  messages: InvokeMessage[],
+  policy: 'demote' | 'refuse' | 'allow',
+): InvokeMessage[] {
+  if (policy === 'allow' || !messages.some((m) => m.role === 'system')) return messages;
+  if (policy === 'refuse') {
+    throw new Refusal(
+      'invalid',
+      400,
+      'system_message_refused',
+      'messages with role "system" are not accepted: the agent version sets the system prompt',
+    );
+  }
+  return messages.map((m) =>
+    m.role === 'system' ? { ...m, role: 'user' as const, content: `[caller instructions] ${m.content}` } : m,
+  );
+}
+
 export function createInvokeHandler(deps: InvokeDeps) {
   const { config, loop, limiter, metrics, logger, judge } = deps;
   const prompt = config.agentFile.prompt;
@@ -108,15 +139,16 @@ export function createInvokeHandler(deps: InvokeDeps) {
     let judged: { messages: InvokeMessage[]; result: LoopResult } | undefined;
     let clientGone = false;
     try {
-      release = limiter.tryAcquire();
-      if (!release) {
-        throw new Refusal('rejected', 429, 'overloaded', `all ${limiter.max} request slots are busy`, {
-          'retry-after': '1',
+      if (!authorized(req.headers.authorization, config.server.invokeToken)) {
+        throw new Refusal('invalid', 401, 'unauthorized', 'a valid bearer token is required', {
+          'www-authenticate': 'Bearer',
         });
       }
+      // The body is read and bounded (size and time) before a concurrency slot is taken: a slow upload
+      // never holds one.
       let body: unknown;
       try {
-        body = parseJson(await readBody(req, config.server.maxBodyBytes));
+        body = parseJson(await readBody(req, config.server.maxBodyBytes, config.server.bodyTimeoutMs));
       } catch (err) {
         if (err instanceof HttpError)
           throw new Refusal('invalid', err.status, err.type, err.message, err.headers);
@@ -126,7 +158,14 @@ export function createInvokeHandler(deps: InvokeDeps) {
       if (!parsed.success) {
         throw new Refusal('invalid', 400, 'invalid_request', describeIssues(parsed.error.issues).join('; '));
       }
-      const { messages, stream, toolCalls: mode } = parsed.data;
+      const { stream, toolCalls: mode } = parsed.data;
+      const messages = callerMessages(parsed.data.messages, config.server.callerSystemMessages);
+      release = limiter.tryAcquire();
+      if (!release) {
+        throw new Refusal('rejected', 429, 'overloaded', `all ${limiter.max} request slots are busy`, {
+          'retry-after': '1',
+        });
+      }
       log.stream = stream;
       if (logPrompts) log.messages = messages;
       const controller = new AbortController();

@@ -59,4 +59,17 @@ describe('createLogger', () => {
     log.info('a short word');
     expect(lines[1]).toContain('short');
   });
+
+  it('masks credentials in a URL anywhere in a line, keeping the scheme and host', () => {
+    const { lines, destination } = capture();
+    createLogger({ level: 'info', destination }).error(
+      { baseURL: 'https://alice:s3cr3t-pass@models.internal/v1' },
+      'connect failed to http://bob:hunter2@10.0.0.5:8080/v1 and http://plain.host/v1',
+    );
+    expect(lines[0]).not.toContain('s3cr3t-pass');
+    expect(lines[0]).not.toContain('hunter2');
+    expect(lines[0]).toContain(`https://${REDACTED}@models.internal/v1`);
+    expect(lines[0]).toContain(`http://${REDACTED}@10.0.0.5:8080/v1`);
+    expect(lines[0]).toContain('http://plain.host/v1');
+  });
 });

@@ -33,6 +33,11 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** `scheme://user:password@host` → `scheme://[Redacted]@host`, anywhere in a line (a base URL in an error). */
+export function maskUrlCredentials(line: string): string {
+  return line.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'\\]+@/gi, `$1${REDACTED}@`);
+}
+
 export function createLogger(opts: LoggerOptions): Logger {
   const secrets = (opts.secrets ?? []).filter((s) => s.length >= 8);
   // A secret may appear JSON-escaped in the serialized line, so mask both spellings.
@@ -46,7 +51,12 @@ export function createLogger(opts: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT_PATHS, censor: REDACTED },
-      hooks: pattern ? { streamWrite: (line) => line.replace(pattern, REDACTED) } : {},
+      hooks: {
+        streamWrite: (line) => {
+          const masked = maskUrlCredentials(line);
+          return pattern ? masked.replace(pattern, REDACTED) : masked;
+        },
+      },
     },
     // Lines are gathered up to 4 KiB (or 250 ms) per write: one write per line cost a syscall and two
     // thread-pool hand-offs per request. pino flushes the buffer on exit; main.ts flushes it on SIGTERM.

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const config = configOrExit();
   const logger = createLogger({
     level: config.log.level,
-    secrets: [config.model.apiKey],
+    secrets: [config.model.apiKey, config.server.invokeToken, config.judge?.apiKey].filter(
+      (s): s is string => !!s,
+    ),
     base: { agent: config.agent.name, version: config.agent.version, track: config.agent.track },
   });
   const runtime = createRuntime(config, { logger });

@@ -80,8 +80,10 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
 
   const readiness = () => {
     const reasons: string[] = [];
+    // Readiness is the pod's own: an upstream outage opens every pod's breaker at once, and taking every
+    // pod out of its Service would turn a degraded agent into no agent. The breaker shows in metrics,
+    // /healthz and the 503 circuit_open answers instead.
     if (draining) reasons.push('draining');
-    if (breaker.state === 'open') reasons.push('circuit breaker open');
     return reasons;
   };
 
@@ -96,7 +98,7 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     '/healthz': {
       GET: (_req, res) =>
         sendJson(res, 200, {
-          status: readiness().length === 0 ? 'ok' : 'degraded',
+          status: readiness().length === 0 && breaker.state !== 'open' ? 'ok' : 'degraded',
           agent: config.agent.name,
           version: config.agent.version,
           track: config.agent.track,

@@ -9,6 +9,7 @@ import {
   intOrString,
   ObjectMeta,
   ResourceRequirements,
+  SecretKeySelector,
   timestamp,
 } from './common.js';
 import { Conditions } from './conditions.js';
@@ -146,6 +147,10 @@ export const Agent = z
       .describe('Allow upgrading to a version that is outside compatibleWith or lists breakingChanges.'),
     resources: ResourceRequirements.optional().describe('Overrides defaults.resources and the AgentVersion.'),
     env: EnvList.optional().describe('Added to (and overriding) defaults.env and the AgentVersion env.'),
+    invokeTokenSecretRef: SecretKeySelector.optional().describe(
+      'A Secret key (in this namespace) holding a bearer token that callers of /v1/invoke must send ' +
+        '(Authorization: Bearer …); without it the endpoint is open to whatever reaches the Service.',
+    ),
     progressDeadlineSeconds: z
       .int()
       .min(10)

@@ -69,6 +69,19 @@ export function renderEnv(
     },
     { name: 'AGENT_CONFIG_FILE', value: `${CONFIG_MOUNT_PATH}/${CONFIG_FILE_KEY}` },
     { name: 'PORT', value: String(HTTP_PORT) },
+    ...(input.agent.invokeTokenSecretRef
+      ? [
+          {
+            name: 'INVOKE_TOKEN',
+            valueFrom: {
+              secretKeyRef: {
+                name: input.agent.invokeTokenSecretRef.name,
+                key: input.agent.invokeTokenSecretRef.key,
+              },
+            },
+          },
+        ]
+      : []),
   ];
   const merged = new Map<string, V1EnvVar>();
   for (const e of [...toEnv(input.defaults?.env), ...toEnv(av.spec.env), ...toEnv(input.agent.env), ...own]) {

@@ -81,8 +81,16 @@ describe('operator → agent-runtime contract', () => {
       ref: { army: 'support', agent: 'orchestrator' },
       track: 'canary',
       av,
-      agent: Agent.parse({ name: 'orchestrator', version: 'orch-v1' }),
+      agent: Agent.parse({
+        name: 'orchestrator',
+        version: 'orch-v1',
+        invokeTokenSecretRef: { name: 'callers', key: 'token' },
+      }),
       defaults: undefined,
+    });
+    expect(env.find((e) => e.name === 'INVOKE_TOKEN')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'callers',
+      key: 'token',
     });
     const known = new Set<string>(Object.values(ENV));
     const literal: Record<string, string> = {};
