@@ -142,14 +142,20 @@ describe('agent-runtime process', () => {
     expect(sample(m, 'agent_upstream_errors_total', 'kind="server"')).toBe(failures);
   });
 
-  it('opens the circuit breaker when the upstream keeps failing', async () => {
+  it('opens the circuit breaker when the upstream keeps failing, staying ready and reporting degraded', async () => {
     const svc = await runtime({ MODEL_NAME: 'broken' });
     for (let i = 0; i < 5; i++) expect((await invoke(svc)).status).toBe(502);
     const fast = await invoke(svc);
     expect(fast.status).toBe(503);
     expect(fast.headers.get('retry-after')).toBe('60');
-    expect((await fetch(`${svc.url}/readyz`)).status).toBe(503);
-    const health = (await (await fetch(`${svc.url}/healthz`)).json()) as { breaker: { state: string } };
+    // Readiness does not follow the breaker (every replica shares one upstream; taking them all out of
+    // the Service turns a degraded agent into no agent): /readyz stays 200, /healthz says degraded.
+    expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
+    const health = (await (await fetch(`${svc.url}/healthz`)).json()) as {
+      status: string;
+      breaker: { state: string };
+    };
+    expect(health.status).toBe('degraded');
     expect(health.breaker.state).toBe('open');
     expect(sample(await metricsOf(svc), 'agent_circuit_breaker_state')).toBe(2);
   });
