@@ -127,8 +127,11 @@ beforeAll(async () => {
           ],
           analysis: {
             provider: { prometheus: { address: world.prom.url, timeout: '5s' } },
-            interval: '2s',
+            // 3 s apart and one failure tolerated, so a bad version stays Progressing for two measurements
+            // (at least 3 s) after the promote: long enough for Argo CD to show it between Suspended and Degraded.
+            interval: '3s',
             count: 2,
+            failureLimit: 1,
             window: '15s',
             minSampleSize: 20,
             maxErrorRate: 0.05,
