@@ -58,6 +58,24 @@ async function splitSettles(stable: number, canary: number) {
   );
 }
 
+/** Waits for the release to satisfy `pred`; a timeout reports its last status and the army's. */
+async function releaseWhere(what: string, pred: (r: CanaryRelease) => boolean) {
+  let last: CanaryRelease | undefined;
+  return eventually(
+    `release ${what}`,
+    async () => {
+      last = await get<CanaryRelease>('canaryrelease', 'orchestrator');
+      return last && pred(last) ? last : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 250 },
+  ).catch(async (err: unknown) => {
+    const army = await get<{ status?: unknown }>('agentarmy', 'support');
+    throw new Error(
+      `${String(err)}; release ${JSON.stringify(last?.status)}; army ${JSON.stringify(army?.status)}`,
+    );
+  });
+}
+
 /** The canary's pods are within one of WEIGHT% of all the agent's pods. */
 function withinOneReplica(stable: number, canary: number): number {
   return Math.abs(canary - ((stable + canary) * WEIGHT) / 100);
@@ -104,10 +122,10 @@ describe('HPA during a canary (real HPA controller)', () => {
 
   it('splits the HPA count by the weight mid-release and follows the HPA as its floor rises', async () => {
     await applyManifest(army('orch-v11', 2));
-    await eventually('release paused at 20%', async () => {
-      const r = await get<CanaryRelease>('canaryrelease', 'orchestrator');
-      return r?.status?.phase === 'Paused' && r.status.canaryWeight === WEIGHT ? r : undefined;
-    });
+    await releaseWhere(
+      'paused at 20%',
+      (r) => r.status?.phase === 'Paused' && r.status.canaryWeight === WEIGHT,
+    );
     // 2 stable pods: 1 canary pod is the nearest share above 20% (1 of 3).
     let split = await splitSettles(2, 1);
     expect(withinOneReplica(split.s, split.c)).toBeLessThanOrEqual(1);
@@ -117,9 +135,9 @@ describe('HPA during a canary (real HPA controller)', () => {
     await applyManifest(army('orch-v11', 8));
     split = await splitSettles(8, 2);
     expect(withinOneReplica(split.s, split.c)).toBeLessThanOrEqual(1);
-    const owners = await replicasOwners(ns, STABLE);
-    expect(owners).toContain('kube-controller-manager');
-    expect(owners).not.toContain('agent-army');
+    // The operator's apply never holds the stable count. (The apiserver records no owner at all for a
+    // count the HPA changed through /scale when nobody owned it before, so the list may be empty.)
+    expect(await replicasOwners(ns, STABLE)).not.toContain('agent-army');
     expect(await replicasOwners(ns, CANARY)).toEqual(['agent-army']);
 
     // A metrics-driven move, as the HPA controller makes it: through the scale subresource.
@@ -155,14 +173,7 @@ describe('HPA during a canary (real HPA controller)', () => {
       '-p',
       JSON.stringify({ status: { control: { id: 'p1', action: 'promote' } } }),
     ]);
-    await eventually(
-      'release Promoted',
-      async () => {
-        const r = await get<CanaryRelease>('canaryrelease', 'orchestrator');
-        return r?.status?.phase === 'Promoted' ? r : undefined;
-      },
-      { timeoutMs: 120_000 },
-    );
+    await releaseWhere('Promoted', (r) => r.status?.phase === 'Promoted');
     const stable = (await dep(STABLE))!;
     expect(stable.metadata?.labels?.['agentarmy.dev/version']).toBe('1.1.0');
     expect(stable.spec?.replicas).toBe(11);
