@@ -127,22 +127,30 @@ describe('examples/ on the real control plane', () => {
     await wait(ns.minimal, 'agentarmy/support', 'condition=Ready');
   });
 
-  it('autoscaled-army.yaml: an HPA and a PDB per agent, pods at minReplicas, Ready', async () => {
+  it('autoscaled-army.yaml: an HPA and a PDB per agent (the blue-green one on its active color), pods at minReplicas, Ready', async () => {
     await applyExample('autoscaled-army.yaml', ns.autoscaled);
     await wait(ns.autoscaled, 'agentarmy/support-autoscaled', 'condition=Ready');
-    type Hpa = { spec: { minReplicas: number; maxReplicas: number } };
+    type Hpa = {
+      spec: {
+        minReplicas: number;
+        maxReplicas: number;
+        scaleTargetRef: { name: string };
+        behavior?: { scaleUp?: { policies?: unknown[] } };
+      };
+    };
     const orch = await get<Hpa>(ns.autoscaled, 'hpa/support-autoscaled-orchestrator');
     const res = await get<Hpa>(ns.autoscaled, 'hpa/support-autoscaled-researcher');
     expect(orch?.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
     expect(res?.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
-    for (const agent of ['orchestrator', 'researcher']) {
+    expect(res?.spec.scaleTargetRef.name).toBe('support-autoscaled-researcher-blue');
+    expect(res?.spec.behavior?.scaleUp?.policies).toEqual([{ type: 'Pods', value: 2, periodSeconds: 60 }]);
+    for (const [agent, deployment] of [
+      ['orchestrator', 'support-autoscaled-orchestrator'],
+      ['researcher', 'support-autoscaled-researcher-blue'],
+    ]) {
       expect(await get(ns.autoscaled, `pdb/support-autoscaled-${agent}`)).toBeDefined();
       // The HPA (kube-controller-manager's, for real) raises the Deployment to minReplicas.
-      await wait(
-        ns.autoscaled,
-        `deployment/support-autoscaled-${agent}`,
-        'jsonpath={.status.readyReplicas}=2',
-      );
+      await wait(ns.autoscaled, `deployment/${deployment}`, 'jsonpath={.status.readyReplicas}=2');
     }
   });
 

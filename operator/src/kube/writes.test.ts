@@ -4,6 +4,7 @@ import { coreTypes, type KubeObject } from './resource.js';
 import {
   APPLIED_HASH_ANNOTATION,
   appliedHash,
+  apply,
   applyIfChanged,
   controllerReference,
   patchStatus,
@@ -99,6 +100,22 @@ describe('applyIfChanged', () => {
         contentType: 'application/apply-patch+yaml',
       });
     }
+  });
+});
+
+describe('apply with another field manager', () => {
+  it('applies under the named manager (the hand-over of a count to the HPA)', async () => {
+    const client = recordingClient();
+    await apply(
+      client,
+      coreTypes.deployment,
+      { metadata: { name: 'd', namespace: 'ns' } },
+      'agent-army-handover',
+    );
+    expect(client.calls[0]).toMatchObject({
+      method: 'PATCH',
+      query: { fieldManager: 'agent-army-handover', force: true },
+    });
   });
 });
 

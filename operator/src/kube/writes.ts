@@ -23,22 +23,26 @@ export function controllerReference(owner: KubeObject): OwnerReference {
   return { apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true };
 }
 
-/** Server-side applies `obj` (force=true, field manager `agent-army`); returns the object the server stored. */
+/**
+ * Server-side applies `obj` (force=true, field manager `agent-army` unless `manager` names another);
+ * returns the object the server stored.
+ */
 export async function apply<T extends KubeObject>(
   client: WriteClient,
   type: ResourceType,
   obj: T,
+  manager: string = fieldManager,
 ): Promise<T> {
-  return client.request<T>(applyRequest(type, obj));
+  return client.request<T>(applyRequest(type, obj, manager));
 }
 
-function applyRequest(type: ResourceType, obj: KubeObject): RequestOptions {
+function applyRequest(type: ResourceType, obj: KubeObject, manager: string = fieldManager): RequestOptions {
   const name = obj.metadata?.name;
   if (!name) throw new Error(`apply ${type.kind}: metadata.name is required`);
   return {
     method: 'PATCH',
     path: resourcePath(type, obj.metadata?.namespace, name),
-    query: { fieldManager, force: true },
+    query: { fieldManager: manager, force: true },
     body: obj,
     contentType: 'application/apply-patch+yaml',
     write: { verb: 'apply', kind: type.kind },

@@ -10,6 +10,8 @@ export const LABEL = {
 export const ANNOTATION = {
   configHash: 'agentarmy.dev/config-hash',
   agentVersion: 'agentarmy.dev/agent-version',
+  /** `hpa` on a Deployment whose spec.replicas the agent's HorizontalPodAutoscaler owns (autoscale.ts). */
+  replicasOwner: 'agentarmy.dev/replicas-owner',
 } as const;
 
 /** stable: the running version; canary: the version under test; blue/green: the two colors. */

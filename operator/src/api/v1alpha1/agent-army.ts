@@ -19,6 +19,23 @@ import { type CheckedRule, mapList, withRules } from './rules.js';
 const PERCENT_PATTERN = /^(100|[1-9]?[0-9])%$/;
 const seconds = (max: number) => z.int().min(0).max(max);
 
+const ScalingPolicy = z
+  .object({
+    type: z.enum(['Pods', 'Percent']).describe('Pods: a pod count; Percent: a share of the current pods.'),
+    value: z.int().min(1).max(1000).describe('Pods or percent the HPA may add (or remove) per period.'),
+    periodSeconds: z.int().min(1).max(1800).describe('Length of the period, seconds.'),
+  })
+  .describe('A rate limit of the HPA: at most `value` pods or percent per `periodSeconds`.');
+const policies = (way: string) =>
+  z
+    .array(ScalingPolicy)
+    .min(1)
+    .max(4)
+    .optional()
+    .describe(
+      `Rate limits of scaling ${way}; the most permissive applies (HPA selectPolicy Max). Default: the Kubernetes HPA defaults.`,
+    );
+
 export const Autoscaling = withRules(
   z.object({
     minReplicas: z.int().min(1).max(1000).default(2).describe('Lower bound of the HorizontalPodAutoscaler.'),
@@ -37,6 +54,8 @@ export const Autoscaling = withRules(
       .describe('Average memory utilization target, percent.'),
     scaleUpStabilizationSeconds: seconds(3600).default(0).describe('Scale-up stabilization window.'),
     scaleDownStabilizationSeconds: seconds(3600).default(300).describe('Scale-down stabilization window.'),
+    scaleUpPolicies: policies('up'),
+    scaleDownPolicies: policies('down'),
   }),
   [
     {

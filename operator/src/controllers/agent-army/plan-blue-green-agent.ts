@@ -5,10 +5,11 @@
 // the re-assessed run back through ObservedArmy.analyses.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Agent, AgentStatus } from '../../api/v1alpha1/index.js';
+import { currentReplicas } from '../../rollout/autoscale.js';
 import { decideBlueGreen } from '../../rollout/blue-green/decide.js';
 import type { BlueGreenObserved, Color } from '../../rollout/blue-green/types.js';
 import { childName, LABEL } from '../../rollout/labels.js';
-import { minimumReplicas, renderPdb } from '../../rollout/render/render-service.js';
+import { minimumReplicas, renderHpa, renderPdb } from '../../rollout/render/render-service.js';
 import { type ResolvedVersion, renderBlueGreenChildren } from '../../rollout/render/render-tracks.js';
 import { crashLoop } from '../../rollout/track-health.js';
 import { serviceSelectorRouter } from '../../rollout/traffic/service-selector.js';
@@ -41,13 +42,16 @@ export function blueGreenObserved(
   }
   const status = obs.army.status;
   const active = activeServiceColor(obs, agent);
+  const previous = status?.agents?.find((a) => a.name === agent.name);
+  // With autoscaling the HPA sizes the active color; the preview (and the old color) match its count.
+  const activeNow = previous?.activeColor ?? active ?? 'blue';
   const analysis = obs.analyses?.get(agent.name);
   const pods = (obs.pods ?? []).filter((p) => p.metadata?.labels?.[LABEL.agent] === agent.name);
   const crash = crashLoop(pods, desiredVersion);
   return {
     agent: { ...agent, version: desiredVersion },
-    previous: status?.agents?.find((a) => a.name === agent.name),
-    totalReplicas: minimumReplicas(agent.replicas, agent.autoscaling),
+    previous,
+    totalReplicas: currentReplicas(agent, deployments[activeNow]),
     deployments,
     ...(active ? { activeServiceColor: active } : {}),
     ...(analysis ? { analysis } : {}),
@@ -92,8 +96,13 @@ export function planBlueGreenAgent(obs: ObservedArmy, agent: Agent, base: AgentS
     serviceAccountName: army.spec.serviceAccountName,
   };
   const pdb = renderPdb({ namespace, ref, minReplicas: minimumReplicas(agent.replicas, agent.autoscaling) });
+  const active = plan.traffic.services.active;
+  const hpa = agent.autoscaling
+    ? renderHpa({ namespace, ref, track: active, autoscaling: agent.autoscaling })
+    : undefined;
   const objects: KubernetesObject[] = [
     ...renderBlueGreenChildren(ctx, plan.traffic, versions),
+    ...(hpa ? [hpa] : []),
     ...(pdb ? [pdb] : []),
   ];
   const problem = guard.blocked

@@ -3,10 +3,11 @@
 // stays the only writer of the agent's Deployments. Pure.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Agent, AgentStatus, CanaryRelease } from '../../api/v1alpha1/index.js';
+import { currentReplicas } from '../../rollout/autoscale.js';
 import { canaryTraffic } from '../../rollout/canary/outcome.js';
 import { isActive } from '../../rollout/canary/transitions.js';
 import { childName } from '../../rollout/labels.js';
-import { minimumReplicas, renderPdb } from '../../rollout/render/render-service.js';
+import { minimumReplicas, renderHpa, renderPdb } from '../../rollout/render/render-service.js';
 import { type ResolvedVersion, renderCanaryChildren } from '../../rollout/render/render-tracks.js';
 import { rolloutComplete } from '../../rollout/track-health.js';
 import { canaryRouter } from '../../rollout/traffic/canary-router.js';
@@ -57,7 +58,8 @@ export function planCanaryAgent(obs: ObservedArmy, agent: Agent, base: AgentStat
     desired.resolved.av,
     agent,
   );
-  const total = minimumReplicas(agent.replicas, agent.autoscaling);
+  // With autoscaling the HPA sizes the stable track; the canary gets its share of the stable count now.
+  const total = currentReplicas(agent, stableDep);
   const status = release.status ?? { phase: 'Idle' as const, canaryWeight: 0 };
   const traffic = canaryTraffic(
     {
@@ -65,6 +67,7 @@ export function planCanaryAgent(obs: ObservedArmy, agent: Agent, base: AgentStat
       desiredVersion: guard.name,
       stableVersion: stableName,
       totalReplicas: total,
+      ...(agent.autoscaling ? { autoscaledMax: agent.autoscaling.maxReplicas } : {}),
       canary: { deployment: canaryDep, crashLooping: false },
       stable: { deployment: stableDep },
     },
@@ -89,7 +92,10 @@ export function planCanaryAgent(obs: ObservedArmy, agent: Agent, base: AgentStat
     defaults: army.spec.defaults,
     serviceAccountName: army.spec.serviceAccountName,
   };
-  const pdb = renderPdb({ namespace, ref, minReplicas: total });
+  const pdb = renderPdb({ namespace, ref, minReplicas: minimumReplicas(agent.replicas, agent.autoscaling) });
+  const hpa = agent.autoscaling
+    ? renderHpa({ namespace, ref, track: 'stable', autoscaling: agent.autoscaling })
+    : undefined;
   const objects: KubernetesObject[] = [
     ...renderCanaryChildren(
       ctx,
@@ -98,6 +104,7 @@ export function planCanaryAgent(obs: ObservedArmy, agent: Agent, base: AgentStat
       canaryRouter({ namespace, ref, routing: release.spec.trafficRouting }).setWeights(traffic.weight)
         .services,
     ),
+    ...(hpa ? [hpa] : []),
     ...(pdb ? [pdb] : []),
   ];
 

@@ -13,12 +13,14 @@ import { deepEqual } from '../../kube/json-diff.js';
 import { coreTypes, type KubeObject, type ResourceType } from '../../kube/resource.js';
 import type { StatusEchoes } from '../../kube/status-echoes.js';
 import {
+  apply,
   applyIfChanged,
   controllerReference,
   patchStatus,
   prune,
   type WriteClient,
 } from '../../kube/writes.js';
+import { HANDOVER_MANAGER, replicaHandover } from '../../rollout/autoscale.js';
 import { LABEL } from '../../rollout/labels.js';
 import { agentArmyType } from '../resource-types.js';
 import { APPLY_REFUSED_RECHECK_MS, type ApplyRefusal, withApplyRefusals } from './apply-refusals.js';
@@ -154,6 +156,9 @@ export class AgentArmyReconciler implements Reconciler {
       const desired = { ...obj, metadata: { ...obj.metadata, ownerReferences: [ownerRef] } } as KubeObject;
       const live = children[child.key].get(obj.metadata?.name ?? '') as KubeObject | undefined;
       try {
+        // A count passing to the HPA is first held by another field manager, or the apply would drop it.
+        const handover = replicaHandover(desired, live);
+        if (handover) await apply(this.deps.client, child.type, handover as KubeObject, HANDOVER_MANAGER);
         if (!(await applyIfChanged(this.deps.client, child.type, desired, live))) return;
       } catch (err) {
         if (

@@ -3,9 +3,9 @@
 import type { AgentArmy, CanaryRelease } from '../../api/v1alpha1/index.js';
 import type { Informer } from '../../kube/informer.js';
 import type { KubeObject } from '../../kube/resource.js';
+import { currentReplicas } from '../../rollout/autoscale.js';
 import type { CanaryObserved } from '../../rollout/canary/types.js';
 import { childName } from '../../rollout/labels.js';
-import { minimumReplicas } from '../../rollout/render/render-service.js';
 import { crashLoop, rolloutComplete, runningVersionName } from '../../rollout/track-health.js';
 import { releaseDesiredVersion } from '../../rollout/upgrade-guard.js';
 import { agentPods } from '../agent-pods.js';
@@ -79,7 +79,9 @@ export function observeRelease(inf: ReleaseInformers, namespace: string, name: s
     release,
     desiredVersion,
     stableVersion,
-    totalReplicas: minimumReplicas(agent.replicas, agent.autoscaling),
+    // The same size the army controller renders from (plan-canary-agent.ts): the HPA's count of stable.
+    totalReplicas: currentReplicas(agent, stableDep),
+    ...(agent.autoscaling ? { autoscaledMax: agent.autoscaling.maxReplicas } : {}),
     canary: {
       deployment: canaryDep,
       crashLooping: crash.crashLooping,

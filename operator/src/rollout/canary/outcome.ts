@@ -3,7 +3,12 @@
 import type { CanaryReleaseSpec, CanaryReleaseStatus, Condition } from '../../api/v1alpha1/index.js';
 import { setCondition } from '../../kube/conditions.js';
 import { readyPods, trackReady } from '../track-health.js';
-import { type ReplicaSplit, type TrafficMode, trackReplicas } from '../traffic/replica-math.js';
+import {
+  autoscaledSplit,
+  type ReplicaSplit,
+  type TrafficMode,
+  trackReplicas,
+} from '../traffic/replica-math.js';
 import { isActive } from './transitions.js';
 import type { CanaryObserved, CanaryTraffic } from './types.js';
 
@@ -18,11 +23,22 @@ export function isPromoting(spec: CanaryReleaseSpec, s: CanaryReleaseStatus): bo
   return isActive(s) && (s.currentStepIndex ?? 0) >= spec.steps.length;
 }
 
-/** Pods per track for a status. Outside a release the canary has none. */
-export function desiredSplit(spec: CanaryReleaseSpec, s: CanaryReleaseStatus, total: number): ReplicaSplit {
+/** The agent's size as the canary sees it: the fixed count, or the stable track's autoscaled count. */
+export type AgentSize = Pick<CanaryObserved, 'totalReplicas' | 'autoscaledMax'>;
+
+/**
+ * Pods per track for a status. Outside a release the canary has none. With an HPA on the stable track the
+ * stable count is the HPA's (totalReplicas) and the canary gets its share of it (autoscaledSplit).
+ */
+export function desiredSplit(spec: CanaryReleaseSpec, s: CanaryReleaseStatus, size: AgentSize): ReplicaSplit {
+  const total = size.totalReplicas;
   if (!isActive(s)) return { stable: total, canary: 0, effectiveWeight: 0 };
   const cohorts = (spec.trafficRouting.cohorts?.length ?? 0) > 0 ? 1 : 0;
-  const split = trackReplicas(trafficMode(spec), total, s.canaryWeight, cohorts);
+  const mode = trafficMode(spec);
+  const split =
+    size.autoscaledMax === undefined
+      ? trackReplicas(mode, total, s.canaryWeight, cohorts)
+      : autoscaledSplit(mode, total, s.canaryWeight, size.autoscaledMax, cohorts);
   if (!isPromoting(spec, s)) return split;
   // Promoting: the stable track comes up at full size on the new version before the canary goes.
   const all = total + split.canary;
@@ -39,15 +55,14 @@ export function desiredSplit(spec: CanaryReleaseSpec, s: CanaryReleaseStatus, to
 export function canaryReady(obs: CanaryObserved, s: CanaryReleaseStatus): boolean {
   const to = s.toVersion;
   return (
-    to !== undefined &&
-    trackReady(obs.canary.deployment, to, desiredSplit(obs.release.spec, s, obs.totalReplicas).canary)
+    to !== undefined && trackReady(obs.canary.deployment, to, desiredSplit(obs.release.spec, s, obs).canary)
   );
 }
 
 export function canaryTraffic(obs: CanaryObserved, s: CanaryReleaseStatus): CanaryTraffic {
   const spec = obs.release.spec;
   const mode = trafficMode(spec);
-  const split = desiredSplit(spec, s, obs.totalReplicas);
+  const split = desiredSplit(spec, s, obs);
   const active = isActive(s);
   let stableVersion: string;
   if (active) stableVersion = (isPromoting(spec, s) ? s.toVersion : s.fromVersion) ?? obs.desiredVersion;
@@ -111,7 +126,7 @@ export function canaryConditions(obs: CanaryObserved, s: CanaryReleaseStatus, no
   for (const c of phaseConditions(spec, s)) list = setCondition(list, withGen(c), at);
   if (!isActive(s) || isPromoting(spec, s)) return list.filter((c) => c.type !== CANARY_READY);
   const ready = canaryReady(obs, s);
-  const want = desiredSplit(spec, s, obs.totalReplicas).canary;
+  const want = desiredSplit(spec, s, obs).canary;
   const pods = `${readyPods(obs.canary.deployment)}/${want} canary pods of ${s.toVersion} Ready`;
   return setCondition(
     list,

@@ -105,7 +105,7 @@ function stepDone(w: Work, i: number, step: CanaryStep): string | false {
   const label = `step ${i + 1}/${w.spec.steps.length} (${describeStep(step)})`;
   if (step.setWeight !== undefined) {
     if (canaryReady(w.obs, s)) return '';
-    const want = desiredSplit(w.spec, s, w.obs.totalReplicas).canary;
+    const want = desiredSplit(w.spec, s, w.obs).canary;
     s.message = `${label}: waiting for the canary pods: ${readyPods(w.obs.canary.deployment)}/${want} Ready`;
     w.waits.push(SAFETY_REQUEUE_MS);
     return false;
@@ -147,7 +147,7 @@ export function checkHealth(w: Work): void {
     w.waits.push(left);
     return;
   }
-  const want = desiredSplit(spec, s, obs.totalReplicas).canary;
+  const want = desiredSplit(spec, s, obs).canary;
   const detail = `canary pods not Ready within progressDeadlineSeconds ${spec.progressDeadlineSeconds} (${readyPods(obs.canary.deployment)}/${want} Ready)`;
   failRelease(w, 'ProgressDeadlineExceeded', detail, spec.rollbackOn.progressDeadline);
 }

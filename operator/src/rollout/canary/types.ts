@@ -16,8 +16,10 @@ export interface CanaryObserved {
    * army's status stableVersion); undefined when the agent has never run.
    */
   stableVersion: string | undefined;
-  /** Pods of the agent: its fixed `replicas` (or the HPA's current count). */
+  /** Pods of the agent: its fixed `replicas`, or with autoscaling the stable track's current (HPA) count. */
   totalReplicas: number;
+  /** Set when an HPA sizes the stable track: its maxReplicas, the most pods the canary gets. */
+  autoscaledMax?: number;
   canary: {
     /** The live `<army>-<agent>-canary` Deployment. */
     deployment: V1Deployment | undefined;

@@ -8,6 +8,7 @@ import type {
   V1ResourceRequirements,
 } from '@kubernetes/client-node';
 import type { Agent, AgentArmySpec, AgentVersion, EnvVar } from '../../api/v1alpha1/index.js';
+import { HPA_OWNER } from '../autoscale.js';
 import { type AgentRef, ANNOTATION, agentLabels, childName, type Track, trackSelector } from '../labels.js';
 import { CONFIG_FILE_KEY, CONFIG_MOUNT_PATH, type VersionConfig } from './render-config.js';
 
@@ -161,7 +162,11 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
       name: childName(ref, track),
       namespace: input.namespace,
       labels,
-      annotations: { [ANNOTATION.agentVersion]: av.metadata.name ?? '' },
+      annotations: {
+        [ANNOTATION.agentVersion]: av.metadata.name ?? '',
+        // Read by replicaHandover (autoscale.ts): the HPA owns this Deployment's count.
+        ...(input.replicas === undefined ? { [ANNOTATION.replicasOwner]: HPA_OWNER } : {}),
+      },
     },
     spec: {
       ...(input.replicas !== undefined ? { replicas: input.replicas } : {}),

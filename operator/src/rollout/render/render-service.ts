@@ -39,6 +39,7 @@ export function renderService(input: {
   };
 }
 
+/** The agent's HPA `<army>-<agent>`, scaling the Deployment of `track` (stable, or the active color). */
 export function renderHpa(input: {
   namespace: string;
   ref: AgentRef;
@@ -54,7 +55,7 @@ export function renderHpa(input: {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
     metadata: {
-      name: childName(input.ref, input.track),
+      name: childName(input.ref),
       namespace: input.namespace,
       labels: agentLabels(input.ref, { track: input.track }),
     },
@@ -64,8 +65,14 @@ export function renderHpa(input: {
       maxReplicas: a.maxReplicas,
       metrics: [utilization('cpu', a.targetCPUUtilization), utilization('memory', a.targetMemoryUtilization)],
       behavior: {
-        scaleUp: { stabilizationWindowSeconds: a.scaleUpStabilizationSeconds },
-        scaleDown: { stabilizationWindowSeconds: a.scaleDownStabilizationSeconds },
+        scaleUp: {
+          stabilizationWindowSeconds: a.scaleUpStabilizationSeconds,
+          ...(a.scaleUpPolicies ? { selectPolicy: 'Max', policies: a.scaleUpPolicies } : {}),
+        },
+        scaleDown: {
+          stabilizationWindowSeconds: a.scaleDownStabilizationSeconds,
+          ...(a.scaleDownPolicies ? { selectPolicy: 'Max', policies: a.scaleDownPolicies } : {}),
+        },
       },
     },
   };

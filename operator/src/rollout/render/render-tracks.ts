@@ -1,5 +1,6 @@
 // The children of a canary or blue-green agent, rendered by the AgentArmy builders for each track/color
-// from a decide plan. Pure. HPA and PDB stay with the army reconciler.
+// from a decide plan. Pure. HPA and PDB stay with the army reconciler. With autoscaling, the Deployment the
+// HPA scales (canary: stable; blue-green: the active color) is rendered without a count (autoscale.ts).
 import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import type { Agent, AgentArmySpec, AgentVersion } from '../../api/v1alpha1/index.js';
 import { type BlueGreenTraffic, type Color, otherColor } from '../blue-green/types.js';
@@ -34,7 +35,12 @@ function checkVersion(
   return v;
 }
 
-function track(ctx: TrackContext, t: Track, v: ResolvedVersion, replicas: number): KubernetesObject[] {
+function track(
+  ctx: TrackContext,
+  t: Track,
+  v: ResolvedVersion,
+  replicas: number | undefined,
+): KubernetesObject[] {
   const { namespace, ref } = ctx;
   return [
     renderDeployment({
@@ -66,7 +72,7 @@ export function renderCanaryChildren(
     ctx,
     'stable',
     checkVersion('stable', versions.stable, traffic.stableVersion),
-    traffic.replicas.stable,
+    ctx.agent.autoscaling ? undefined : traffic.replicas.stable,
   );
   if (traffic.canaryVersion !== undefined) {
     objects.push(
@@ -110,7 +116,9 @@ export function renderBlueGreenChildren(
   for (const color of ['blue', 'green'] as const) {
     const want = plan.colors[color];
     if (want.version === undefined) continue;
-    objects.push(...track(ctx, color, checkVersion(color, versions[color], want.version), want.replicas));
+    const scaled = ctx.agent.autoscaling !== undefined && color === plan.services.active;
+    const v = checkVersion(color, versions[color], want.version);
+    objects.push(...track(ctx, color, v, scaled ? undefined : want.replicas));
   }
   return [...objects, ...blueGreenRoutes(ctx, plan.services).services];
 }

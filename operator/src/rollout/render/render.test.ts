@@ -291,6 +291,39 @@ describe('Service, HPA and PDB', () => {
       ['memory', 80],
     ]);
     expect(hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds).toBe(300);
+    expect(hpa.spec?.behavior?.scaleUp?.policies).toBeUndefined();
+  });
+
+  it('carries scale rate limits to the HPA behavior, and targets the active color of a blue-green agent', () => {
+    const hpa = renderHpa({
+      namespace: 'team',
+      ref,
+      track: 'green',
+      autoscaling: {
+        minReplicas: 2,
+        maxReplicas: 10,
+        targetCPUUtilization: 70,
+        targetMemoryUtilization: 80,
+        scaleUpStabilizationSeconds: 30,
+        scaleDownStabilizationSeconds: 600,
+        scaleUpPolicies: [{ type: 'Pods', value: 4, periodSeconds: 60 }],
+        scaleDownPolicies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
+      },
+    });
+    expect(hpa.metadata?.name).toBe('support-orchestrator');
+    expect(hpa.spec?.scaleTargetRef.name).toBe('support-orchestrator-green');
+    expect(hpa.spec?.behavior).toEqual({
+      scaleUp: {
+        stabilizationWindowSeconds: 30,
+        selectPolicy: 'Max',
+        policies: [{ type: 'Pods', value: 4, periodSeconds: 60 }],
+      },
+      scaleDown: {
+        stabilizationWindowSeconds: 600,
+        selectPolicy: 'Max',
+        policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
+      },
+    });
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canaryPods, splitReplicas, trackReplicas } from './replica-math.js';
+import { autoscaledSplit, canaryPods, splitReplicas, trackReplicas } from './replica-math.js';
 
 describe('splitReplicas (replicas traffic mode)', () => {
   it.each([
@@ -72,5 +72,46 @@ describe('trackReplicas', () => {
     expect([canaryPods(3, 1), canaryPods(3, 34), canaryPods(3, 67), canaryPods(3, 100)]).toEqual([
       1, 2, 3, 3,
     ]);
+  });
+});
+
+describe('autoscaledSplit (an HPA sizes the stable track)', () => {
+  it.each([
+    // mode, stable (HPA count), weight, maxCanary, stable, canary, effective weight
+    ['replicas', 2, 0, 10, 2, 0, 0],
+    ['replicas', 2, 10, 10, 2, 1, 33.33],
+    ['replicas', 9, 10, 10, 9, 1, 10],
+    ['replicas', 4, 20, 10, 4, 1, 20],
+    ['replicas', 6, 20, 10, 6, 2, 25],
+    ['replicas', 5, 50, 10, 5, 5, 50],
+    ['replicas', 8, 50, 10, 8, 8, 50],
+    ['replicas', 8, 75, 10, 8, 10, 55.56],
+    ['replicas', 3, 100, 10, 3, 10, 76.92],
+    ['gatewayAPI', 2, 10, 10, 2, 1, 10],
+    ['gatewayAPI', 8, 25, 10, 8, 2, 25],
+    ['gatewayAPI', 8, 50, 10, 8, 4, 50],
+  ] as const)(
+    '%s: %i stable at weight %i (max %i) → %i stable, %i canary (%d%%)',
+    (mode, stable, weight, max, s, c, eff) => {
+      expect(autoscaledSplit(mode, stable, weight, max)).toEqual({
+        stable: s,
+        canary: c,
+        effectiveWeight: eff,
+      });
+    },
+  );
+
+  it('keeps the canary within one pod of its weight of all pods as the HPA moves (replicas mode)', () => {
+    for (let stable = 1; stable <= 40; stable++) {
+      for (const weight of [1, 5, 10, 20, 25, 33, 50, 60, 75, 90]) {
+        const { canary } = autoscaledSplit('replicas', stable, weight, 1000);
+        const ideal = ((stable + canary) * weight) / 100;
+        expect(Math.abs(canary - ideal)).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it('gives a header cohort one canary pod at weight 0 (gatewayAPI)', () => {
+    expect(autoscaledSplit('gatewayAPI', 5, 0, 10, 1)).toEqual({ stable: 5, canary: 1, effectiveWeight: 0 });
   });
 });

@@ -52,3 +52,26 @@ export function trackReplicas(mode: TrafficMode, total: number, weight: number, 
   const canary = Math.max(canaryPods(total, weight), total > 0 ? Math.min(minCanary, total) : 0);
   return { stable: total, canary, effectiveWeight: canary === 0 ? 0 : weight };
 }
+
+/**
+ * Pods per track while a HorizontalPodAutoscaler sizes the stable track (`stable` pods now, which the
+ * operator never changes). `gatewayAPI`: the HTTPRoute splits traffic, so the canary gets its weight's share
+ * of the stable size, as without an HPA. `replicas`: traffic follows the pod ratio, so the canary gets the
+ * pods that make canary / (stable + canary) the weight: ceil(stable × w / (100 − w)), which is within one
+ * pod of w% of the total; at most `maxCanary` (the HPA's maxReplicas), and `maxCanary` at weight 100.
+ */
+export function autoscaledSplit(
+  mode: TrafficMode,
+  stable: number,
+  weight: number,
+  maxCanary: number,
+  minCanary = 0,
+): ReplicaSplit {
+  checkInputs(stable, weight);
+  if (mode === 'gatewayAPI') return trackReplicas(mode, stable, weight, minCanary);
+  let canary = 0;
+  if (weight === 100) canary = maxCanary;
+  else if (weight > 0 && stable > 0) canary = Math.max(1, Math.ceil((stable * weight) / (100 - weight)));
+  canary = Math.min(canary, maxCanary);
+  return { stable, canary, effectiveWeight: share(canary, stable) };
+}
