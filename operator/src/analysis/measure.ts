@@ -1,7 +1,9 @@
 // One analysis tick: every configured metric (built-ins + custom) measured against the provider.
-import type { AnalysisSpec, Measurement } from '../api/v1alpha1/index.js';
+import type { AnalysisSpec, Measurement, ModelDrift } from '../api/v1alpha1/index.js';
 import { BUILTIN_QUERIES, builtinNameClashes, type MetricDefinition, metricDefinitions } from './builtin.js';
 import { evaluate, type QueryOutcome } from './evaluate.js';
+import { evaluateGate, type GateDefinition, gateDefinitions } from './gates.js';
+import { findDrift, SERVED_MODELS_QUERY } from './model-identity.js';
 import { errorMessage, type MetricProvider } from './provider.js';
 import { renderQuery, TemplateError } from './template.js';
 
@@ -88,7 +90,39 @@ export async function takeMeasurement(
       now,
     );
   };
-  return Promise.all(metrics.map(measureOne));
+  const measureGate = async (gate: GateDefinition): Promise<Measurement> => {
+    const [canary, stable, canarySamples, stableSamples] = await Promise.all([
+      runQuery(provider, gate.query, canaryVars, opts),
+      runQuery(provider, gate.query, stableVars, opts),
+      runQuery(provider, gate.samplesQuery, canaryVars, opts),
+      runQuery(provider, gate.samplesQuery, stableVars, opts),
+    ]);
+    return evaluateGate(gate, { canary, stable, canarySamples, stableSamples, stableLabel }, now);
+  };
+  return Promise.all([...metrics.map(measureOne), ...gateDefinitions(spec).map(measureGate)]);
+}
+
+/**
+ * The models the provider served to the canary in the window, against `askedModel`: the drift, or
+ * undefined when there is none or it cannot be told (no data, a provider error, a provider without
+ * labelled answers; the tick's measurements report provider errors).
+ */
+export async function checkModelIdentity(
+  spec: AnalysisSpec,
+  subject: AnalysisSubject,
+  askedModel: string,
+  provider: MetricProvider,
+  now: Date,
+  opts: MeasureOptions = {},
+): Promise<ModelDrift | undefined> {
+  if (!provider.queryVector) return undefined;
+  try {
+    const query = renderQuery(SERVED_MODELS_QUERY, varsFor(subject, subject.canary, spec.window));
+    const series = await provider.queryVector(query, opts.signal ? { signal: opts.signal } : {});
+    return findDrift(askedModel, series, now);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -16,6 +16,8 @@ export interface CanaryObserved {
    * army's status stableVersion); undefined when the agent has never run.
    */
   stableVersion: string | undefined;
+  /** The model the canary's AgentVersion (status.toVersion as read) asks for: its spec.model.name. */
+  canaryModel?: { version: string; model: string };
   /** Pods of the agent: its fixed `replicas` (or the HPA's current count). */
   totalReplicas: number;
   canary: {
