@@ -68,7 +68,10 @@ export async function takeMeasurement(
 ): Promise<Measurement[]> {
   const canaryVars = varsFor(subject, subject.canary, spec.window);
   const stableVars = varsFor(subject, subject.stable, spec.window);
-  const metrics = metricDefinitions(spec);
+  const gates = gateDefinitions(spec);
+  const gateNames = new Set(gates.map((g) => g.name));
+  // A custom metric named like an enabled gate is left out (analysisProblems reports it).
+  const metrics = metricDefinitions(spec).filter((m) => !gateNames.has(m.name));
   const sampleSize = runQuery(provider, BUILTIN_QUERIES.sampleSize, canaryVars, opts);
   const stableLabel = `stable (version ${subject.stable.version}, track ${subject.stable.track})`;
   const measureOne = async (metric: MetricDefinition): Promise<Measurement> => {
@@ -99,7 +102,7 @@ export async function takeMeasurement(
     ]);
     return evaluateGate(gate, { canary, stable, canarySamples, stableSamples, stableLabel }, now);
   };
-  return Promise.all([...metrics.map(measureOne), ...gateDefinitions(spec).map(measureGate)]);
+  return Promise.all([...metrics.map(measureOne), ...gates.map(measureGate)]);
 }
 
 /**
@@ -130,7 +133,12 @@ export async function checkModelIdentity(
  * placeholders that cannot be escaped where they stand, a bad window, names clashing with a built-in.
  */
 export function analysisProblems(spec: AnalysisSpec): string[] {
-  const problems = builtinNameClashes(spec).map(
+  const gates = new Set(gateDefinitions(spec).map((g) => g.name));
+  const clashes = [
+    ...builtinNameClashes(spec),
+    ...(spec.metrics ?? []).map((m) => m.name).filter((n) => gates.has(n)),
+  ];
+  const problems = clashes.map(
     (name) => `metrics: name "${name}" is used by a built-in metric of this analysis`,
   );
   const sample = { namespace: 'ns', agent: 'agent', version: '1.0.0', track: 'canary', window: spec.window };
