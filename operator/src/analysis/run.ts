@@ -215,7 +215,8 @@ export function describeMeasurements(run: AnalysisRunStatus, result: Measurement
   for (const m of run.measurements) if (m.result === result) latest.set(m.metric, m);
   const parts = [...latest.values()].map((m) => {
     if (result === 'Error') return `${m.metric}: ${m.message ?? 'provider error'}`;
-    const base = `${m.metric}=${m.value ?? 'no data'} (threshold ${m.threshold ?? 'n/a'})`;
+    const value = m.value !== undefined ? formatNumber(m.value) : 'no data';
+    const base = `${m.metric}=${value} (threshold ${m.threshold ?? 'n/a'})`;
     // Agent gates carry both tracks and their sample counts: the Event shows canary vs stable.
     return m.stableSampleSize !== undefined && m.message ? `${base}: ${m.message}` : base;
   });
