@@ -118,6 +118,7 @@ export async function startGatesWorld(ns: string, perSecond: number): Promise<Ga
       ns,
       { stable: 'support-orchestrator', canary: 'support-orchestrator-canary' },
       ports,
+      90_000,
     );
     stops.push(() => tracks.stop());
     const load = new TrackLoad(tracks, perSecond);

@@ -15,7 +15,7 @@ let world: GatesWorld;
 const release = () => getObject<CanaryRelease>(ns, 'canaryrelease/orchestrator');
 
 /** Plays kubelet and polls the release until `pred` holds; the error shows the last status. */
-async function until(what: string, pred: (r: CanaryRelease) => boolean, timeoutMs = 120_000) {
+async function until(what: string, pred: (r: CanaryRelease) => boolean, timeoutMs = 200_000) {
   let last: CanaryRelease | undefined;
   return eventually(
     what,
@@ -45,7 +45,7 @@ const measurements = (r: CanaryRelease, metric: string, result: Measurement['res
 const releasing = (to: string) => (r: CanaryRelease) => r.status?.toVersion === to;
 
 beforeAll(async () => {
-  world = await startGatesWorld(ns, 12);
+  world = await startGatesWorld(ns, 8);
   const v = (name: string, version: string, opts = {}) =>
     applyManifest(gatedVersion(ns, world, name, version, opts));
   await v('orch-v1', '1.0.0');
@@ -62,8 +62,9 @@ beforeAll(async () => {
         interval: '2s',
         count: 3,
         window: '10s',
-        // A new canary's window fills within a few ticks; until then ticks are Inconclusive, never Pass.
-        inconclusiveLimit: 10,
+        // A new canary (its runtime may start slowly on a loaded machine) fills its window within a few
+        // ticks; until then ticks are Inconclusive, never Pass.
+        inconclusiveLimit: 25,
         maxErrorRate: 0.1,
         judge: { minScoreRatio: 0.9, minSamples: 10 },
         toolErrors: { minCalls: 10 },
@@ -86,17 +87,18 @@ beforeAll(async () => {
       const r = await world.prom.query(
         `sum(increase(agent_eval_score_count{namespace="${ns}",track="stable"}[10s]))`,
       );
-      return Number(r[0]?.value[1] ?? 0) >= 20 ? true : undefined;
+      return Number(r[0]?.value[1] ?? 0) >= 10 ? true : undefined;
     },
-    { timeoutMs: 60_000, intervalMs: 500 },
+    { timeoutMs: 150_000, intervalMs: 500 },
   );
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await world?.close();
 });
 
-describe('agent gates (real Prometheus, real runtimes)', () => {
+// Each release takes 20-30 s; a loaded machine may take a minute more to start a runtime.
+describe('agent gates (real Prometheus, real runtimes)', { timeout: 240_000 }, () => {
   it('rolls back a version whose prompt answers worse on the judge gate, with both scores in the Event', async () => {
     await applyManifest(canaryArmy(ns, 'orch-worse', 2));
     const r = await until(
@@ -168,7 +170,7 @@ describe('agent gates (real Prometheus, real runtimes)', () => {
     const r = await until(
       'orch-rare settled',
       (x) => releasing('orch-rare')(x) && (x.status?.phase === 'Paused' || x.status?.phase === 'Promoted'),
-      150_000,
+      220_000,
     );
     expect(r.status?.phase).toBe('Paused');
     expect(r.status?.pauseReason).toBe('Inconclusive');
@@ -185,7 +187,7 @@ describe('agent gates (real Prometheus, real runtimes)', () => {
     const r = await until(
       'Promoted orch-good',
       (x) => releasing('orch-good')(x) && x.status?.phase === 'Promoted',
-      150_000,
+      220_000,
     );
     const run = r.status?.analysisRuns?.find((x) => x.version === 'orch-good' && x.phase === 'Successful');
     expect(run?.successful).toBeGreaterThanOrEqual(3);
