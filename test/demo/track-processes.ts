@@ -43,6 +43,8 @@ export class TrackProcesses {
     private readonly namespace: string,
     private readonly deployments: Record<Track, string>,
     readonly ports: Record<Track, number>,
+    /** How long a runtime may take to answer /readyz (a loaded machine compiles tsx slowly). */
+    private readonly startTimeoutMs = 20_000,
   ) {}
 
   private async getJson<T>(kind: string, name: string): Promise<T | undefined> {
@@ -93,7 +95,7 @@ export class TrackProcesses {
         writeFileSync(file, cm?.data?.['agent.yaml'] ?? '');
         const proc = await spawnRuntime(
           { ...env, AGENT_CONFIG_FILE: file, LOG_LEVEL: 'warn' },
-          { port: this.ports[track], host: '127.0.0.1' },
+          { port: this.ports[track], host: '127.0.0.1', timeoutMs: this.startTimeoutMs },
         );
         this.running.set(track, { key, proc, version });
         changes.push(`started ${track} ${version} on ${proc.url}`);

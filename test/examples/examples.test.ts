@@ -35,7 +35,18 @@ type Obj = {
 type Army = AgentArmy;
 type Release = CanaryRelease;
 
-const EXAMPLES = ['minimal', 'autoscaled', 'bluegreen', 'canary', 'gated', 'cohort', 'noroute'] as const;
+const EXAMPLES = [
+  'minimal',
+  'autoscaled',
+  'bluegreen',
+  'canary',
+  'gated',
+  'cohort',
+  'noroute',
+  'judge',
+  'tools',
+  'drift',
+] as const;
 const ns = Object.fromEntries(EXAMPLES.map((e) => [e, uniqueNamespace(`ex-${e}`)])) as Record<
   (typeof EXAMPLES)[number],
   string
@@ -226,6 +237,54 @@ describe('examples/ on the real control plane', () => {
     );
     expect(runStatus.measurements.every((m) => m.result === 'Inconclusive')).toBe(true);
   });
+
+  it.each([
+    [
+      'canary-judge.yaml',
+      'judge',
+      'support-judged',
+      'triage',
+      'triage-v1.1.0',
+      20,
+      ['error-rate', 'judge-score'],
+    ],
+    [
+      'canary-tool-health.yaml',
+      'tools',
+      'support-tools',
+      'orchestrator-tools',
+      'orchestrator-v1.1.0',
+      10,
+      ['error-rate', 'steps-per-request', 'tool-error-rate'],
+    ],
+    [
+      'canary-model-drift.yaml',
+      'drift',
+      'support-pinned',
+      'orchestrator-pinned',
+      'orchestrator-v1.1.0',
+      25,
+      ['error-rate'],
+    ],
+  ] as const)(
+    '%s: without agent metrics every gate is Inconclusive and the release pauses, never passes',
+    async (file, key, army, name, version, weight, gates) => {
+      const n = ns[key];
+      await applyExample(file, n);
+      await wait(n, `agentarmy/${army}`, 'condition=Ready');
+      await setVersion(n, army, version);
+      const r = await releaseWhere(n, name, 'Paused after an analysis', (x) =>
+        Boolean(x.status?.phase === 'Paused' && x.status.analysisRuns?.length),
+      );
+      expect(r.status?.canaryWeight).toBe(weight);
+      expect(r.status?.pauseReason).toBe('Inconclusive');
+      const runStatus = r.status!.analysisRuns!.at(-1)!;
+      expect(runStatus.phase).toBe('Inconclusive');
+      expect([...new Set(runStatus.measurements.map((m) => m.metric))].sort()).toEqual([...gates]);
+      expect(runStatus.measurements.every((m) => m.result === 'Inconclusive')).toBe(true);
+      expect(r.status?.modelDrift).toBeUndefined();
+    },
+  );
 
   it('header-cohort-canary.yaml: the HTTPRoute gets 90/10 weights and cohort rules; user fields stay', async () => {
     const n = ns.cohort;

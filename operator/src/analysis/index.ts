@@ -2,7 +2,9 @@
 // bookkeeping (docs/analysis.md).
 export * from './builtin.js';
 export * from './evaluate.js';
+export * from './gates.js';
 export * from './measure.js';
+export * from './model-identity.js';
 export * from './pipeline.js';
 export * from './prometheus.js';
 export * from './provider.js';

@@ -1,7 +1,9 @@
 // One analysis tick: every configured metric (built-ins + custom) measured against the provider.
-import type { AnalysisSpec, Measurement } from '../api/v1alpha1/index.js';
+import type { AnalysisSpec, Measurement, ModelDrift } from '../api/v1alpha1/index.js';
 import { BUILTIN_QUERIES, builtinNameClashes, type MetricDefinition, metricDefinitions } from './builtin.js';
 import { evaluate, type QueryOutcome } from './evaluate.js';
+import { evaluateGate, type GateDefinition, gateDefinitions } from './gates.js';
+import { findDrift, SERVED_MODELS_QUERY } from './model-identity.js';
 import { errorMessage, type MetricProvider } from './provider.js';
 import { renderQuery, TemplateError } from './template.js';
 
@@ -66,7 +68,10 @@ export async function takeMeasurement(
 ): Promise<Measurement[]> {
   const canaryVars = varsFor(subject, subject.canary, spec.window);
   const stableVars = varsFor(subject, subject.stable, spec.window);
-  const metrics = metricDefinitions(spec);
+  const gates = gateDefinitions(spec);
+  const gateNames = new Set(gates.map((g) => g.name));
+  // A custom metric named like an enabled gate is left out (analysisProblems reports it).
+  const metrics = metricDefinitions(spec).filter((m) => !gateNames.has(m.name));
   const sampleSize = runQuery(provider, BUILTIN_QUERIES.sampleSize, canaryVars, opts);
   const stableLabel = `stable (version ${subject.stable.version}, track ${subject.stable.track})`;
   const measureOne = async (metric: MetricDefinition): Promise<Measurement> => {
@@ -88,7 +93,39 @@ export async function takeMeasurement(
       now,
     );
   };
-  return Promise.all(metrics.map(measureOne));
+  const measureGate = async (gate: GateDefinition): Promise<Measurement> => {
+    const [canary, stable, canarySamples, stableSamples] = await Promise.all([
+      runQuery(provider, gate.query, canaryVars, opts),
+      runQuery(provider, gate.query, stableVars, opts),
+      runQuery(provider, gate.samplesQuery, canaryVars, opts),
+      runQuery(provider, gate.samplesQuery, stableVars, opts),
+    ]);
+    return evaluateGate(gate, { canary, stable, canarySamples, stableSamples, stableLabel }, now);
+  };
+  return Promise.all([...metrics.map(measureOne), ...gates.map(measureGate)]);
+}
+
+/**
+ * The models the provider served to the canary in the window, against `askedModel`: the drift, or
+ * undefined when there is none or it cannot be told (no data, a provider error, a provider without
+ * labelled answers; the tick's measurements report provider errors).
+ */
+export async function checkModelIdentity(
+  spec: AnalysisSpec,
+  subject: AnalysisSubject,
+  askedModel: string,
+  provider: MetricProvider,
+  now: Date,
+  opts: MeasureOptions = {},
+): Promise<ModelDrift | undefined> {
+  if (!provider.queryVector) return undefined;
+  try {
+    const query = renderQuery(SERVED_MODELS_QUERY, varsFor(subject, subject.canary, spec.window));
+    const series = await provider.queryVector(query, opts.signal ? { signal: opts.signal } : {});
+    return findDrift(askedModel, series, now);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -96,7 +133,12 @@ export async function takeMeasurement(
  * placeholders that cannot be escaped where they stand, a bad window, names clashing with a built-in.
  */
 export function analysisProblems(spec: AnalysisSpec): string[] {
-  const problems = builtinNameClashes(spec).map(
+  const gates = new Set(gateDefinitions(spec).map((g) => g.name));
+  const clashes = [
+    ...builtinNameClashes(spec),
+    ...(spec.metrics ?? []).map((m) => m.name).filter((n) => gates.has(n)),
+  ];
+  const problems = clashes.map(
     (name) => `metrics: name "${name}" is used by a built-in metric of this analysis`,
   );
   const sample = { namespace: 'ns', agent: 'agent', version: '1.0.0', track: 'canary', window: spec.window };

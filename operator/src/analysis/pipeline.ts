@@ -7,7 +7,7 @@ import type { AnalysisRunStatus, AnalysisSpec } from '../api/v1alpha1/index.js';
 import { isApiError } from '../kube/api-client.js';
 import { coreTypes, resourcePath } from '../kube/resource.js';
 import type { WriteClient } from '../kube/writes.js';
-import { type AnalysisSubject, takeMeasurement } from './measure.js';
+import { type AnalysisSubject, checkModelIdentity, takeMeasurement } from './measure.js';
 import { prometheusProviderFromSpec } from './prometheus.js';
 import { advanceRun } from './run.js';
 
@@ -24,6 +24,8 @@ export interface MeasurementRequest {
   /** The `track` label of the analysed pods and of the baseline's (canary/stable, or two colors). */
   subjectTrack: string;
   baselineTrack: string;
+  /** The model the analysed AgentVersion asks for; set, the tick also checks model identity. */
+  askedModel?: string;
 }
 
 export interface MeasureContext {
@@ -77,15 +79,18 @@ export async function measure(req: MeasurementRequest, ctx: MeasureContext): Pro
     canary: { version: ctx.versionLabel(req.version), track: req.subjectTrack },
     stable: { version: ctx.versionLabel(req.baselineVersion), track: req.baselineTrack },
   };
-  const measurements = await takeMeasurement(
-    spec,
-    subject,
-    provider,
-    ctx.now,
-    ctx.signal ? { signal: ctx.signal } : {},
-  );
+  const opts = ctx.signal ? { signal: ctx.signal } : {};
+  const [measurements, drift] = await Promise.all([
+    takeMeasurement(spec, subject, provider, ctx.now, opts),
+    req.askedModel !== undefined
+      ? checkModelIdentity(spec, subject, req.askedModel, provider, ctx.now, opts)
+      : undefined,
+  ]);
+  const run = advanceRun(req.run, spec, measurements, ctx.now);
+  // The first drift a run saw stays on it: the decision it led to is explained by it.
+  const modelDrift = req.run.modelDrift ?? drift;
   return {
-    run: advanceRun(req.run, spec, measurements, ctx.now),
+    run: modelDrift ? { ...run, modelDrift } : run,
     subject,
     results: measurements.map((m) => `${m.metric}=${m.value ?? '-'} ${m.result}`),
   };

@@ -3,11 +3,19 @@
 // Result rules: a vector with one sample or a scalar gives its value; an empty vector, NaN and ±Inf mean
 // "no data" (undefined); a vector with more than one series is an error (kind "ambiguous"): summing it
 // silently could add up ratios or mix tracks, so queries must aggregate to one number themselves.
-import { z } from 'zod';
 import type { AnalysisSpec } from '../api/v1alpha1/index.js';
 import { parseDuration } from '../api/v1alpha1/index.js';
 import { addressRefusal, DEFAULT_MAX_ANSWER_BYTES, metricsPolicy } from './metrics-policy.js';
-import { errorMessage, type MetricProvider, MetricQueryError, type QueryOptions } from './provider.js';
+import { interpretQueryResponse, interpretVectorResponse } from './prometheus-response.js';
+import {
+  errorMessage,
+  type MetricProvider,
+  MetricQueryError,
+  type QueryOptions,
+  type SeriesValue,
+} from './provider.js';
+
+export { interpretQueryResponse, parseSampleValue, sanitized } from './prometheus-response.js';
 
 export interface PrometheusProviderOptions {
   /** Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090 (a path prefix is kept). */
@@ -20,85 +28,6 @@ export interface PrometheusProviderOptions {
   maxAnswerBytes?: number;
   /** Injected for tests; global fetch by default. */
   fetch?: typeof fetch;
-}
-
-const SampleValue = z.tuple([z.number(), z.string()]);
-const QueryResponse = z.object({
-  status: z.enum(['success', 'error']),
-  data: z
-    .discriminatedUnion('resultType', [
-      z.object({
-        resultType: z.literal('vector'),
-        result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: SampleValue })),
-      }),
-      z.object({ resultType: z.literal('scalar'), result: SampleValue }),
-      z.object({ resultType: z.enum(['matrix', 'string']), result: z.unknown() }),
-    ])
-    .optional(),
-  errorType: z.string().optional(),
-  error: z.string().optional(),
-});
-
-const NO_DATA_VALUES = new Set(['NaN', '+Inf', '-Inf', 'Inf']);
-
-/** A Prometheus sample value string → number, or undefined for NaN/±Inf. */
-export function parseSampleValue(text: string): number | undefined {
-  if (NO_DATA_VALUES.has(text)) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) {
-    throw new MetricQueryError('bad-response', `prometheus returned a non-numeric sample value "${text}"`);
-  }
-  return n;
-}
-
-function describeSeries(metric: Record<string, string>): string {
-  const labels = Object.entries(metric).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return `{${labels.join(', ')}}`;
-}
-
-/** Interprets a decoded `/api/v1/query` answer (the JSON body) according to the rules above. */
-export function interpretQueryResponse(body: unknown): number | undefined {
-  const parsed = QueryResponse.safeParse(body);
-  if (!parsed.success) {
-    throw new MetricQueryError('bad-response', 'prometheus answer is not a query response');
-  }
-  const res = parsed.data;
-  if (res.status === 'error') {
-    throw new MetricQueryError(
-      'query',
-      `prometheus ${sanitized(res.errorType ?? 'error', 40)}: ${sanitized(res.error ?? 'unknown', 200)}`,
-    );
-  }
-  const data = res.data;
-  if (!data) throw new MetricQueryError('bad-response', 'prometheus answer has no data');
-  switch (data.resultType) {
-    case 'scalar':
-      return parseSampleValue(data.result[1]);
-    case 'vector': {
-      const [first, second] = data.result;
-      if (!first) return undefined;
-      if (second) {
-        const shown = data.result.slice(0, 3).map((s) => describeSeries(s.metric));
-        throw new MetricQueryError(
-          'ambiguous',
-          `query returned ${data.result.length} series (${shown.join(', ')}${data.result.length > 3 ? ', …' : ''}); ` +
-            'aggregate it to one number, e.g. with sum() or max()',
-        );
-      }
-      return parseSampleValue(first.value[1]);
-    }
-    default:
-      throw new MetricQueryError(
-        'bad-response',
-        `query returned a ${data.resultType}; an instant query must return a vector or a scalar`,
-      );
-  }
-}
-
-/** Printable text of at most `max` characters (status messages never carry raw answer bytes). */
-export function sanitized(text: string, max: number): string {
-  const flat = text.replace(/[^\x20-\x7e]+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
 /** The body as text, refusing (and not reading further than) an answer over `max` bytes. */
@@ -171,7 +100,7 @@ export function createPrometheusProvider(options: PrometheusProviderOptions): Me
   };
   if (token) headers.authorization = `Bearer ${token}`;
 
-  async function query(promql: string, opts: QueryOptions = {}): Promise<number | undefined> {
+  async function post(promql: string, opts: QueryOptions): Promise<unknown> {
     const timeoutMs = opts.timeoutMs ?? defaultTimeout;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -226,14 +155,20 @@ export function createPrometheusProvider(options: PrometheusProviderOptions): Me
       if (!res.ok && (json as { status?: unknown } | null)?.status !== 'error') {
         throw new MetricQueryError('http', `prometheus answered HTTP ${res.status}`);
       }
-      return interpretQueryResponse(json);
+      return json;
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  return { description: `prometheus ${base}`, query };
+  return {
+    description: `prometheus ${base}`,
+    query: async (promql: string, opts: QueryOptions = {}) =>
+      interpretQueryResponse(await post(promql, opts)),
+    queryVector: async (promql: string, opts: QueryOptions = {}): Promise<SeriesValue[]> =>
+      interpretVectorResponse(await post(promql, opts)),
+  };
 }
 
 /** A provider whose every query fails with `kind`: the measurement is an Error with this message. */
@@ -241,6 +176,7 @@ function refusingProvider(kind: 'config', message: string): MetricProvider {
   return {
     description: 'prometheus (refused)',
     query: () => Promise.reject(new MetricQueryError(kind, message)),
+    queryVector: () => Promise.reject(new MetricQueryError(kind, message)),
   };
 }
 

@@ -28,6 +28,12 @@ export interface QueryOptions {
   timeoutMs?: number;
 }
 
+/** One series of a vector answer: its labels and its value. */
+export interface SeriesValue {
+  labels: Record<string, string>;
+  value: number;
+}
+
 export interface MetricProvider {
   /** Short description for messages, e.g. "prometheus http://prometheus:9090". Never holds a secret. */
   readonly description: string;
@@ -36,6 +42,11 @@ export interface MetricProvider {
    * result, NaN or ±Inf). Rejects with a MetricQueryError on any failure.
    */
   query(promql: string, options?: QueryOptions): Promise<number | undefined>;
+  /**
+   * Runs one instant query returning labelled series (the model-identity check reads `served_model`).
+   * Optional: a provider without it cannot check model identity (the check reports an error).
+   */
+  queryVector?(promql: string, options?: QueryOptions): Promise<SeriesValue[]>;
 }
 
 /** The message of any thrown value, for status and logs. */

@@ -213,11 +213,13 @@ export function nextTick(
 export function describeMeasurements(run: AnalysisRunStatus, result: Measurement['result']): string {
   const latest = new Map<string, AnalysisRunStatus['measurements'][number]>();
   for (const m of run.measurements) if (m.result === result) latest.set(m.metric, m);
-  const parts = [...latest.values()].map((m) =>
-    result === 'Error'
-      ? `${m.metric}: ${m.message ?? 'provider error'}`
-      : `${m.metric}=${m.value ?? 'no data'} (threshold ${m.threshold ?? 'n/a'})`,
-  );
+  const parts = [...latest.values()].map((m) => {
+    if (result === 'Error') return `${m.metric}: ${m.message ?? 'provider error'}`;
+    const value = m.value !== undefined ? formatNumber(m.value) : 'no data';
+    const base = `${m.metric}=${value} (threshold ${m.threshold ?? 'n/a'})`;
+    // Agent gates carry both tracks and their sample counts: the Event shows canary vs stable.
+    return m.stableSampleSize !== undefined && m.message ? `${base}: ${m.message}` : base;
+  });
   const counts = `${run.successful} passed, ${run.failed} failed, ${run.inconclusive} inconclusive, ${run.errors} errors`;
   return `${parts.join(', ') || run.message || 'no measurement detail'} [${counts}]`;
 }

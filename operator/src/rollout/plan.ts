@@ -32,6 +32,7 @@ export type FailureCause =
   | 'AnalysisError'
   | 'CrashLoop'
   | 'ProgressDeadlineExceeded'
+  | 'ModelDrift'
   | 'Aborted';
 
 /** Requeue while a step waits on Deployments (their changes also wake the reconciler). */

@@ -2,6 +2,7 @@
 // pre-promotion), and the measurement history recorded in status.
 import { z } from 'zod';
 import { duration, httpURL, parseDuration, SecretKeySelector, timestamp } from './common.js';
+import { gateFields, ModelDrift } from './gates.js';
 import { mapList, withRules } from './rules.js';
 
 export const METRIC_NAME_PATTERN = /^[a-zA-Z]([-_a-zA-Z0-9]*[a-zA-Z0-9])?$/;
@@ -156,17 +157,24 @@ export const AnalysisSpec = withRules(
     metrics: mapList(AnalysisMetric, 'name', { max: 16 })
       .optional()
       .describe('Custom metrics, unique by name.'),
+    ...gateFields,
   }),
   [
     {
       rule:
         'has(self.maxErrorRate) || has(self.maxP95LatencySeconds) || has(self.maxCostPerRequestRatio) || ' +
+        'has(self.judge) || has(self.toolErrors) || has(self.stepsPerRequest) || ' +
         '(has(self.metrics) && size(self.metrics) > 0)',
-      message: 'analysis needs maxErrorRate, maxP95LatencySeconds, maxCostPerRequestRatio or metrics',
+      message:
+        'analysis needs maxErrorRate, maxP95LatencySeconds, maxCostPerRequestRatio, judge, toolErrors, ' +
+        'stepsPerRequest or metrics',
       check: (v) =>
         v.maxErrorRate !== undefined ||
         v.maxP95LatencySeconds !== undefined ||
         v.maxCostPerRequestRatio !== undefined ||
+        v.judge !== undefined ||
+        v.toolErrors !== undefined ||
+        v.stepsPerRequest !== undefined ||
         (v.metrics?.length ?? 0) > 0,
     },
   ],
@@ -180,7 +188,13 @@ export type MeasurementResult = z.infer<typeof MeasurementResult>;
 
 export const Measurement = z
   .object({
-    metric: z.string().max(63).describe('Metric name (built-in: error-rate, p95-latency, cost-ratio).'),
+    metric: z
+      .string()
+      .max(63)
+      .describe(
+        'Metric name (built-in: error-rate, p95-latency, cost-ratio, judge-score, tool-error-rate, ' +
+          'steps-per-request).',
+      ),
     result: MeasurementResult,
     value: z.number().optional().describe('Measured value; absent when there was no data or an error.'),
     stableValue: z
@@ -190,7 +204,16 @@ export const Measurement = z
         'The same query for the stable side (relativeToStable conditions); absent when not measured.',
       ),
     threshold: z.string().max(256).optional().describe('The condition compared against, e.g. "<= 0.05".'),
-    sampleSize: z.int().min(0).optional().describe('Requests counted in the window.'),
+    sampleSize: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Samples counted in the window (requests; judged answers, tool calls for those gates).'),
+    stableSampleSize: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('The same count for the stable side (agent gates, which need enough samples on both).'),
     query: z.string().max(4096).optional().describe('The query as sent, placeholders filled in.'),
     message: z.string().max(1024).optional().describe('Error or explanation.'),
     time: timestamp().describe('When the measurement was taken.'),
@@ -220,6 +243,7 @@ export const AnalysisRunStatus = z
     consecutiveErrors: z.int().min(0).default(0).describe('Error measurements in a row.'),
     measurements: z.array(Measurement).max(100).default([]).describe('Measurements, oldest first (bounded).'),
     message: z.string().max(1024).optional().describe('Why the run ended this way.'),
+    modelDrift: ModelDrift.optional().describe('Set when a tick saw the canary served another model.'),
   })
   .describe('One analysis run and its measurements.');
 export type AnalysisRunStatus = z.infer<typeof AnalysisRunStatus>;

@@ -4,6 +4,7 @@ import { AnalysisRuns, AnalysisSpec } from './analysis.js';
 import { API_VERSION, dnsLabel, dnsSubdomain, duration, ObjectMeta, timestamp } from './common.js';
 import { Conditions } from './conditions.js';
 import { ControlRequest, ControlResult } from './control.js';
+import { ModelDrift } from './gates.js';
 import { withRules } from './rules.js';
 
 export const HEADER_NAME_PATTERN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -145,7 +146,7 @@ export const CanaryReleaseStatus = z
     stepStartedAt: timestamp().optional().describe('When the current step started.'),
     pausedAt: timestamp().optional().describe('When the release paused.'),
     pauseReason: z
-      .enum(['Step', 'Manual', 'Inconclusive', 'AnalysisError', 'Failure'])
+      .enum(['Step', 'Manual', 'Inconclusive', 'AnalysisError', 'Failure', 'ModelDrift'])
       .optional()
       .describe('Why the release is paused.'),
     canaryWeight: z
@@ -164,6 +165,9 @@ export const CanaryReleaseStatus = z
       .optional()
       .describe('Version last rolled back; not retried automatically until retry or a new version.'),
     analysisRuns: AnalysisRuns.optional(),
+    modelDrift: ModelDrift.optional().describe(
+      'The canary was served another model than its AgentVersion asks for (spec.analysis.modelDrift).',
+    ),
     conditions: Conditions.optional(),
     control: ControlRequest.optional(),
     lastControl: ControlResult.optional(),

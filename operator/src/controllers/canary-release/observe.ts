@@ -75,10 +75,13 @@ export function observeRelease(inf: ReleaseInformers, namespace: string, name: s
   const toVersion = release.status?.toVersion;
   const pods = agentPods(inf.pods.store, namespace, armyName, agentName, 'canary');
   const crash = toVersion ? crashLoop(pods, toVersion) : { crashLooping: false };
+  const askedModel = version(toVersion)?.spec.model.name;
+  const canaryModel = toVersion && askedModel ? { version: toVersion, model: askedModel } : undefined;
   const obs: CanaryObserved = {
     release,
     desiredVersion,
     stableVersion,
+    ...(canaryModel !== undefined ? { canaryModel } : {}),
     // The same size the army controller renders from (plan-canary-agent.ts): the HPA's count of stable.
     totalReplicas: currentReplicas(agent, stableDep),
     ...(agent.autoscaling ? { autoscaledMax: agent.autoscaling.maxReplicas } : {}),

@@ -59,11 +59,10 @@ function act(w: Work, action: ControlAction): Outcome {
       if (s.phase !== 'Paused') return ignored('not paused');
       const reason = s.pauseReason;
       resumeProgress(w);
+      const again = reason === 'Inconclusive' || reason === 'AnalysisError' || reason === 'ModelDrift';
       if (reason === 'Step') advance(w, i, ' (resumed)');
-      else if (reason === 'Inconclusive' || reason === 'AnalysisError') enterStep(w, i); // analyse again
-      return applied(
-        reason === 'Inconclusive' || reason === 'AnalysisError' ? 'analysis restarted' : undefined,
-      );
+      else if (again) enterStep(w, i); // analyse again
+      return applied(again ? 'analysis restarted' : undefined);
     }
     case 'retry': {
       if (s.phase !== 'RolledBack')

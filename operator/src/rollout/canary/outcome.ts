@@ -9,6 +9,7 @@ import {
   type TrafficMode,
   trackReplicas,
 } from '../traffic/replica-math.js';
+import { describeDrift, MODEL_DRIFT_CONDITION } from './model-drift.js';
 import { isActive } from './transitions.js';
 import type { CanaryObserved, CanaryTraffic } from './types.js';
 
@@ -124,6 +125,19 @@ export function canaryConditions(obs: CanaryObserved, s: CanaryReleaseStatus, no
   const withGen = (c: Desired) => ({ ...c, ...(gen !== undefined ? { observedGeneration: gen } : {}) });
   let list = s.conditions ?? [];
   for (const c of phaseConditions(spec, s)) list = setCondition(list, withGen(c), at);
+  const drift = s.modelDrift;
+  list = drift
+    ? setCondition(
+        list,
+        withGen({
+          type: MODEL_DRIFT_CONDITION,
+          status: 'True',
+          reason: 'ServedModelDiffers',
+          message: describeDrift(s.toVersion, drift),
+        }),
+        at,
+      )
+    : list.filter((c) => c.type !== MODEL_DRIFT_CONDITION);
   if (!isActive(s) || isPromoting(spec, s)) return list.filter((c) => c.type !== CANARY_READY);
   const ready = canaryReady(obs, s);
   const want = desiredSplit(spec, s, obs).canary;

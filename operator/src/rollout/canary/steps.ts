@@ -9,6 +9,7 @@ import {
 import { type CanaryStep, parseDuration } from '../../api/v1alpha1/index.js';
 import { SAFETY_REQUEUE_MS } from '../plan.js';
 import { readyPods, trackReady } from '../track-health.js';
+import { handleModelDrift } from './model-drift.js';
 import { CANARY_READY, canaryReady, desiredSplit, isPromoting } from './outcome.js';
 import {
   advance,
@@ -38,6 +39,7 @@ function analysisStep(w: Work, i: number, step: CanaryStep): string | false {
     w.now,
   );
   s.analysisRuns = runs;
+  if (run.modelDrift && handleModelDrift(w, run.modelDrift, label)) return false;
   switch (run.phase) {
     case 'Running': {
       const progress = `${ticksTaken(run)}/${spec.count} measurements, ${run.successful} passed`;
@@ -46,6 +48,7 @@ function analysisStep(w: Work, i: number, step: CanaryStep): string | false {
         return false;
       }
       const tick = nextTick(run, spec, w.now);
+      const asked = w.obs.canaryModel;
       if (tick.due) {
         w.measure = {
           stepIndex: i,
@@ -55,6 +58,7 @@ function analysisStep(w: Work, i: number, step: CanaryStep): string | false {
           baselineVersion: s.fromVersion,
           subjectTrack: 'canary',
           baselineTrack: 'stable',
+          ...(asked && asked.version === s.toVersion ? { askedModel: asked.model } : {}),
         };
       }
       w.waits.push(tick.waitMs);

@@ -16,6 +16,8 @@ export interface CanaryObserved {
    * army's status stableVersion); undefined when the agent has never run.
    */
   stableVersion: string | undefined;
+  /** The model the canary's AgentVersion (status.toVersion as read) asks for: its spec.model.name. */
+  canaryModel?: { version: string; model: string };
   /** Pods of the agent: its fixed `replicas`, or with autoscaling the stable track's current (HPA) count. */
   totalReplicas: number;
   /** Set when an HPA sizes the stable track: its maxReplicas, the most pods the canary gets. */
