@@ -6,7 +6,7 @@ import { observeRelease, type ReleaseInformers } from './observe.js';
 import { ROUTE_FINALIZER } from './route-handback.js';
 
 const ns = 'team';
-const release = (meta: Record<string, unknown> = {}): KubeObject => ({
+const release = (meta: Record<string, unknown> = {}): KubeObject & { spec: unknown } => ({
   apiVersion: 'agentarmy.dev/v1alpha1',
   kind: 'CanaryRelease',
   metadata: { name: 'rel', namespace: ns, uid: 'u1', ...meta },
@@ -16,7 +16,10 @@ const release = (meta: Record<string, unknown> = {}): KubeObject => ({
     steps: [{ setWeight: 30 }],
   },
 });
-const army = (strategy: Record<string, unknown>, meta: Record<string, unknown> = {}): KubeObject => ({
+const army = (
+  strategy: Record<string, unknown>,
+  meta: Record<string, unknown> = {},
+): KubeObject & { spec: unknown } => ({
   apiVersion: 'agentarmy.dev/v1alpha1',
   kind: 'AgentArmy',
   metadata: { name: 'support', namespace: ns, uid: 'u2', ...meta },
