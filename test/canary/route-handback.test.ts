@@ -150,7 +150,10 @@ describe('deleting the AgentArmy mid-release', () => {
       const x = await route(n);
       return Object.keys(backends(x)).length === 0 ? x : undefined;
     });
-    expect(r.metadata.managedFields?.map((m) => m.manager)).not.toContain('agent-army-traffic');
+    const managers = JSON.parse(
+      await kubectlOk(['get', 'httproute/orchestrator', '-n', n, '-o', 'json', '--show-managed-fields']),
+    ) as Route;
+    expect(managers.metadata.managedFields?.map((m) => m.manager)).not.toContain('agent-army-traffic');
     expect(r.spec.hostnames).toEqual(['orchestrator.example.com']);
     const rel = await eventually('the release reports its target gone', async () => {
       const x = await getObject<Release>(n, 'canaryrelease/orchestrator');
