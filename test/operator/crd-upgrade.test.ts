@@ -152,23 +152,26 @@ describe(`CRDs of ${PREVIOUS} upgraded in place`, () => {
     mgr = startOperatorInProcess([ns]);
     const versions = await eventually('the in-use finalizer on the versions the armies run', async () => {
       const v = byName(await list<Obj>('agentversions'));
-      return v['orchestrator-v1.0.0']?.metadata.finalizers?.includes('agentarmy.dev/in-use') ? v : undefined;
+      if (v['orchestrator-v1.0.0']?.metadata.finalizers?.includes('agentarmy.dev/in-use')) return v;
+      throw new Error(JSON.stringify(Object.values(v).map((x) => [x.metadata.name, x.metadata.finalizers])));
     });
     expect(versions['orchestrator-v1.0.0']?.metadata.finalizers).toContain('agentarmy.dev/in-use');
     const releases = await eventually('the route finalizer on the gatewayAPI release', async () => {
-      const r = byName(await list<Obj>('canaryreleases'));
-      return r['orchestrator-cohort']?.metadata.finalizers?.includes('agentarmy.dev/restore-route')
-        ? r
-        : undefined;
+      const r = byName(await list<Obj & { status?: unknown }>('canaryreleases'));
+      const cohort = r['orchestrator-cohort'];
+      if (cohort?.metadata.finalizers?.includes('agentarmy.dev/restore-route')) return r;
+      throw new Error(JSON.stringify([cohort?.metadata.finalizers, cohort?.status]));
     });
     expect(releases.orchestrator?.metadata.finalizers ?? []).toEqual([]);
     const deployments = await eventually('every Deployment applied by the current operator', async () => {
       const d = await list<Deployment>('deployments');
-      return d.every((x) => x.metadata.annotations?.['agentarmy.dev/applied-hash']) ? d : undefined;
+      const missing = d.filter((x) => !x.metadata.annotations?.['agentarmy.dev/applied-hash']);
+      if (missing.length === 0) return d;
+      throw new Error(`no applied hash on ${missing.map((x) => x.metadata.name).join(', ')}`);
     });
     expect(deployments.length).toBe(Object.keys(before.deployments).length);
     await allArmiesReady();
-  });
+  }, 240_000);
 
   it('changes no pod template (no rollout of a running pod) and no replica count', async () => {
     const after = byName(await list<Deployment>('deployments'));
