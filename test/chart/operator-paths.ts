@@ -130,6 +130,17 @@ export function everyPath(ns: string): void {
     await settledOn('p-canary', 'path-v2');
     const r = await getObject<{ status?: { phase?: string } }>(ns, 'canaryrelease/p-canary');
     expect(r?.status?.phase).toBe('Promoted');
+    const steps = await kubectlOk([
+      'get',
+      'events',
+      '-n',
+      ns,
+      '--field-selector',
+      'involvedObject.name=p-canary,reason=StepCompleted',
+      '-o',
+      'jsonpath={.items[*].message}',
+    ]);
+    expect(steps).toContain('step 1/2 (setWeight 50) completed at weight 50');
   });
 
   it('blue-green: the new color previewed, then switched', async () => {
