@@ -11,7 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runHealth } from '../argocd/lua.js';
 import { agentVersion, army, secret } from '../army/fixtures.js';
-import { cacheDir, eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
+import {
+  cacheDir,
+  deleteNamespaces,
+  eventually,
+  kubectl,
+  kubectlOk,
+  repoRoot,
+  uniqueNamespace,
+} from '../support/cluster.js';
 import { type ServiceProcess, spawnOperator } from '../support/processes.js';
 import { canI, chartDir, helm, helmOk, serviceAccountKubeconfig } from './helm.js';
 import { everyPath } from './operator-paths.js';
@@ -99,7 +107,7 @@ afterAll(async () => {
   await operator?.stop();
   if (saKubeconfig) rmSync(dirname(saKubeconfig), { recursive: true, force: true });
   await helm(['uninstall', 'agent-army', '-n', ns, '--ignore-not-found']);
-  await kubectl(['delete', 'namespace', ns, app, '--wait=false']);
+  await deleteNamespaces([ns, app]);
 });
 
 describe('the operator under the chart ServiceAccount only', () => {

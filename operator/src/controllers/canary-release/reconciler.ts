@@ -83,10 +83,7 @@ export class CanaryReleaseReconciler implements Reconciler {
       plan = measured;
     }
     if (ctx.signal.aborted) return {};
-    // The finalizer is on before the route is first weighted, so a deletion always gives it back.
-    if (weightsRoute(o.obs.release) && !hasRouteFinalizer(o.raw))
-      await setRouteFinalizer(this.deps.client, o.raw, true);
-    const routeProblem = await this.weightRoute(o.obs, plan, ctx);
+    const routeProblem = await this.weightRoute(o.raw, o.obs, plan, ctx);
     if (routeProblem) {
       // Without the route the weights cannot move: report it and hold the release where it is.
       await this.reportProblem(o.raw, 'HTTPRouteNotFound', routeProblem, now);
@@ -182,6 +179,7 @@ export class CanaryReleaseReconciler implements Reconciler {
    * Returns a problem to report when the route (or the HTTPRoute kind) does not exist.
    */
   private async weightRoute(
+    raw: KubeObject,
     obs: CanaryObserved,
     plan: CanaryPlan,
     ctx: ReconcileContext,
@@ -202,6 +200,10 @@ export class CanaryReleaseReconciler implements Reconciler {
       if (!isApiError(err, 404)) throw err;
       return `spec.trafficRouting.gatewayAPI.httpRoute: HTTPRoute ${desired.metadata.namespace}/${desired.metadata.name} not found (is the Gateway API installed?)`;
     }
+    // The finalizer is on before the route is first weighted (and on a release weighted by an older
+    // operator), so a deletion always gives the route back; a release whose route is missing gets none.
+    if (weightsRoute(obs.release) && !hasRouteFinalizer(raw))
+      await setRouteFinalizer(this.deps.client, raw, true);
     if (isSubset(desired.spec, (live as { spec?: unknown }).spec)) return undefined;
     await this.deps.client.request({
       method: 'PATCH',
