@@ -41,11 +41,11 @@ function permissions(rules: Rule[]): Record<string, string> {
 // Exactly what the operator calls (operator/src: informers list+watch, server-side apply = patch, plus
 // create on first apply, prune = delete, status merge patches, the promptRef ConfigMap and Secret GETs by
 // name, the HTTPRoute GET and patch of a gatewayAPI release, core/v1 Events, the AgentVersion in-use
-// finalizer applied as metadata).
+// finalizer and the CanaryRelease route finalizer applied as metadata).
 const expectedPermissions = {
   'agentarmy.dev/agentarmies': 'list,watch',
   'agentarmy.dev/agentversions': 'list,patch,watch',
-  'agentarmy.dev/canaryreleases': 'list,watch',
+  'agentarmy.dev/canaryreleases': 'list,patch,watch',
   'agentarmy.dev/agentarmies/status': 'patch',
   'agentarmy.dev/agentversions/status': 'patch',
   'agentarmy.dev/canaryreleases/status': 'patch',

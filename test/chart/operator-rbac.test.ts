@@ -1,17 +1,28 @@
 // The chart's RBAC is enough and no more: `helm install` with a watched namespace, then the operator runs
 // as a local process authenticated ONLY with a token of the chart's ServiceAccount, with the Deployment's
 // own flags and leader election in the release namespace. It reconciles an example army to Ready, writes
-// nothing but status on the CRs (no spec, label or annotation drift for GitOps), and the ServiceAccount is
-// refused everything the operator never needs.
-import { rmSync } from 'node:fs';
+// nothing but status on the CRs (no spec, label or annotation drift for GitOps), drives every path to its
+// end state in the cluster — rolling update, canary by replicas, canary on an HTTPRoute, blue-green, HPA,
+// deletion through both finalizers — with no request forbidden, and the ServiceAccount is refused
+// everything the operator never needs.
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runHealth } from '../argocd/lua.js';
 import { agentVersion, army, secret } from '../army/fixtures.js';
-import { eventually, kubectl, kubectlOk, repoRoot, uniqueNamespace } from '../support/cluster.js';
+import {
+  cacheDir,
+  deleteNamespaces,
+  eventually,
+  kubectl,
+  kubectlOk,
+  repoRoot,
+  uniqueNamespace,
+} from '../support/cluster.js';
 import { type ServiceProcess, spawnOperator } from '../support/processes.js';
 import { canI, chartDir, helm, helmOk, serviceAccountKubeconfig } from './helm.js';
+import { everyPath } from './operator-paths.js';
 
 const ns = uniqueNamespace('chart-op');
 const app = `${ns}-app`;
@@ -64,6 +75,10 @@ const applied: Record<string, Live> = {};
 
 beforeAll(async () => {
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds')]);
+  const versions = readFileSync(join(repoRoot, 'test/cluster/versions.sh'), 'utf8');
+  const gatewayApi = versions.match(/GATEWAY_API_VERSION:-(v[0-9.]+)/)?.[1] ?? '';
+  const gatewayCrds = join(cacheDir, `gateway-api-${gatewayApi}/standard-install.yaml`);
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', gatewayCrds]);
   await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(repoRoot, 'crds')]);
   for (const n of [ns, app]) await kubectlOk(['create', 'namespace', n]);
   await helmOk(['install', 'agent-army', chartDir, '-n', ns, '--set', `watchNamespaces={${app}}`, '--wait']);
@@ -92,7 +107,7 @@ afterAll(async () => {
   await operator?.stop();
   if (saKubeconfig) rmSync(dirname(saKubeconfig), { recursive: true, force: true });
   await helm(['uninstall', 'agent-army', '-n', ns, '--ignore-not-found']);
-  await kubectl(['delete', 'namespace', ns, app, '--wait=false']);
+  await deleteNamespaces([ns, app]);
 });
 
 describe('the operator under the chart ServiceAccount only', () => {
@@ -150,6 +165,8 @@ describe('the operator under the chart ServiceAccount only', () => {
       app,
     ]);
   });
+
+  describe('every path under the chart RBAC', () => everyPath(app));
 
   it('logged no authorization failure and no dropped Event', () => {
     const problems = operator!
@@ -210,7 +227,7 @@ describe('the operator under the chart ServiceAccount only', () => {
       ['create', 'agentversions.agentarmy.dev', '-n', app],
       ['update', 'agentversions.agentarmy.dev', '-n', app],
       ['get', 'agentarmies.agentarmy.dev', '-n', app],
-      ['patch', 'canaryreleases.agentarmy.dev', '-n', app],
+      ['update', 'canaryreleases.agentarmy.dev', '-n', app],
       ['create', 'httproutes.gateway.networking.k8s.io', '-n', app],
       ['delete', 'httproutes.gateway.networking.k8s.io', '-n', app],
       ['update', 'deployments.apps', '-n', app],
@@ -234,6 +251,8 @@ describe('the operator under the chart ServiceAccount only', () => {
       ['update', 'leases.coordination.k8s.io', '-n', ns],
       // The in-use finalizer, applied as metadata only (the spec is immutable anyway).
       ['patch', 'agentversions.agentarmy.dev', '-n', app],
+      // The route finalizer of a gatewayAPI release, the same way.
+      ['patch', 'canaryreleases.agentarmy.dev', '-n', app],
     ];
     const check = async (args: string[]) => [args.join(' '), await canI(saKubeconfig, args)] as const;
     const deniedAnswers = await Promise.all(denied.map(check));

@@ -11,6 +11,7 @@ import type { AgentArmy, CanaryRelease } from '../../operator/src/api/v1alpha1/i
 import type { Manager } from '../../operator/src/kube/manager.js';
 import {
   cacheDir,
+  deleteNamespaces,
   eventually,
   getObject,
   kubeconfigPath,
@@ -121,7 +122,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mgr?.stop();
   await prom?.stop();
-  for (const n of Object.values(ns)) await kubectl(['delete', 'namespace', n, '--wait=false']);
+  await deleteNamespaces(Object.values(ns));
 });
 
 describe('examples/ on the real control plane', () => {

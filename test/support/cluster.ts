@@ -120,14 +120,15 @@ export function uniqueNamespace(prefix: string): string {
 }
 
 /**
- * Deletes namespaces after clearing the operator's in-use finalizer from their AgentVersions: with no
- * operator running (a test or demo that stopped it), nothing else would ever remove it.
+ * Deletes namespaces after clearing the operator's finalizers (in-use on AgentVersions, restore-route on
+ * CanaryReleases): with no operator running (a test or demo that stopped it), nothing else would ever
+ * remove them.
  */
 export async function deleteNamespaces(names: string[], opts: { wait?: boolean; timeoutMs?: number } = {}) {
   for (const ns of names) {
-    const avs = await kubectl(['get', 'agentversions', '-n', ns, '-o', 'name']);
-    for (const av of avs.stdout.split('\n').filter(Boolean)) {
-      await kubectl(['patch', av, '-n', ns, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    const held = await kubectl(['get', 'agentversions,canaryreleases', '-n', ns, '-o', 'name']);
+    for (const obj of held.stdout.split('\n').filter(Boolean)) {
+      await kubectl(['patch', obj, '-n', ns, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
     }
   }
   const wait = opts.wait ?? false;

@@ -70,11 +70,12 @@ Rules for the namespaces the operator reconciles: exactly what its controllers c
 # the operator with this ServiceAccount's token through every path): informers list and watch, status
 # merge patches, server-side apply of children (patch, and create the first time), pruning (delete).
 - apiGroups: [agentarmy.dev]
-  resources: [agentarmies, canaryreleases]
+  resources: [agentarmies]
   verbs: [list, watch]
-# AgentVersions: the in-use finalizer is added and removed with a server-side apply of metadata only.
+# AgentVersions (in-use finalizer) and CanaryReleases (route finalizer): added and removed with a
+# server-side apply of metadata.finalizers only.
 - apiGroups: [agentarmy.dev]
-  resources: [agentversions]
+  resources: [agentversions, canaryreleases]
   verbs: [list, watch, patch]
 - apiGroups: [agentarmy.dev]
   resources: [agentarmies/status, agentversions/status, canaryreleases/status]

@@ -7,9 +7,11 @@ import { currentReplicas } from '../../rollout/autoscale.js';
 import type { CanaryObserved } from '../../rollout/canary/types.js';
 import { childName } from '../../rollout/labels.js';
 import { crashLoop, rolloutComplete, runningVersionName } from '../../rollout/track-health.js';
+import type { RouteHandback } from '../../rollout/traffic/http-route.js';
 import { releaseDesiredVersion } from '../../rollout/upgrade-guard.js';
 import { agentPods } from '../agent-pods.js';
 import { parseCachedArmy, parseCachedRelease, parseCachedVersion } from '../cached-parse.js';
+import { hasRouteFinalizer } from './route-handback.js';
 
 export interface ReleaseInformers {
   releases: Informer<KubeObject>;
@@ -22,8 +24,11 @@ export interface ReleaseInformers {
 
 export type ReleaseObservation =
   | { kind: 'gone' }
+  /** Deleted, still held by the route finalizer: give the route back (`to`), then let go. */
+  | { kind: 'deleting'; raw: KubeObject; release?: CanaryRelease; to: RouteHandback }
   | { kind: 'invalid'; raw: KubeObject; problems: string }
-  | { kind: 'noTarget'; raw: KubeObject; release: CanaryRelease; message: string }
+  /** `handback`: what to do with a route the release weighted (none while the army is merely invalid). */
+  | { kind: 'noTarget'; raw: KubeObject; release: CanaryRelease; message: string; handback?: RouteHandback }
   | {
       kind: 'ok';
       raw: KubeObject;
@@ -32,27 +37,56 @@ export type ReleaseObservation =
       semver: (avName: string | undefined) => string | undefined;
     };
 
-export function observeRelease(inf: ReleaseInformers, namespace: string, name: string): ReleaseObservation {
-  const raw = inf.releases.store.get(namespace, name);
-  if (!raw || raw.metadata?.deletionTimestamp) return { kind: 'gone' };
-  const parsed = parseCachedRelease(raw);
-  if (!parsed.ok) return { kind: 'invalid', raw, problems: parsed.error.message };
-  const release = parsed.value;
-  const { army: armyName, agent: agentName } = release.spec.targetRef;
-  const noTarget = (message: string): ReleaseObservation => ({ kind: 'noTarget', raw, release, message });
+type Target =
+  | { army: AgentArmy; agent: AgentArmy['spec']['agents'][number] }
+  | { message: string; handback?: RouteHandback };
 
+/** The release's target agent, or why it has none and where its route goes meanwhile. */
+function findTarget(inf: ReleaseInformers, release: CanaryRelease): Target {
+  const namespace = release.metadata.namespace ?? '';
+  const { army: armyName, agent: agentName } = release.spec.targetRef;
   const armyRaw = inf.armies.store.get(namespace, armyName);
-  if (!armyRaw) return noTarget(`spec.targetRef.army: AgentArmy ${armyName} not found`);
+  // A deleted army's Services go with it: the route must not keep pointing at them.
+  if (!armyRaw) return { message: `spec.targetRef.army: AgentArmy ${armyName} not found`, handback: 'none' };
+  if (armyRaw.metadata?.deletionTimestamp)
+    return { message: `spec.targetRef.army: AgentArmy ${armyName} is being deleted`, handback: 'none' };
   const armyParsed = parseCachedArmy(armyRaw);
-  if (!armyParsed.ok) return noTarget(`spec.targetRef.army: AgentArmy ${armyName} is invalid`);
+  // An invalid army keeps its children as they are: so does the route.
+  if (!armyParsed.ok) return { message: `spec.targetRef.army: AgentArmy ${armyName} is invalid` };
   const army = armyParsed.value;
   const agent = army.spec.agents.find((a) => a.name === agentName);
-  if (!agent) return noTarget(`spec.targetRef.agent: AgentArmy ${armyName} has no agent ${agentName}`);
+  if (!agent)
+    return {
+      message: `spec.targetRef.agent: AgentArmy ${armyName} has no agent ${agentName}`,
+      handback: 'none',
+    };
+  const name = release.metadata.name;
   if (agent.strategy.type !== 'Canary' || agent.strategy.canary?.canaryReleaseRef.name !== name) {
-    return noTarget(
-      `spec.targetRef: agent ${agentName} of ${armyName} does not use strategy Canary with canaryReleaseRef ${name}`,
-    );
+    return {
+      message: `spec.targetRef: agent ${agentName} of ${armyName} does not use strategy Canary with canaryReleaseRef ${name}`,
+      handback: 'stable',
+    };
   }
+  return { army, agent };
+}
+
+export function observeRelease(inf: ReleaseInformers, namespace: string, name: string): ReleaseObservation {
+  const raw = inf.releases.store.get(namespace, name);
+  if (!raw) return { kind: 'gone' };
+  const parsed = parseCachedRelease(raw);
+  if (raw.metadata?.deletionTimestamp) {
+    if (!hasRouteFinalizer(raw)) return { kind: 'gone' };
+    if (!parsed.ok) return { kind: 'deleting', raw, to: 'stable' };
+    const target = findTarget(inf, parsed.value);
+    const to = 'army' in target ? 'stable' : (target.handback ?? 'stable');
+    return { kind: 'deleting', raw, release: parsed.value, to };
+  }
+  if (!parsed.ok) return { kind: 'invalid', raw, problems: parsed.error.message };
+  const release = parsed.value;
+  const target = findTarget(inf, release);
+  if (!('army' in target)) return { kind: 'noTarget', raw, release, ...target };
+  const { army, agent } = target;
+  const { army: armyName, agent: agentName } = release.spec.targetRef;
 
   const version = (n: string | undefined) => {
     const obj = n ? inf.versions.store.get(namespace, n) : undefined;

@@ -4,7 +4,7 @@
 import type { Counter, Gauge } from 'prom-client';
 import type { MeasurementRequest } from '../../analysis/index.js';
 import { TickScheduler, tickKey } from '../../analysis/tick-scheduler.js';
-import { type CanaryReleaseStatus, ConditionType } from '../../api/v1alpha1/index.js';
+import { type CanaryRelease, type CanaryReleaseStatus, ConditionType } from '../../api/v1alpha1/index.js';
 import { isApiError } from '../../kube/api-client.js';
 import { setCondition } from '../../kube/conditions.js';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../kube/controller.js';
@@ -14,18 +14,18 @@ import { type KubeObject, resourcePath } from '../../kube/resource.js';
 import { patchStatus, type WriteClient } from '../../kube/writes.js';
 import { decideCanary } from '../../rollout/canary/decide.js';
 import type { CanaryObserved, CanaryPlan } from '../../rollout/canary/types.js';
+import { childName } from '../../rollout/labels.js';
 import { canaryRouter } from '../../rollout/traffic/canary-router.js';
-import { HTTP_ROUTE_FIELD_MANAGER } from '../../rollout/traffic/http-route.js';
+import { HTTP_ROUTE_FIELD_MANAGER, type RouteHandback } from '../../rollout/traffic/http-route.js';
 import { canaryReleaseType } from '../resource-types.js';
-import { observeRelease, type ReleaseInformers } from './observe.js';
-
-export const httpRouteType = {
-  group: 'gateway.networking.k8s.io',
-  version: 'v1',
-  kind: 'HTTPRoute',
-  plural: 'httproutes',
-  namespaced: true,
-} as const;
+import { observeRelease, type ReleaseInformers, type ReleaseObservation } from './observe.js';
+import {
+  handBackRoute,
+  hasRouteFinalizer,
+  httpRouteType,
+  setRouteFinalizer,
+  weightsRoute,
+} from './route-handback.js';
 
 export interface ReleaseMetrics {
   weight: Gauge<'namespace' | 'release'>;
@@ -57,6 +57,11 @@ export class CanaryReleaseReconciler implements Reconciler {
       this.deps.metrics.weight.remove({ namespace: req.namespace, release: req.name });
       return {};
     }
+    if (o.kind === 'deleting') {
+      await this.letGo(o, ctx);
+      return {};
+    }
+    if (o.kind === 'noTarget' && o.handback) await this.handBack(o.raw, o.release, o.handback, ctx);
     if (o.kind === 'invalid' || o.kind === 'noTarget') {
       const message = o.kind === 'invalid' ? o.problems : o.message;
       await this.reportProblem(o.raw, o.kind === 'invalid' ? 'InvalidSpec' : 'TargetNotFound', message, now);
@@ -78,7 +83,7 @@ export class CanaryReleaseReconciler implements Reconciler {
       plan = measured;
     }
     if (ctx.signal.aborted) return {};
-    const routeProblem = await this.weightRoute(o.obs, plan, ctx);
+    const routeProblem = await this.weightRoute(o.raw, o.obs, plan, ctx);
     if (routeProblem) {
       // Without the route the weights cannot move: report it and hold the release where it is.
       await this.reportProblem(o.raw, 'HTTPRouteNotFound', routeProblem, now);
@@ -101,6 +106,32 @@ export class CanaryReleaseReconciler implements Reconciler {
         'release progressed',
       );
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  /** A deleted release: its route given back (stable, or no rules when the army is gone), then let go. */
+  private async letGo(o: Extract<ReleaseObservation, { kind: 'deleting' }>, ctx: ReconcileContext) {
+    const { namespace = '', name = '' } = o.raw.metadata ?? {};
+    this.deps.metrics.weight.remove({ namespace, release: name });
+    if (o.release) await this.handBack(o.raw, o.release, o.to, ctx);
+    if (ctx.signal.aborted) return;
+    await setRouteFinalizer(this.deps.client, o.raw, false);
+    ctx.log.info('released the route finalizer');
+  }
+
+  private async handBack(
+    raw: KubeObject,
+    release: CanaryRelease,
+    to: RouteHandback,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    if ((await handBackRoute(this.deps.client, release, to)) === 'unchanged') return;
+    const route = release.spec.trafficRouting.gatewayAPI?.httpRoute;
+    const message =
+      to === 'stable'
+        ? `HTTPRoute ${route}: every request to the stable Service ${childName(release.spec.targetRef)}`
+        : `HTTPRoute ${route}: the operator's rules removed (the target army or agent is gone)`;
+    ctx.log.info({ route, to }, 'HTTPRoute given back');
+    await this.deps.events.event(raw, 'Normal', 'RouteRestored', message);
   }
 
   /** One analysis tick through the measurement pipeline, then decide again with the re-assessed run. */
@@ -148,6 +179,7 @@ export class CanaryReleaseReconciler implements Reconciler {
    * Returns a problem to report when the route (or the HTTPRoute kind) does not exist.
    */
   private async weightRoute(
+    raw: KubeObject,
     obs: CanaryObserved,
     plan: CanaryPlan,
     ctx: ReconcileContext,
@@ -168,6 +200,10 @@ export class CanaryReleaseReconciler implements Reconciler {
       if (!isApiError(err, 404)) throw err;
       return `spec.trafficRouting.gatewayAPI.httpRoute: HTTPRoute ${desired.metadata.namespace}/${desired.metadata.name} not found (is the Gateway API installed?)`;
     }
+    // The finalizer is on before the route is first weighted (and on a release weighted by an older
+    // operator), so a deletion always gives the route back; a release whose route is missing gets none.
+    if (weightsRoute(obs.release) && !hasRouteFinalizer(raw))
+      await setRouteFinalizer(this.deps.client, raw, true);
     if (isSubset(desired.spec, (live as { spec?: unknown }).spec)) return undefined;
     await this.deps.client.request({
       method: 'PATCH',

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  HTTP_ROUTE_FIELD_MANAGER,
   type HttpRouteInput,
   observedRouteWeight,
+  ownsRouteRules,
   renderHttpRouteApply,
+  renderHttpRouteHandback,
   renderHttpRouteRules,
 } from './http-route.js';
 
@@ -108,5 +111,41 @@ describe('renderHttpRouteApply', () => {
     expect(observedRouteWeight(live, ref)).toBe(35);
     expect(observedRouteWeight({ spec: {} }, ref)).toBeUndefined();
     expect(observedRouteWeight(undefined, ref)).toBeUndefined();
+  });
+});
+
+describe('renderHttpRouteHandback', () => {
+  it('stable: one rule sending every request to the agent Service, no canary or per-track backend', () => {
+    const body = renderHttpRouteHandback(input(), 'stable');
+    expect(body.metadata).toEqual({ name: 'support-public', namespace: 'team' });
+    expect(body.spec?.rules).toEqual([
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        backendRefs: [{ group: '', kind: 'Service', name: 'support-orchestrator', port: 80, weight: 100 }],
+      },
+    ]);
+  });
+
+  it('none: identity only, so server-side apply drops the rules the operator owned', () => {
+    const body = renderHttpRouteHandback(input(), 'none');
+    expect(body).toEqual({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'support-public', namespace: 'team' },
+    });
+  });
+});
+
+describe('ownsRouteRules', () => {
+  const route = (manager: string, fields: Record<string, unknown>, operation = 'Apply') => ({
+    metadata: { managedFields: [{ manager, operation, fieldsV1: { 'f:spec': fields } }] },
+  });
+  it('is true only when the traffic field manager applied spec.rules', () => {
+    expect(ownsRouteRules(route(HTTP_ROUTE_FIELD_MANAGER, { 'f:rules': {} }))).toBe(true);
+    expect(ownsRouteRules(route('kubectl', { 'f:rules': {} }))).toBe(false);
+    expect(ownsRouteRules(route(HTTP_ROUTE_FIELD_MANAGER, { 'f:hostnames': {} }))).toBe(false);
+    expect(ownsRouteRules(route(HTTP_ROUTE_FIELD_MANAGER, { 'f:rules': {} }, 'Update'))).toBe(false);
+    expect(ownsRouteRules({ metadata: {} })).toBe(false);
+    expect(ownsRouteRules(undefined)).toBe(false);
   });
 });

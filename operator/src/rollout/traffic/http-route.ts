@@ -143,3 +143,58 @@ export function observedRouteWeight(route: unknown, ref: AgentRef): number | und
   const canary = weighted?.backendRefs?.find((b) => b.name === trackServiceNames(ref).canary);
   return canary?.weight;
 }
+
+/**
+ * Where a route goes when its release no longer weights it: `stable` sends every request to the agent's
+ * own Service `<army>-<agent>` (it exists for every strategy while the agent does, and under gatewayAPI it
+ * selects the stable track only); `none` gives the rules back (the army or agent is gone, so no Service of
+ * it remains to point at).
+ */
+export type RouteHandback = 'stable' | 'none';
+
+/** A server-side apply body that gives the route back; without `spec` it drops every rule the operator owned. */
+export interface HttpRouteHandback {
+  apiVersion: typeof GATEWAY_API_VERSION;
+  kind: 'HTTPRoute';
+  metadata: { name: string; namespace: string };
+  spec?: { rules: HttpRouteRule[] };
+}
+
+export function renderHttpRouteHandback(
+  input: Pick<HttpRouteInput, 'namespace' | 'ref' | 'routing'>,
+  to: RouteHandback,
+): HttpRouteHandback {
+  const gw = input.routing.gatewayAPI;
+  if (!gw) throw new Error('spec.trafficRouting.gatewayAPI: required to render an HTTPRoute');
+  const metadata = { name: gw.httpRoute, namespace: gw.namespace ?? input.namespace };
+  const identity: HttpRouteHandback = { apiVersion: GATEWAY_API_VERSION, kind: 'HTTPRoute', metadata };
+  if (to === 'none') return identity;
+  const ns = metadata.namespace === input.namespace ? {} : { namespace: input.namespace };
+  const stable: HttpBackendRef = {
+    group: '',
+    kind: 'Service',
+    name: childName(input.ref),
+    ...ns,
+    port: SERVICE_PORT,
+    weight: 100,
+  };
+  return { ...identity, spec: { rules: [{ matches: [{ path: ALL_PATHS }], backendRefs: [stable] }] } };
+}
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  fieldsV1?: { 'f:spec'?: Record<string, unknown> };
+}
+
+/** True when the operator's traffic field manager owns the route's `spec.rules` (it weighted the route). */
+export function ownsRouteRules(route: unknown): boolean {
+  const entries = (route as { metadata?: { managedFields?: ManagedFieldsEntry[] } } | undefined)?.metadata
+    ?.managedFields;
+  return (entries ?? []).some(
+    (m) =>
+      m.manager === HTTP_ROUTE_FIELD_MANAGER &&
+      m.operation === 'Apply' &&
+      m.fieldsV1?.['f:spec']?.['f:rules'] !== undefined,
+  );
+}
