@@ -61,15 +61,16 @@ const allArmiesReady = () =>
   eventually(
     'every army Ready',
     async () => {
-      const armies = await list<Obj & { status?: { conditions?: { type: string; status: string }[] } }>(
-        'agentarmies',
+      type Army = Obj & { status?: { conditions?: { type: string; status: string; message?: string }[] } };
+      const armies = await list<Army>('agentarmies');
+      const ready = (a: Army) => a.status?.conditions?.find((c) => c.type === 'Ready');
+      const waiting = armies.filter((a) => ready(a)?.status !== 'True');
+      if (armies.length === ARMIES.length && waiting.length === 0) return armies;
+      throw new Error(
+        waiting.map((a) => `${a.metadata.name}: ${ready(a)?.message ?? 'no status'}`).join('; '),
       );
-      const ready = armies.filter((a) =>
-        a.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-      );
-      return ready.length === ARMIES.length ? armies : undefined;
     },
-    { timeoutMs: 120_000 },
+    { timeoutMs: 180_000 },
   );
 
 const before: { deployments: Record<string, Deployment>; objects: Record<string, Obj> } = {
