@@ -42,7 +42,15 @@ const EXAMPLES = [
   'canary-latency-cost.yaml',
   'header-cohort-canary.yaml',
 ];
-const ARMIES = ['support', 'support-autoscaled', 'support-bluegreen', 'support-canary', 'support-gated'];
+/** The armies those examples create (one per army example file). */
+const ARMIES = [
+  'support',
+  'support-autoscaled',
+  'support-bluegreen',
+  'support-canary',
+  'support-gated',
+  'support-cohort',
+];
 
 let oldOperator: ServiceProcess | undefined;
 let mgr: Manager | undefined;
@@ -65,9 +73,14 @@ const allArmiesReady = () =>
       const armies = await list<Army>('agentarmies');
       const ready = (a: Army) => a.status?.conditions?.find((c) => c.type === 'Ready');
       const waiting = armies.filter((a) => ready(a)?.status !== 'True');
-      if (armies.length === ARMIES.length && waiting.length === 0) return armies;
+      const names = armies.map((a) => a.metadata.name);
+      const missing = ARMIES.filter((n) => !names.includes(n));
+      if (missing.length === 0 && waiting.length === 0) return armies;
       throw new Error(
-        waiting.map((a) => `${a.metadata.name}: ${ready(a)?.message ?? 'no status'}`).join('; '),
+        [
+          ...missing.map((n) => `${n}: not created`),
+          ...waiting.map((a) => `${a.metadata.name}: ${ready(a)?.message ?? 'no status'}`),
+        ].join('; '),
       );
     },
     { timeoutMs: 180_000 },
