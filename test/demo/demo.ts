@@ -46,6 +46,10 @@ async function main(): Promise<void> {
     console.log(
       `  promotion of 1.2.0: steps completed at weights ${stepWeights(r.promotion.stepsCompleted).join('% → ')}%, release ${r.promotion.phase}, stable now ${r.promotion.stable}`,
     );
+    const j = r.judged;
+    console.log(
+      `  rollback of 1.3.0 (new prompt only): judge score canary ${j.canaryScore?.toFixed(2) ?? '?'} vs stable ${j.stableScore?.toFixed(2) ?? '?'} over ${j.judged?.canary ?? '?'}/${j.judged?.stable ?? '?'} judged answers, error-rate gate ${j.errorRateFailed ? 'failed too' : 'passed'}, stable stayed ${j.stable ?? '?'}`,
+    );
     console.log(
       `  ${r.requests.sent} requests sent through agent-runtime${real ? ' pods' : ''} (${r.requests.failed} failed), ${r.seconds} s in all`,
     );

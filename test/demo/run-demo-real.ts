@@ -8,7 +8,8 @@ import type { AgentArmy, CanaryRelease, CanaryReleaseStatus } from '../../operat
 import { type RealWorld, realArmy, realVersion, serviceUrl, startRealWorld } from '../real-node/world.js';
 import { deleteNamespaces, eventually, kubectlOk } from '../support/cluster.js';
 import { type LoadStats, sharesBetween } from '../support/real-node.js';
-import type { DemoResult } from './run-demo.js';
+import { DEMO_JUDGE, JUDGE_GATE, JUDGE_MODEL, judgedRollback, WORSE_PROMPT } from './manifests.js';
+import { type DemoResult, rolledBackEvent } from './run-demo.js';
 
 export const REAL_DEMO_NAMESPACE = 'agent-army-demo';
 const REPLICAS = 10;
@@ -23,7 +24,10 @@ export interface MeasuredShare {
   requests: number;
 }
 
-/** 10% → hold 10 s → analysis → 50% → hold 10 s → analysis → 100%, judged on the canary's error rate. */
+/**
+ * 10% → hold 10 s → analysis → 50% → hold 10 s → analysis → 100%, judged on the canary's error rate and
+ * on its answers' mean judge score against stable's.
+ */
 function release(ns: string, prometheusURL: string) {
   return {
     apiVersion: 'agentarmy.dev/v1alpha1',
@@ -48,6 +52,7 @@ function release(ns: string, prometheusURL: string) {
         inconclusiveLimit: 8,
         minSampleSize: 10,
         maxErrorRate: 0.05,
+        judge: JUDGE_GATE,
       },
       progressDeadlineSeconds: 180,
     },
@@ -82,15 +87,23 @@ export async function runRealDemo(
       models: {
         'gpt-4o-mini': { latencyMs: { min: 5, max: 25 } },
         'flaky-model': { latencyMs: { min: 5, max: 25 }, errorRate: 0.3, errorStatus: 500, retryable: false },
+        judge: JUDGE_MODEL,
       },
     },
   });
   const shares: MeasuredShare[] = [];
   try {
     say(`operator pod Ready in namespace ${ns}-op (leader election on); Prometheus ${w.prometheus?.url}`);
-    await apply(realVersion(ns, 'orchestrator-v1-0-0', '1.0.0', 'gpt-4o-mini'));
-    await apply(realVersion(ns, 'orchestrator-v1-1-0', '1.1.0', 'flaky-model'));
-    await apply(realVersion(ns, 'orchestrator-v1-2-0', '1.2.0', 'gpt-4o-mini'));
+    const judged = { judge: DEMO_JUDGE };
+    await apply(realVersion(ns, 'orchestrator-v1-0-0', '1.0.0', 'gpt-4o-mini', judged));
+    await apply(realVersion(ns, 'orchestrator-v1-1-0', '1.1.0', 'flaky-model', judged));
+    await apply(realVersion(ns, 'orchestrator-v1-2-0', '1.2.0', 'gpt-4o-mini', judged));
+    await apply(
+      realVersion(ns, 'orchestrator-v1-3-0', '1.3.0', 'gpt-4o-mini', {
+        ...judged,
+        systemPrompt: WORSE_PROMPT,
+      }),
+    );
     await apply(release(ns, w.prometheus?.url ?? ''));
 
     let stats: LoadStats | undefined;
@@ -119,11 +132,14 @@ export async function runRealDemo(
             );
             held = undefined;
           }
-          const m = s.analysisRuns
-            ?.at(-1)
-            ?.measurements.filter((x) => x.metric === 'error-rate')
-            .at(-1);
-          const line = `phase=${s.phase ?? 'Idle'} step=${Math.min((s.currentStepIndex ?? 0) + 1, 7)}/7 weight=${s.canaryWeight ?? 0}% ${m ? `error-rate=${m.value?.toFixed(3) ?? '-'} (${m.result}, ${m.sampleSize ?? 0} requests)` : ''}`;
+          const latest = (metric: string) =>
+            s.analysisRuns
+              ?.at(-1)
+              ?.measurements.filter((x) => x.metric === metric)
+              .at(-1);
+          const m = latest('error-rate');
+          const j = latest('judge-score');
+          const line = `phase=${s.phase ?? 'Idle'} step=${Math.min((s.currentStepIndex ?? 0) + 1, 7)}/7 weight=${s.canaryWeight ?? 0}% ${m ? `error-rate=${m.value?.toFixed(3) ?? '-'} (${m.result}, ${m.sampleSize ?? 0} requests)` : ''}${j ? ` judge-score=${j.value?.toFixed(2) ?? '-'} vs stable ${j.stableValue?.toFixed(2) ?? '-'} (${j.result})` : ''}`;
           if (line !== last) say(`  release: ${line}`);
           last = line;
           return done(r, a) ? { r, a, weights } : undefined;
@@ -177,8 +193,22 @@ export async function runRealDemo(
         'json',
       ]),
     ) as { items: { message: string }[] };
+
+    say('4. rolling out 1.3.0 (a new prompt only: same model, errors and latency) as a canary');
+    await apply(realArmy(ns, [canaryAgent('orchestrator-v1-3-0')]));
+    const worse = await follow(
+      '1.3.0',
+      (r) =>
+        r.status?.toVersion === 'orchestrator-v1-3-0' &&
+        (r.status?.phase === 'RolledBack' || r.status?.phase === 'Paused'),
+      240_000,
+    );
+    const judgedEvent = await rolledBackEvent(kubectlOk, ns, 'orchestrator-v1-3-0');
+    say(`   ${worse.r.status?.phase}: ${worse.r.status?.message ?? ''}`);
+    if (judgedEvent) say(`   Event RolledBack: ${judgedEvent}`);
     const final = await w.load.stop();
     return {
+      judged: judgedRollback(worse.r, worse.weights, judgedEvent, worse.a.status?.agents?.[0]?.stableVersion),
       rollback: {
         weights: bad.weights,
         ...(failing?.value !== undefined ? { errorRate: failing.value } : {}),

@@ -3,6 +3,8 @@
 //  2. 1.1.0 calls a model the local upstream fails 30% of the time → canary 10% → analysis Fail →
 //     automatic rollback (weight 0, canary scaled down), Event with the measured error rate
 //  3. 1.2.0 is healthy → 10% → 50% → 100% → Promoted
+//  4. 1.3.0 changes only its prompt (same model, errors, latency); its answers score worse with the judge
+//     → canary 10% → judge gate Fail → automatic rollback, the Event showing both mean scores
 // Real pieces: control plane, operator process, agent-runtime processes (one per track, configured from
 // what the operator rendered), the openai SDK, a local OpenAI-compatible upstream, Prometheus, load.
 import { join } from 'node:path';
@@ -12,7 +14,14 @@ import { deleteNamespaces, eventually, kubeconfigPath, kubectlOk, repoRoot } fro
 import { freePort, type ServiceProcess, spawnFakeOpenAI, spawnOperator } from '../support/processes.js';
 import { startPrometheus } from '../support/prometheus.js';
 import { LoadGenerator } from './load.js';
-import { releaseDoc, versionDoc } from './manifests.js';
+import {
+  JUDGE_MODEL,
+  type JudgedRollback,
+  judgedRollback,
+  releaseDoc,
+  versionDoc,
+  WORSE_PROMPT,
+} from './manifests.js';
 import { TrackProcesses } from './track-processes.js';
 
 export const DEMO_NAMESPACE = 'agent-army-demo';
@@ -22,8 +31,22 @@ type Army = AgentArmy;
 export interface DemoResult {
   rollback: { weights: number[]; errorRate?: number; event?: string; stable?: string };
   promotion: { weights: number[]; stable?: string; phase?: string; stepsCompleted: string[] };
+  /** Act 4: the version whose answers got worse, rolled back by the judge gate. */
+  judged: JudgedRollback;
   requests: { sent: number; failed: number };
   seconds: number;
+}
+
+/** The RolledBack Event of `version` (the release keeps one per rollback). */
+export async function rolledBackEvent(
+  k: (args: string[]) => Promise<string>,
+  ns: string,
+  version: string,
+): Promise<string | undefined> {
+  const events = JSON.parse(
+    await k(['get', 'events', '-n', ns, '--field-selector', 'reason=RolledBack', '-o', 'json']),
+  ) as { items: { message: string }[] };
+  return events.items.map((e) => e.message).find((m) => m.includes(`rolled back ${version} `));
 }
 
 export async function runDemo(say: (line: string) => void): Promise<DemoResult> {
@@ -41,12 +64,15 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
     await deleteNamespaces([ns], { wait: true });
     await k(['create', 'namespace', ns]);
 
-    say('starting a local OpenAI-compatible upstream: gpt-4o-mini healthy, flaky-model fails 30% of calls');
+    say(
+      'starting a local OpenAI-compatible upstream: gpt-4o-mini healthy, flaky-model fails 30% of calls, a judge model',
+    );
     const upstream = await spawnFakeOpenAI({
       seed: 7,
       models: {
         'gpt-4o-mini': { latencyMs: { min: 5, max: 25 } },
         'flaky-model': { latencyMs: { min: 5, max: 25 }, errorRate: 0.3, errorStatus: 500, retryable: false },
+        judge: JUDGE_MODEL,
       },
     });
     stops.push(async () => void (await upstream.stop()));
@@ -78,6 +104,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
     await apply(versionDoc('orchestrator-v1-0-0', '1.0.0', 'gpt-4o-mini', baseURL));
     await apply(versionDoc('orchestrator-v1-1-0', '1.1.0', 'flaky-model', baseURL));
     await apply(versionDoc('orchestrator-v1-2-0', '1.2.0', 'gpt-4o-mini', baseURL));
+    await apply(versionDoc('orchestrator-v1-3-0', '1.3.0', 'gpt-4o-mini', baseURL, WORSE_PROMPT));
     await apply(releaseDoc(prom.url));
 
     const tracks = new TrackProcesses(
@@ -116,11 +143,14 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
           const a = await get<Army>('agentarmy', 'support');
           const s: Partial<CanaryReleaseStatus> = r.status ?? {};
           if (weights.at(-1) !== (s.canaryWeight ?? 0)) weights.push(s.canaryWeight ?? 0);
-          const m = s.analysisRuns
-            ?.at(-1)
-            ?.measurements.filter((x) => x.metric === 'error-rate')
-            .at(-1);
-          const line = `phase=${s.phase ?? 'Idle'} step=${Math.min((s.currentStepIndex ?? 0) + 1, 5)}/5 weight=${s.canaryWeight ?? 0}% ${m ? `error-rate=${m.value?.toFixed(3) ?? '-'} (${m.result}, ${m.sampleSize ?? 0} requests)` : ''}`;
+          const latest = (metric: string) =>
+            s.analysisRuns
+              ?.at(-1)
+              ?.measurements.filter((x) => x.metric === metric)
+              .at(-1);
+          const m = latest('error-rate');
+          const j = latest('judge-score');
+          const line = `phase=${s.phase ?? 'Idle'} step=${Math.min((s.currentStepIndex ?? 0) + 1, 5)}/5 weight=${s.canaryWeight ?? 0}% ${m ? `error-rate=${m.value?.toFixed(3) ?? '-'} (${m.result}, ${m.sampleSize ?? 0} requests)` : ''}${j ? ` judge-score=${j.value?.toFixed(2) ?? '-'} vs stable ${j.stableValue?.toFixed(2) ?? '-'} (${j.result})` : ''}`;
           if (line !== last) say(`  release: ${line}`);
           last = line;
           return done(r, a) ? { r, a, weights } : undefined;
@@ -172,8 +202,21 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
         'json',
       ]),
     ) as { items: { message: string }[] };
+
+    say('4. rolling out 1.3.0 (a new prompt only: same model, errors and latency) as a canary');
+    await apply(army('orchestrator-v1-3-0'));
+    const worse = await follow(
+      (r) =>
+        r.status?.toVersion === 'orchestrator-v1-3-0' &&
+        (r.status?.phase === 'RolledBack' || r.status?.phase === 'Paused'),
+      240_000,
+    );
+    const judgedEvent = await rolledBackEvent(k, ns, 'orchestrator-v1-3-0');
+    say(`   ${worse.r.status?.phase}: ${worse.r.status?.message ?? ''}`);
+    if (judgedEvent) say(`   Event RolledBack: ${judgedEvent}`);
     load.stop();
     return {
+      judged: judgedRollback(worse.r, worse.weights, judgedEvent, worse.a.status?.agents?.[0]?.stableVersion),
       rollback: {
         weights: bad.weights,
         ...(failing?.value !== undefined ? { errorRate: failing.value } : {}),

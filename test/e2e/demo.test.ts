@@ -2,7 +2,8 @@
 // operator installed by Helm from its image, agent-runtime pods through the openai SDK to the fake upstream
 // pod, Prometheus discovering the pods, a load pod sending through the Service. Without a real node (never
 // under CI): agent-runtime processes per track beside KWOK pods. A bad version is rolled back automatically
-// on its measured error rate; a good one is promoted step by step.
+// on its measured error rate; a good one is promoted step by step; one whose answers got worse (same
+// errors, same latency) is rolled back by the judge gate.
 import { describe, expect, it } from 'vitest';
 import { type DemoResult, runDemo } from '../demo/run-demo.js';
 import { type MeasuredShare, runRealDemo } from '../demo/run-demo-real.js';
@@ -11,7 +12,7 @@ import { realNodeAvailable } from '../support/real-node.js';
 const real = realNodeAvailable();
 
 describe('make demo, end to end', () => {
-  it('rolls back 1.1.0 on its measured error rate and promotes 1.2.0 through 10% → 50% → 100%', async () => {
+  it('rolls back 1.1.0 on its error rate, promotes 1.2.0 through 10% → 50% → 100%, rolls back 1.3.0 on its judge score', async () => {
     const lines: string[] = [];
     const say = (l: string) => lines.push(l);
     const r: DemoResult & { shares?: MeasuredShare[] } = real ? await runRealDemo(say) : await runDemo(say);
@@ -34,6 +35,21 @@ describe('make demo, end to end', () => {
     expect(r.promotion.weights.filter((w) => w > 0 && w < 100)).toEqual([10, 50]);
     expect(r.promotion.phase).toBe('Promoted');
     expect(r.promotion.stable).toBe('orchestrator-v1-2-0');
+
+    // Act 4: a prompt change with the same errors and latency is rolled back by the judge gate alone, the
+    // Event naming both mean scores and both judged-sample counts.
+    expect(r.judged.phase).toBe('RolledBack');
+    expect(r.judged.weights).toContain(10);
+    expect(r.judged.weights.at(-1)).toBe(0);
+    expect(r.judged.canaryScore).toBeCloseTo(0.4, 2);
+    expect(r.judged.stableScore).toBeCloseTo(0.9, 2);
+    expect(r.judged.judged?.canary).toBeGreaterThanOrEqual(10);
+    expect(r.judged.judged?.stable).toBeGreaterThanOrEqual(10);
+    expect(r.judged.errorRateFailed).toBe(false);
+    expect(r.judged.event).toMatch(
+      /rolled back orchestrator-v1-3-0 to orchestrator-v1-2-0 \(AnalysisFailed\).*judge-score.*canary 0\.4 vs stable 0\.9/,
+    );
+    expect(r.judged.stable).toBe('orchestrator-v1-2-0');
 
     // Real traffic flowed through the runtimes the whole time.
     expect(r.requests.sent).toBeGreaterThan(300);
