@@ -39,6 +39,7 @@ function informers(objs: { releases?: KubeObject[]; armies?: KubeObject[] }): Re
     versions: inf(),
     deployments: inf(),
     pods: inf(),
+    jobs: inf(),
   };
 }
 
