@@ -47,7 +47,7 @@ async function startRuntime(prompt: string, name: string): Promise<string> {
   const logger = createLogger({ level: 'silent', destination: quiet });
   const runtime = createRuntime(config, { logger, processMetrics: false });
   const url = await runtime.listen();
-  runtimes.push({ url, close: () => runtime.shutdown(0) });
+  runtimes.push({ url, close: async () => void (await runtime.shutdown(0)) });
   return url;
 }
 

@@ -139,7 +139,10 @@ export async function createEvaluationJob(
     agent: o.agent,
     defaults: o.army.spec.defaults,
   });
-  job.metadata = { ...job.metadata, ownerReferences: [controllerReference(o.raw)] };
+  // Garbage-collected with the release; blockOwnerDeletion off, as that would need update on the
+  // release's finalizers subresource (OwnerReferencesPermissionEnforcement), which nothing else uses.
+  const owner = { ...controllerReference(o.raw), blockOwnerDeletion: false };
+  job.metadata = { ...job.metadata, ownerReferences: [owner] };
   await apply(client, jobType, job as KubeObject);
   return true;
 }

@@ -38,7 +38,7 @@ export interface CanaryObserved {
    */
   analysis?: AnalysisRunStatus;
   /** Whether the canary's AgentVersion (status.toVersion) has spec.judge; undefined when it is not found. */
-  canaryHasJudge?: boolean;
+  canaryHasJudge?: boolean | undefined;
   /** The evaluation Job of the current evaluation step's run, when one runs (reconciler: evaluation.ts). */
   evaluation?: EvaluationObserved;
 }
