@@ -177,7 +177,7 @@ describe.runIf(enabled)('the evaluation step on real pods', () => {
     expect(event).toContain('canary 0.4 vs stable 0.9');
     expect(event).toContain(`judged answers: canary ${SAMPLES}, stable ${SAMPLES}`);
     expect(jobs.items).toHaveLength(1);
-  });
+  }, 300_000);
 
   it('passes a healthy version at the evaluation step and promotes it through its weights', async () => {
     await applyManifest(realArmy(w.ns, [canaryAgent('orch-v3')]));
@@ -201,5 +201,5 @@ describe.runIf(enabled)('the evaluation step on real pods', () => {
       (s) => s.phase === 'Ready' && s.agents?.[0]?.stableVersion === 'orch-v3',
       120_000,
     );
-  });
+  }, 420_000);
 });

@@ -122,7 +122,12 @@ export function observeRelease(inf: ReleaseInformers, namespace: string, name: s
     desiredVersion,
     stableVersion,
     ...(canaryModel !== undefined ? { canaryModel } : {}),
-    ...(canaryAv ? { canaryHasJudge: canaryAv.spec.judge !== undefined } : {}),
+    judged: Object.fromEntries(
+      [toVersion, desiredVersion].flatMap((n) => {
+        const av = version(n);
+        return n && av ? [[n, av.spec.judge !== undefined]] : [];
+      }),
+    ),
     // The same size the army controller renders from (plan-canary-agent.ts): the HPA's count of stable.
     totalReplicas: currentReplicas(agent, stableDep),
     ...(agent.autoscaling ? { autoscaledMax: agent.autoscaling.maxReplicas } : {}),

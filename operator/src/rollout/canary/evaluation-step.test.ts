@@ -54,7 +54,7 @@ function atEvaluation(
   const rel = release({ steps: STEPS, ...opts.spec }, status);
   const obs = observed(rel, {
     canary: { deployment: deployment('v2', 0), crashLooping: false },
-    canaryHasJudge: true,
+    judged: { v2: true },
     ...(seen ? { evaluation: { jobName: JOB, ...seen } } : {}),
     ...opts.obs,
   });
@@ -75,7 +75,7 @@ const done = (message: string | undefined, finished: 'Complete' | 'Failed' = 'Co
 describe('decideCanary: the evaluation step', () => {
   it('starts a run and asks for its Job when the release starts, with no traffic to the canary', () => {
     const rel = release({ steps: STEPS });
-    const plan = decideCanary(observed(rel, { desiredVersion: 'v2', canaryHasJudge: true }), at(0));
+    const plan = decideCanary(observed(rel, { desiredVersion: 'v2', judged: { v2: true } }), at(0));
     expect(plan.status.currentStepIndex).toBe(0);
     expect(plan.status.analysisRuns?.[0]).toMatchObject({ stepIndex: 0, version: 'v2', phase: 'Running' });
     expect(plan.evaluationJob).toEqual({ stepIndex: 0, name: JOB });
@@ -179,8 +179,8 @@ describe('decideCanary: the evaluation step', () => {
   it.each([
     [false, 'AgentVersion v2 has no spec.judge'],
     [undefined, 'AgentVersion v2 was not found'],
-  ])('Error without a judge on the canary version (canaryHasJudge %s), no Job created', (judge, text) => {
-    const plan = atEvaluation(undefined, { obs: { canaryHasJudge: judge } });
+  ])('Error without a judge on the canary version (judge %s), no Job created', (judge, text) => {
+    const plan = atEvaluation(undefined, { obs: { judged: judge === undefined ? {} : { v2: judge } } });
     expect(plan.status.message).toContain(text);
     expect(plan.status.phase).toBe('Paused');
     expect(plan.evaluationJob).toBeUndefined();
@@ -198,7 +198,7 @@ describe('decideCanary: the evaluation step', () => {
       { steps: STEPS },
       { ...paused.status, control: { id: 'r1', action: 'resume', requestedAt: iso(40) } },
     );
-    const plan = decideCanary(observed(rel, { canaryHasJudge: true }), at(40));
+    const plan = decideCanary(observed(rel, { judged: { v2: true } }), at(40));
     expect(plan.status.phase).toBe('Progressing');
     expect(plan.evaluationJob?.name).toBe(evaluationJobName('orch', 0, 'v2', iso(40)));
     expect(plan.evaluationJob?.name).not.toBe(JOB);

@@ -49,9 +49,9 @@ function evaluationRun(w: Work, i: number): { runs: AnalysisRunStatus[]; idx: nu
 function observe(w: Work, i: number, step: EvaluationStep, run: AnalysisRunStatus): Measurement | undefined {
   const s = w.status;
   const label = `step ${i + 1}/${w.spec.steps.length} (evaluation)`;
-  if (w.obs.canaryHasJudge !== true) {
-    const why =
-      w.obs.canaryHasJudge === false ? 'has no spec.judge' : 'was not found (its spec.judge is needed)';
+  const judged = w.obs.judged?.[s.toVersion ?? ''];
+  if (judged !== true) {
+    const why = judged === false ? 'has no spec.judge' : 'was not found (its spec.judge is needed)';
     return evaluationError(
       `AgentVersion ${s.toVersion} ${why}: ${label} scores both versions with the canary's judge model and rubric`,
       w.now,

@@ -37,8 +37,11 @@ export interface CanaryObserved {
    * startedAt) and is not older than the copy in status.
    */
   analysis?: AnalysisRunStatus;
-  /** Whether the canary's AgentVersion (status.toVersion) has spec.judge; undefined when it is not found. */
-  canaryHasJudge?: boolean | undefined;
+  /**
+   * Whether each version that may be the canary this pass (status.toVersion as read, and desiredVersion,
+   * which a release starting now takes) has spec.judge, by AgentVersion name; a name missing was not found.
+   */
+  judged?: Record<string, boolean>;
   /** The evaluation Job of the current evaluation step's run, when one runs (reconciler: evaluation.ts). */
   evaluation?: EvaluationObserved;
 }

@@ -19,7 +19,9 @@ const step = EvaluationStep.parse({ dataset: { configMapRef: { name: 'golden' } 
 const onRealNode = {
   podTemplate: {
     nodeSelector: { 'agentarmy.dev/node': 'real' },
-    tolerations: [{ key: 'agentarmy.dev/real-node', operator: 'Exists' as const, effect: 'NoSchedule' as const }],
+    tolerations: [
+      { key: 'agentarmy.dev/real-node', operator: 'Exists' as const, effect: 'NoSchedule' as const },
+    ],
   },
 };
 const job = renderEvaluationJob({
