@@ -143,7 +143,8 @@ describe('createEvaluationJob', () => {
       query: { fieldManager: 'agent-army', force: true },
       contentType: 'application/apply-patch+yaml',
     });
-    expect((call?.body as { metadata: { ownerReferences: unknown[] } }).metadata.ownerReferences).toEqual([
+    const body = call?.body as { metadata: { ownerReferences: unknown[] } } | undefined;
+    expect(body?.metadata.ownerReferences).toEqual([
       {
         apiVersion: 'agentarmy.dev/v1alpha1',
         kind: 'CanaryRelease',
