@@ -16,6 +16,8 @@ export interface JudgeSample {
   output: string;
   /** The model that answered, as the provider reported it. */
   model: string;
+  /** What a good answer says (a golden dataset's `expect`), shown to the judge with the rubric. */
+  reference?: string | undefined;
 }
 
 export interface JudgeResult {
@@ -70,10 +72,14 @@ export function parseScore(text: string): { score: number; reason?: string } | u
   return score >= 0 && score <= 1 ? { score } : undefined;
 }
 
-/** The judge's user message: the conversation and the answer, as plain text. */
-export function renderSample(sample: Pick<JudgeSample, 'messages' | 'output'>): string {
+/** The judge's user message: the conversation, the reference answer when given, and the answer. */
+export function renderSample(sample: Pick<JudgeSample, 'messages' | 'output' | 'reference'>): string {
   const turns = sample.messages.map((m) => `${m.role}: ${m.content}`).join('\n');
-  return `Conversation:\n${turns}\n\nAnswer to judge:\n${sample.output}`;
+  const reference =
+    sample.reference !== undefined
+      ? `\n\nReference answer (what a good answer says):\n${sample.reference}`
+      : '';
+  return `Conversation:\n${turns}${reference}\n\nAnswer to judge:\n${sample.output}`;
 }
 
 /** The judge call through the openai SDK, with the judged request's id as x-request-id. */

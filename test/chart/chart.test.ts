@@ -41,7 +41,8 @@ function permissions(rules: Rule[]): Record<string, string> {
 // Exactly what the operator calls (operator/src: informers list+watch, server-side apply = patch, plus
 // create on first apply, prune = delete, status merge patches, the promptRef ConfigMap and Secret GETs by
 // name, the HTTPRoute GET and patch of a gatewayAPI release, core/v1 Events, the AgentVersion in-use
-// finalizer and the CanaryRelease route finalizer applied as metadata).
+// finalizer and the CanaryRelease route finalizer applied as metadata, the evaluation Jobs of a release
+// watched and applied, and their pods listed).
 const expectedPermissions = {
   'agentarmy.dev/agentarmies': 'list,watch',
   'agentarmy.dev/agentversions': 'list,patch,watch',
@@ -59,6 +60,7 @@ const expectedPermissions = {
   'gateway.networking.k8s.io/httproutes': 'get,patch',
   'core/secrets': 'get',
   'core/pods': 'list,watch',
+  'batch/jobs': 'create,list,patch,watch',
   'core/events': 'create,patch',
 };
 

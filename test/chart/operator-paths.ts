@@ -81,13 +81,14 @@ export function everyPath(ns: string): void {
     'p-hpa': armyDoc('p-hpa', {
       autoscaling: { minReplicas: 2, maxReplicas: 4, targetCPUUtilization: 70 },
     }),
+    'p-eval': armyDoc('p-eval', canary('p-eval')),
   };
   const upgrade = (name: keyof typeof armies) => {
     const doc = armies[name];
     return applyManifest({ ...doc, spec: { agents: [{ ...doc.spec.agents[0], version: 'path-v2' }] } });
   };
 
-  it('starts the path armies (rolling, two canaries, blue-green, HPA) and their releases Ready', async () => {
+  it('starts the path armies (rolling, three canaries, blue-green, HPA) and their releases Ready', async () => {
     await kubectlOk(['apply', '-f', '-'], { input: secret(ns) });
     await kubectlOk(['apply', '-f', '-'], { input: agentVersion(ns, 'path-v1', '1.0.0') });
     await kubectlOk(['apply', '-f', '-'], { input: agentVersion(ns, 'path-v2', '1.1.0') });
@@ -99,6 +100,25 @@ export function everyPath(ns: string): void {
     });
     await applyManifest(
       releaseDoc('p-canary', { steps: [{ setWeight: 50 }, { pause: { duration: '1s' } }] }),
+    );
+    // An evaluation step whose Job runs no container on KWOK: the operator applies and watches the Job and
+    // lists its pod, and the missing report is an Error.
+    await kubectlOk(['apply', '-f', '-'], {
+      input: agentVersion(ns, 'path-ev', '1.2.0', { judge: { model: 'judge', rubric: 'Answers well.' } }),
+    });
+    await applyManifest({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'golden', namespace: ns },
+      data: { 'dataset.jsonl': '{"id":"q1","input":"hello"}' },
+    });
+    await applyManifest(
+      releaseDoc('p-eval', {
+        steps: [
+          { evaluation: { dataset: { configMapRef: { name: 'golden' } }, timeout: '3s' } },
+          { setWeight: 100 },
+        ],
+      }),
     );
     await applyManifest(
       releaseDoc('p-gw', {
@@ -162,6 +182,31 @@ export function everyPath(ns: string): void {
     await kubectlOk(['delete', 'canaryrelease', 'p-gw', '-n', ns, '--wait=false']);
     await gone('canaryrelease/p-gw');
     expect(await backends('p-gw')).toEqual({ 'p-gw-orchestrator': 100 });
+  });
+
+  it('evaluation step: the Job applied, watched, its pod listed; no report pauses the release', async () => {
+    const doc = armies['p-eval'];
+    await applyManifest({ ...doc, spec: { agents: [{ ...doc.spec.agents[0], version: 'path-ev' }] } });
+    const r = await eventually(
+      'p-eval paused on an evaluation Error',
+      async () => {
+        const rel = await getObject<{ status?: { phase?: string; pauseReason?: string; message?: string } }>(
+          ns,
+          'canaryrelease/p-eval',
+        );
+        return rel?.status?.phase === 'Paused' ? rel.status : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
+    expect(r.pauseReason).toBe('AnalysisError');
+    // KWOK completes a Job's pod without running it (no report: an Error, never a Pass), or the deadline
+    // fails the Job first; either way the operator read the Job and listed its pod.
+    expect(r.message).toMatch(
+      /evaluation pod left no termination message|evaluation Job p-eval-eval0-[0-9a-f]+ failed \(DeadlineExceeded/,
+    );
+    // The army goes, so that path-v1 is used only where the deletion path expects it.
+    await kubectlOk(['delete', 'agentarmy', 'p-eval', '-n', ns, '--wait=false']);
+    await gone('agentarmy/p-eval');
   });
 
   it('deletion: an army goes; an AgentVersion in use waits, then goes once no army uses it', async () => {

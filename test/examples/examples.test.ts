@@ -47,6 +47,7 @@ const EXAMPLES = [
   'judge',
   'tools',
   'drift',
+  'evaluation',
 ] as const;
 const ns = Object.fromEntries(EXAMPLES.map((e) => [e, uniqueNamespace(`ex-${e}`)])) as Record<
   (typeof EXAMPLES)[number],
@@ -286,6 +287,52 @@ describe('examples/ on the real control plane', () => {
       expect(r.status?.modelDrift).toBeUndefined();
     },
   );
+
+  it('canary-evaluation.yaml: the evaluation Job starts, owned by the release, with no canary pod and weight 0', async () => {
+    const n = ns.evaluation;
+    await applyExample('canary-evaluation.yaml', n);
+    await wait(n, 'agentarmy/support-evaluated', 'condition=Ready');
+    await setVersion(n, 'support-evaluated', 'triage-eval-v1.1.0');
+    const r = await releaseWhere(n, 'triage-evaluated', 'evaluating at step 1', (x) =>
+      Boolean(x.status?.phase === 'Progressing' && x.status.message?.includes('(Job ')),
+    );
+    expect(r.status).toMatchObject({ currentStepIndex: 0, canaryWeight: 0 });
+    type Job = {
+      metadata: { name: string; ownerReferences?: { kind: string; name: string }[] };
+      spec: { backoffLimit: number; template: { spec: { initContainers: { name: string }[] } } };
+    };
+    const jobs = await eventually(
+      'the evaluation Job',
+      async () => {
+        const list = JSON.parse(
+          await kubectlOk([
+            'get',
+            'jobs',
+            '-n',
+            n,
+            '-l',
+            'app.kubernetes.io/component=evaluation',
+            '-o',
+            'json',
+          ]),
+        ) as { items: Job[] };
+        return list.items.length > 0 ? list.items : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
+    expect(jobs).toHaveLength(1);
+    expect(r.status?.message).toContain(jobs[0]?.metadata.name);
+    expect(jobs[0]?.metadata.ownerReferences).toMatchObject([
+      { kind: 'CanaryRelease', name: 'triage-evaluated' },
+    ]);
+    expect(jobs[0]?.spec.backoffLimit).toBe(0);
+    expect(jobs[0]?.spec.template.spec.initContainers.map((c) => c.name)).toEqual(['canary', 'stable']);
+    const canary = await get<{ spec?: { replicas?: number } }>(
+      n,
+      'deployment/support-evaluated-triage-canary',
+    );
+    expect(canary?.spec?.replicas ?? 0).toBe(0);
+  });
 
   it('header-cohort-canary.yaml: the HTTPRoute gets 90/10 weights and cohort rules; user fields stay', async () => {
     const n = ns.cohort;

@@ -108,9 +108,15 @@ Rules for the namespaces the operator reconciles: exactly what its controllers c
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]
+# Pods: the agent pods' cache, and a LIST of a finished evaluation Job's pod (its termination message).
 - apiGroups: [""]
   resources: [pods]
   verbs: [list, watch]
+# Evaluation Jobs of CanaryRelease `evaluation` steps: watched, created with server-side apply, never
+# deleted (owned by the release, removed by ttlSecondsAfterFinished or with it).
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [list, watch, create, patch]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]

@@ -29,6 +29,7 @@ export interface RolloutPlan<Status, Traffic> {
 /** Why a release fails; becomes the event reason and the start of the status message. */
 export type FailureCause =
   | 'AnalysisFailed'
+  | 'EvaluationFailed'
   | 'AnalysisError'
   | 'CrashLoop'
   | 'ProgressDeadlineExceeded'

@@ -193,7 +193,7 @@ export const Measurement = z
       .max(63)
       .describe(
         'Metric name (built-in: error-rate, p95-latency, cost-ratio, judge-score, tool-error-rate, ' +
-          'steps-per-request).',
+          'steps-per-request; evaluation for an evaluation step).',
       ),
     result: MeasurementResult,
     value: z.number().optional().describe('Measured value; absent when there was no data or an error.'),

@@ -4,6 +4,7 @@ import { AnalysisRuns, AnalysisSpec } from './analysis.js';
 import { API_VERSION, dnsLabel, dnsSubdomain, duration, ObjectMeta, timestamp } from './common.js';
 import { Conditions } from './conditions.js';
 import { ControlRequest, ControlResult } from './control.js';
+import { EvaluationStep } from './evaluation.js';
 import { ModelDrift } from './gates.js';
 import { withRules } from './rules.js';
 
@@ -23,15 +24,19 @@ export const CanaryStep = withRules(
       })
       .optional()
       .describe('Run spec.analysis at the current weight; a failed run rolls back.'),
+    evaluation: EvaluationStep.optional(),
   }),
   [
     {
-      rule: '(has(self.setWeight) ? 1 : 0) + (has(self.pause) ? 1 : 0) + (has(self.analysis) ? 1 : 0) == 1',
-      message: 'each step must set exactly one of setWeight, pause and analysis',
-      check: (v) => [v.setWeight, v.pause, v.analysis].filter((x) => x !== undefined).length === 1,
+      rule:
+        '(has(self.setWeight) ? 1 : 0) + (has(self.pause) ? 1 : 0) + (has(self.analysis) ? 1 : 0) + ' +
+        '(has(self.evaluation) ? 1 : 0) == 1',
+      message: 'each step must set exactly one of setWeight, pause, analysis and evaluation',
+      check: (v) =>
+        [v.setWeight, v.pause, v.analysis, v.evaluation].filter((x) => x !== undefined).length === 1,
     },
   ],
-).describe('One step: exactly one of setWeight, pause and analysis.');
+).describe('One step: exactly one of setWeight, pause, analysis and evaluation.');
 export type CanaryStep = z.infer<typeof CanaryStep>;
 
 export const Cohort = z

@@ -9,6 +9,7 @@ export * from './conditions.js';
 export * from './control.js';
 export * from './crds.js';
 export * from './docs.js';
+export * from './evaluation.js';
 export * from './gates.js';
 export * from './openapi.js';
 export * from './rules.js';

@@ -111,6 +111,39 @@ const cases: Case[] = [
     'spec.steps[0]',
   ],
   [
+    'an evaluation and a weight in one step',
+    () => ({
+      ...release(),
+      spec: {
+        ...release().spec,
+        steps: [{ setWeight: 10, evaluation: { dataset: { configMapRef: { name: 'golden' } } } }],
+      },
+    }),
+    'spec.steps[0]',
+  ],
+  [
+    'an evaluation timeout above 1h',
+    () => ({
+      ...release(),
+      spec: {
+        ...release().spec,
+        steps: [{ evaluation: { dataset: { configMapRef: { name: 'golden' } }, timeout: '2h' } }],
+      },
+    }),
+    'spec.steps[0].evaluation.timeout',
+  ],
+  [
+    'an evaluation dataset key with a slash',
+    () => ({
+      ...release(),
+      spec: {
+        ...release().spec,
+        steps: [{ evaluation: { dataset: { configMapRef: { name: 'golden', key: '../x' } } } }],
+      },
+    }),
+    'spec.steps[0].evaluation.dataset.configMapRef.key',
+  ],
+  [
     'bad pause duration',
     () => ({ ...release(), spec: { ...release().spec, steps: [{ pause: { duration: '5 minutes' } }] } }),
     'spec.steps[0].pause.duration',
@@ -180,6 +213,19 @@ describe('defaults', () => {
       allowBreakingUpgrade: false,
     });
   });
+  it('an evaluation step defaults to dataset.jsonl, ratio 0.9, 10 samples per track, 5m', () => {
+    const rel = CanaryRelease.parse({
+      ...release(),
+      spec: { ...release().spec, steps: [{ evaluation: { dataset: { configMapRef: { name: 'golden' } } } }] },
+    });
+    expect(rel.spec.steps[0]?.evaluation).toEqual({
+      dataset: { configMapRef: { name: 'golden', key: 'dataset.jsonl' } },
+      minScoreRatio: 0.9,
+      minSamples: 10,
+      timeout: '5m',
+    });
+  });
+
   it('a release gets the default traffic routing and deadline', () => {
     const r = parseCanaryRelease(release());
     expect(r.spec.progressDeadlineSeconds).toBe(600);

@@ -9,9 +9,11 @@ import type { ControllerSpec } from '../../kube/controller.js';
 import type { Manager } from '../../kube/manager.js';
 import { coreTypes, type KubeObject } from '../../kube/resource.js';
 import { LABEL, MANAGER } from '../../rollout/labels.js';
+import { EVALUATION_COMPONENT } from '../../rollout/render/render-evaluation-job.js';
 import { versionInputChanged } from '../agent-army/controller.js';
 import { agentPodsInformer, podHealthChanged } from '../agent-pods.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
+import { jobType } from './evaluation.js';
 import { CanaryReleaseReconciler, type ReleaseMetrics } from './reconciler.js';
 
 function releasesFor(releases: KubeObject[], army: string, agent?: string) {
@@ -54,6 +56,10 @@ export function canaryReleaseController(mgr: Manager): ControllerSpec {
     versions: mgr.informer(agentVersionType),
     deployments: mgr.informer(coreTypes.deployment, { labelSelector: managed }),
     pods: agentPodsInformer(mgr),
+    // Evaluation Jobs (rollout/render/render-evaluation-job.ts): a finished one wakes its release.
+    jobs: mgr.informer(jobType, {
+      labelSelector: { ...managed, 'app.kubernetes.io/component': EVALUATION_COMPONENT },
+    }),
   };
   const byLabels = (o: KubeObject) => {
     const army = o.metadata?.labels?.[LABEL.army];
@@ -81,6 +87,13 @@ export function canaryReleaseController(mgr: Manager): ControllerSpec {
         map: (v) => releasesIn(informers.releases.store.list({ namespace: v.metadata?.namespace ?? '' })),
       },
       { informer: informers.deployments, map: byLabels },
+      {
+        informer: informers.jobs,
+        map: (j) =>
+          (j.metadata?.ownerReferences ?? [])
+            .filter((r) => r.kind === 'CanaryRelease' && r.controller === true)
+            .map((r) => ({ namespace: j.metadata?.namespace ?? '', name: r.name })),
+      },
       // Canary pods that crash-loop roll the release back; only a change of a pod's health view wakes it.
       {
         informer: informers.pods,

@@ -27,7 +27,11 @@ const army = (
 });
 const canary = { type: 'Canary', canary: { canaryReleaseRef: { name: 'rel' } } };
 
-function informers(objs: { releases?: KubeObject[]; armies?: KubeObject[] }): ReleaseInformers {
+function informers(objs: {
+  releases?: KubeObject[];
+  armies?: KubeObject[];
+  versions?: KubeObject[];
+}): ReleaseInformers {
   const inf = (items: KubeObject[] = []) => {
     const store = new Store<KubeObject>();
     for (const o of items) store.upsert(o);
@@ -36,14 +40,15 @@ function informers(objs: { releases?: KubeObject[]; armies?: KubeObject[] }): Re
   return {
     releases: inf(objs.releases),
     armies: inf(objs.armies),
-    versions: inf(),
+    versions: inf(objs.versions),
     deployments: inf(),
     pods: inf(),
+    jobs: inf(),
   };
 }
 
 const deleted = { deletionTimestamp: '2026-12-02T00:00:00Z', finalizers: [ROUTE_FINALIZER] };
-const observe = (objs: { releases?: KubeObject[]; armies?: KubeObject[] }) =>
+const observe = (objs: { releases?: KubeObject[]; armies?: KubeObject[]; versions?: KubeObject[] }) =>
   observeRelease(informers(objs), ns, 'rel');
 
 describe('observeRelease: where the route goes when the release stops weighting it', () => {
@@ -75,5 +80,29 @@ describe('observeRelease: where the route goes when the release stops weighting 
 
   it('a live release whose army runs it weights the route as usual', () => {
     expect(observe({ releases: [release()], armies: [army(canary)] }).kind).toBe('ok');
+  });
+
+  it('knows whether the version a release starts now has a judge, before the status names it (evaluation)', () => {
+    const av = (name: string, version: string, judge?: Record<string, unknown>) => ({
+      apiVersion: 'agentarmy.dev/v1alpha1',
+      kind: 'AgentVersion',
+      metadata: { name, namespace: ns },
+      spec: {
+        agent: 'orchestrator',
+        version,
+        image: 'example.invalid/agent-runtime:1',
+        model: { name: 'm', apiKeySecretRef: { name: 'llm', key: 'api-key' } },
+        systemPrompt: 'p',
+        ...(judge ? { judge } : {}),
+      },
+    });
+    const o = observe({
+      releases: [release()],
+      armies: [army(canary)],
+      versions: [av('v1', '1.0.0', { model: 'judge', rubric: 'r' })],
+    });
+    expect(o.kind === 'ok' ? o.obs.judged : undefined).toEqual({ v1: true });
+    const none = observe({ releases: [release()], armies: [army(canary)], versions: [av('v1', '1.0.0')] });
+    expect(none.kind === 'ok' ? none.obs.judged : undefined).toEqual({ v1: false });
   });
 });

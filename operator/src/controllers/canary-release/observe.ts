@@ -1,6 +1,6 @@
 // observe for a CanaryRelease: the release, its target army agent (desired version through the semver
 // guard, stable version), the agent's stable and canary Deployments and canary pods — from the caches.
-import type { AgentArmy, CanaryRelease } from '../../api/v1alpha1/index.js';
+import type { AgentArmy, AgentVersion, CanaryRelease } from '../../api/v1alpha1/index.js';
 import type { Informer } from '../../kube/informer.js';
 import type { KubeObject } from '../../kube/resource.js';
 import { currentReplicas } from '../../rollout/autoscale.js';
@@ -20,6 +20,8 @@ export interface ReleaseInformers {
   deployments: Informer<KubeObject>;
   /** The operator's agent pods, slimmed (agent-pods.ts); the canary's are read for crash loops. */
   pods: Informer<KubeObject>;
+  /** The evaluation Jobs of releases (evaluation.ts). */
+  jobs: Informer<KubeObject>;
 }
 
 export type ReleaseObservation =
@@ -34,7 +36,10 @@ export type ReleaseObservation =
       raw: KubeObject;
       obs: CanaryObserved;
       army: AgentArmy;
+      agent: AgentArmy['spec']['agents'][number];
       semver: (avName: string | undefined) => string | undefined;
+      /** The parsed AgentVersion of that name in the release's namespace, from the cache. */
+      version: (avName: string | undefined) => AgentVersion | undefined;
     };
 
 type Target =
@@ -109,13 +114,20 @@ export function observeRelease(inf: ReleaseInformers, namespace: string, name: s
   const toVersion = release.status?.toVersion;
   const pods = agentPods(inf.pods.store, namespace, armyName, agentName, 'canary');
   const crash = toVersion ? crashLoop(pods, toVersion) : { crashLooping: false };
-  const askedModel = version(toVersion)?.spec.model.name;
+  const canaryAv = version(toVersion);
+  const askedModel = canaryAv?.spec.model.name;
   const canaryModel = toVersion && askedModel ? { version: toVersion, model: askedModel } : undefined;
   const obs: CanaryObserved = {
     release,
     desiredVersion,
     stableVersion,
     ...(canaryModel !== undefined ? { canaryModel } : {}),
+    judged: Object.fromEntries(
+      [toVersion, desiredVersion].flatMap((n) => {
+        const av = version(n);
+        return n && av ? [[n, av.spec.judge !== undefined]] : [];
+      }),
+    ),
     // The same size the army controller renders from (plan-canary-agent.ts): the HPA's count of stable.
     totalReplicas: currentReplicas(agent, stableDep),
     ...(agent.autoscaling ? { autoscaledMax: agent.autoscaling.maxReplicas } : {}),
@@ -126,5 +138,5 @@ export function observeRelease(inf: ReleaseInformers, namespace: string, name: s
     },
     stable: { deployment: stableDep },
   };
-  return { kind: 'ok', raw, obs, army, semver: (n) => version(n)?.spec.version };
+  return { kind: 'ok', raw, obs, army, agent, semver: (n) => version(n)?.spec.version, version };
 }

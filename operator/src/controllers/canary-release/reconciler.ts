@@ -18,6 +18,7 @@ import { childName } from '../../rollout/labels.js';
 import { canaryRouter } from '../../rollout/traffic/canary-router.js';
 import { HTTP_ROUTE_FIELD_MANAGER, type RouteHandback } from '../../rollout/traffic/http-route.js';
 import { canaryReleaseType } from '../resource-types.js';
+import { createEvaluationJob, observeEvaluation } from './evaluation.js';
 import { observeRelease, type ReleaseInformers, type ReleaseObservation } from './observe.js';
 import {
   handBackRoute,
@@ -75,9 +76,10 @@ export class CanaryReleaseReconciler implements Reconciler {
       await this.reportProblem(o.raw, 'CrossNamespaceRouteRefused', message, now);
       return { requeueAfterMs: 30_000 };
     }
-    let plan = decideCanary(o.obs, now);
+    const { obs, plan: decided } = await this.decideWithEvaluation(o, now);
+    let plan = decided;
     if (plan.measurement) {
-      const measured = await this.measureAndDecide(o.obs, plan.measurement, o.semver, ctx, now);
+      const measured = await this.measureAndDecide(obs, plan.measurement, o.semver, ctx, now);
       // The tick still runs in the background (a slow metrics address): it wakes this release when done.
       if (!measured) return { requeueAfterMs: 60_000 };
       plan = measured;
@@ -90,6 +92,12 @@ export class CanaryReleaseReconciler implements Reconciler {
       return { requeueAfterMs: 30_000 };
     }
     await patchStatus(client, canaryReleaseType, { ...o.raw, status: o.obs.release.status }, plan.status);
+    // After the status that names its run: a Job that failed to be created is asked for again next pass.
+    if (plan.evaluationJob && (await createEvaluationJob(client, o, plan.status, plan.evaluationJob)))
+      ctx.log.info(
+        { job: plan.evaluationJob.name, step: plan.evaluationJob.stepIndex },
+        'evaluation Job created',
+      );
     for (const e of plan.events) {
       await events.event(o.raw, e.type, e.reason, e.message);
       if (e.reason === 'RolledBack')
@@ -106,6 +114,27 @@ export class CanaryReleaseReconciler implements Reconciler {
         'release progressed',
       );
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  /**
+   * decide, with the evaluation Job of the current evaluation step observed. A run started in this very
+   * pass is observed in a second look (its Job name comes from the plan's status), then decided again:
+   * a missing dataset or version is an Error before any Job is created.
+   */
+  private async decideWithEvaluation(o: Extract<ReleaseObservation, { kind: 'ok' }>, now: Date) {
+    const { client, informers } = this.deps;
+    const seen = await observeEvaluation(client, informers.jobs, o, o.obs.release.status);
+    let obs: CanaryObserved = seen ? { ...o.obs, evaluation: seen } : o.obs;
+    let plan = decideCanary(obs, now);
+    const asked = plan.evaluationJob;
+    if (asked && obs.evaluation?.jobName !== asked.name) {
+      const fresh = await observeEvaluation(client, informers.jobs, o, plan.status);
+      if (fresh) {
+        obs = { ...o.obs, evaluation: fresh };
+        plan = decideCanary(obs, now);
+      }
+    }
+    return { obs, plan };
   }
 
   /** A deleted release: its route given back (stable, or no rules when the army is gone), then let go. */

@@ -50,5 +50,6 @@ export function decideCanary(obs: CanaryObserved, now: Date): CanaryPlan {
     events: w.events,
     ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}),
     ...(w.measure ? { measurement: w.measure } : {}),
+    ...(w.evaluationJob ? { evaluationJob: w.evaluationJob } : {}),
   };
 }

@@ -9,6 +9,7 @@ import {
 import { type CanaryStep, parseDuration } from '../../api/v1alpha1/index.js';
 import { SAFETY_REQUEUE_MS } from '../plan.js';
 import { readyPods, trackReady } from '../track-health.js';
+import { evaluationStep } from './evaluation-step.js';
 import { handleModelDrift } from './model-drift.js';
 import { CANARY_READY, canaryReady, desiredSplit, isPromoting } from './outcome.js';
 import {
@@ -125,6 +126,7 @@ function stepDone(w: Work, i: number, step: CanaryStep): string | false {
     s.message = `${label}: pausing until ${stamp(new Date(end))}`;
     return false;
   }
+  if (step.evaluation) return evaluationStep(w, i, step.evaluation);
   return analysisStep(w, i, step);
 }
 

@@ -4,7 +4,7 @@
 import type { MeasurementRequest } from '../../analysis/pipeline.js';
 import { MAX_RUNS, startRun as newRun, stamp } from '../../analysis/run.js';
 import type { CanaryReleaseSpec, CanaryReleaseStatus, CanaryStep } from '../../api/v1alpha1/index.js';
-import type { CanaryObserved, FailureCause, PlannedEvent } from './types.js';
+import type { CanaryObserved, EvaluationJobRequest, FailureCause, PlannedEvent } from './types.js';
 
 export { stamp };
 
@@ -18,6 +18,8 @@ export interface Work {
   /** Candidate requeue delays, ms. */
   waits: number[];
   measure?: MeasurementRequest;
+  /** The evaluation Job to create this pass. */
+  evaluationJob?: EvaluationJobRequest;
 }
 
 export function isActive(s: CanaryReleaseStatus): boolean {
@@ -28,7 +30,7 @@ export function describeStep(step: CanaryStep | undefined): string {
   if (!step) return 'promotion';
   if (step.setWeight !== undefined) return `setWeight ${step.setWeight}`;
   if (step.pause) return step.pause.duration ? `pause ${step.pause.duration}` : 'pause until promoted';
-  return 'analysis';
+  return step.evaluation ? 'evaluation' : 'analysis';
 }
 
 function stepLabel(w: Work, i: number): string {
@@ -80,6 +82,9 @@ export function enterStep(w: Work, i: number): void {
   } else if (step.analysis) {
     startRun(w, i);
     s.message = `${stepLabel(w, i)}: analysing ${s.toVersion} at weight ${s.canaryWeight}`;
+  } else if (step.evaluation) {
+    startRun(w, i);
+    s.message = `${stepLabel(w, i)}: evaluating ${s.toVersion} against ${s.fromVersion} on the dataset`;
   }
 }
 

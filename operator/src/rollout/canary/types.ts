@@ -37,6 +37,35 @@ export interface CanaryObserved {
    * startedAt) and is not older than the copy in status.
    */
   analysis?: AnalysisRunStatus;
+  /**
+   * Whether each version that may be the canary this pass (status.toVersion as read, and desiredVersion,
+   * which a release starting now takes) has spec.judge, by AgentVersion name; a name missing was not found.
+   */
+  judged?: Record<string, boolean>;
+  /** The evaluation Job of the current evaluation step's run, when one runs (reconciler: evaluation.ts). */
+  evaluation?: EvaluationObserved;
+}
+
+/** What the reconciler saw of the evaluation Job it was asked for (by name). */
+export interface EvaluationObserved {
+  jobName: string;
+  /** Absent when the Job is not in the cache (not created yet, or gone). */
+  job?: {
+    /** The Job's final condition, when it has one. */
+    finished?: 'Complete' | 'Failed';
+    reason?: string;
+    message?: string;
+  };
+  /** The `evaluate` container's termination message, read once the Job finished. */
+  terminationMessage?: string;
+  /** Why the Job cannot run (the dataset ConfigMap or its key is missing), checked before creating it. */
+  problem?: string;
+}
+
+/** The evaluation Job the reconciler must create (it renders it from the versions and the army). */
+export interface EvaluationJobRequest {
+  stepIndex: number;
+  name: string;
 }
 
 /** Where traffic and pods should be after this pass. */
@@ -56,6 +85,9 @@ export interface CanaryTraffic {
 }
 
 /** The plan of one pass (rollout/plan.ts): the new status, pods and traffic, events, the tick due now. */
-export type CanaryPlan = RolloutPlan<CanaryReleaseStatus, CanaryTraffic>;
+export type CanaryPlan = RolloutPlan<CanaryReleaseStatus, CanaryTraffic> & {
+  /** Create this evaluation Job (absent from the cache while its step runs). */
+  evaluationJob?: EvaluationJobRequest;
+};
 
 export type { FailureCause, PlannedEvent } from '../plan.js';
