@@ -15,7 +15,6 @@ import {
   eventually,
   getObject,
   kubeconfigPath,
-  kubectl,
   kubectlOk,
   repoRoot,
   run,
