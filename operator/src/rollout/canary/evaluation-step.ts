@@ -4,7 +4,7 @@
 // restarted operator looks for the same Job. Pass → next step; Fail → rollback (rollbackOn.analysisFailure);
 // Inconclusive → pause; Error (no judge, no dataset, the Job failed or timed out, a bad report) → pause.
 import { evaluationError, judgeEvaluation, parseReport } from '../../analysis/evaluation.js';
-import { describeMeasurements, MAX_RUNS } from '../../analysis/run.js';
+import { describeMeasurements, MAX_RUNS, startRun } from '../../analysis/run.js';
 import type { AnalysisRunStatus, EvaluationStep, Measurement } from '../../api/v1alpha1/index.js';
 import { parseDuration } from '../../api/v1alpha1/index.js';
 import { evaluationJobName } from '../render/render-evaluation-job.js';
@@ -28,19 +28,7 @@ function evaluationRun(w: Work, i: number): { runs: AnalysisRunStatus[]; idx: nu
   let runs = [...(w.status.analysisRuns ?? [])];
   const find = () => runs.findLastIndex((r) => r.stepIndex === i && r.version === version);
   if (find() < 0) {
-    const started = {
-      stepIndex: i,
-      version,
-      phase: 'Running' as const,
-      startedAt: stamp(w.now),
-      successful: 0,
-      failed: 0,
-      inconclusive: 0,
-      errors: 0,
-      consecutiveErrors: 0,
-      measurements: [],
-    };
-    runs = [...runs, started].slice(-MAX_RUNS);
+    runs = [...runs, startRun({ stepIndex: i, version, now: w.now })].slice(-MAX_RUNS);
   }
   return { runs, idx: find() };
 }
