@@ -4,6 +4,7 @@ import type {
   V1Container,
   V1Deployment,
   V1EnvVar,
+  V1PodSpec,
   V1Probe,
   V1ResourceRequirements,
 } from '@kubernetes/client-node';
@@ -106,6 +107,28 @@ function probe(path: string, timing: ProbeTiming | undefined, fallback: Required
   return { httpGet: { path, port: 'http' }, ...fallback, ...timing };
 }
 
+/**
+ * What every pod running the runtime image shares (agent pods and evaluation Jobs): a numeric non-root
+ * user — the kubelet can verify runAsNonRoot only for a numeric one, and the image's `node` user is uid
+ * 1000 (agent-runtime/Dockerfile); fsGroup lets it read mounted files — and the army's node placement.
+ */
+export function agentPodSecurityAndPlacement(
+  podTemplate: NonNullable<AgentArmySpec['defaults']>['podTemplate'],
+): Pick<V1PodSpec, 'securityContext' | 'nodeSelector' | 'tolerations' | 'priorityClassName'> {
+  return {
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: AGENT_UID,
+      runAsGroup: AGENT_UID,
+      fsGroup: AGENT_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    ...(podTemplate?.nodeSelector ? { nodeSelector: podTemplate.nodeSelector } : {}),
+    ...(podTemplate?.tolerations ? { tolerations: podTemplate.tolerations } : {}),
+    ...(podTemplate?.priorityClassName ? { priorityClassName: podTemplate.priorityClassName } : {}),
+  };
+}
+
 export function renderDeployment(input: DeploymentInput): V1Deployment {
   const { ref, track, av, defaults } = input;
   const version = av.spec.version;
@@ -191,18 +214,7 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
         spec: {
           ...(input.serviceAccountName ? { serviceAccountName: input.serviceAccountName } : {}),
           automountServiceAccountToken: false,
-          // A numeric user: the kubelet can verify runAsNonRoot only for a numeric one, and the runtime
-          // image's `node` user is uid 1000 (agent-runtime/Dockerfile). fsGroup lets it read mounted files.
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: AGENT_UID,
-            runAsGroup: AGENT_UID,
-            fsGroup: AGENT_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          ...(podTemplate?.nodeSelector ? { nodeSelector: podTemplate.nodeSelector } : {}),
-          ...(podTemplate?.tolerations ? { tolerations: podTemplate.tolerations } : {}),
-          ...(podTemplate?.priorityClassName ? { priorityClassName: podTemplate.priorityClassName } : {}),
+          ...agentPodSecurityAndPlacement(podTemplate),
           // preStop sleep, then the runtime's own drain (DRAIN_TIMEOUT_SECONDS), within the grace period.
           terminationGracePeriodSeconds: PRE_STOP_SLEEP_SECONDS + DRAIN_TIMEOUT_SECONDS + 5,
           containers: [container],

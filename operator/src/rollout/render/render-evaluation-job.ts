@@ -11,7 +11,7 @@ import type { Agent, AgentArmySpec, AgentVersion, EvaluationStep } from '../../a
 import { parseDuration } from '../../api/v1alpha1/index.js';
 import { type AgentRef, ANNOTATION, labelValue, MANAGER } from '../labels.js';
 import { CONFIG_MOUNT_PATH, versionConfigName } from './render-config.js';
-import { AGENT_UID, renderEnv, resolveResources } from './render-deployment.js';
+import { agentPodSecurityAndPlacement, renderEnv, resolveResources } from './render-deployment.js';
 
 export const EVALUATION_COMPONENT = 'evaluation';
 /** Label on an evaluation Job and its pod: the CanaryRelease it belongs to. */
@@ -144,16 +144,7 @@ export function renderEvaluationJob(input: EvaluationJobInput): V1Job {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: AGENT_UID,
-            runAsGroup: AGENT_UID,
-            fsGroup: AGENT_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          ...(podTemplate?.nodeSelector ? { nodeSelector: podTemplate.nodeSelector } : {}),
-          ...(podTemplate?.tolerations ? { tolerations: podTemplate.tolerations } : {}),
-          ...(podTemplate?.priorityClassName ? { priorityClassName: podTemplate.priorityClassName } : {}),
+          ...agentPodSecurityAndPlacement(podTemplate),
           terminationGracePeriodSeconds: 5,
           initContainers: [sidecar(input, 'canary'), sidecar(input, 'stable')],
           containers: [evaluate],
