@@ -12,8 +12,8 @@
 // 2000"), BENCH_FLOOR ("staged"; or "all", "deployments"), BENCH_CONCURRENCY (4), BENCH_RESYNC ("1m"),
 // BENCH_LOG_LEVEL ("info"), BENCH_OPERATOR_RUN ("dist" | "tsx"), BENCH_NODE_ARGS (extra node flags),
 // BENCH_NODE_VARIANTS ("|"-separated node flag sets, "plain" for none: one more operator configuration
-// each, in the same rotation), BENCH_BASELINE_REV (a git revision: one more operator configuration built
-// from it). The clusters and processes are always cleaned up, also on the budget's watchdog or Ctrl-C.
+// each, in the same rotation), BENCH_BASELINE_REV (comma-separated git revisions: one more operator
+// configuration built from each, e.g. the commits before and after a change). The clusters and processes are always cleaned up, also on the budget's watchdog or Ctrl-C.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +59,12 @@ const env = z
     BENCH_OPERATOR_RUN: z.enum(['dist', 'tsx']).default('dist'),
     BENCH_NODE_ARGS: z.string().default(''),
     BENCH_NODE_VARIANTS: z.string().default(''),
-    BENCH_BASELINE_REV: list(/^[\w./-]*$/, 'must be a git revision (hash, tag or branch)').default(''),
+    BENCH_BASELINE_REV: list(
+      /^([\w./-]+(,[\w./-]+)*)?$/,
+      'must be comma-separated git revisions (hash, tag or branch)',
+    )
+      .default('')
+      .transform((s) => s.split(',').filter(Boolean)),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -72,15 +77,14 @@ const words = (s: string) => s.split(' ').filter(Boolean);
 const imageFlags = imageNodeFlags();
 const nodeArgs = words(cfg.BENCH_NODE_ARGS);
 /** Operator configurations: the image's, then each variant; each runs in the same rotation. */
-const operators = new Map<string, { nodeArgs: string[]; baseline?: true }>();
+const operators = new Map<string, { nodeArgs: string[]; baseline?: string }>();
 if (cfg.BENCH_CONFIGS.includes('operator')) {
   operators.set('operator', { nodeArgs: [...imageFlags, ...nodeArgs] });
   for (const v of cfg.BENCH_NODE_VARIANTS.split('|')
     .map(words)
     .filter((v) => v.length))
     operators.set(`operator ${v.join(' ')}`, { nodeArgs: v[0] === 'plain' ? nodeArgs : [...v, ...nodeArgs] });
-  if (cfg.BENCH_BASELINE_REV)
-    operators.set(`operator ${cfg.BENCH_BASELINE_REV}`, { nodeArgs: [], baseline: true });
+  for (const rev of cfg.BENCH_BASELINE_REV) operators.set(`operator ${rev}`, { nodeArgs: [], baseline: rev });
 }
 const configs = cfg.BENCH_CONFIGS.flatMap((c) => (c === 'operator' ? [...operators.keys()] : [c]));
 const base = { armies: cfg.BENCH_ARMIES, nodes: cfg.BENCH_NODES, namespaces: cfg.BENCH_NAMESPACES };
@@ -98,7 +102,8 @@ const peerArgs = words(cfg.BENCH_PEER_ARGS);
 const cluster = new BenchCluster({ name: benchClusterName, nodes: cfg.BENCH_NODES });
 const running = new Set<{ killNow(): void }>();
 let build: OperatorBuild | undefined;
-let baseline: { build: OperatorBuild; cleanup(): void } | undefined;
+/** One build per baseline revision, keyed by the revision as given. */
+const baselines = new Map<string, { build: OperatorBuild; cleanup(): void }>();
 const rounds: RoundRecord[] = [];
 
 let cleaningUp = false;
@@ -109,7 +114,7 @@ function emergencyCleanup(reason: string, code: number): void {
   for (const p of running) p.killNow();
   cluster.downSync();
   build?.cleanup();
-  baseline?.cleanup();
+  for (const b of baselines.values()) b.cleanup();
   write(reason);
   process.exit(code);
 }
@@ -203,7 +208,7 @@ async function runSlot(slot: Slot, roundDeadline: number) {
     });
   if (slot.config === 'floor') return runFloorRound({ ...common, mode: cfg.BENCH_FLOOR });
   const op = operators.get(slot.config);
-  const opBuild = op?.baseline ? baseline?.build : build;
+  const opBuild = op?.baseline ? baselines.get(op.baseline)?.build : build;
   if (!op || !opBuild) throw new Error(`no build for ${slot.config}`);
   return runRound({
     ...common,
@@ -229,18 +234,18 @@ async function prepare() {
   if (configs.includes('peer')) assertPeerBuilt();
   if (operators.size === 0) return;
   build = await buildOperator(cfg.BENCH_OPERATOR_RUN);
-  if (cfg.BENCH_BASELINE_REV) {
-    const src = await sourcesAt(cfg.BENCH_BASELINE_REV);
+  for (const rev of cfg.BENCH_BASELINE_REV) {
+    const src = await sourcesAt(rev);
     const b = await buildOperator('dist', src.root);
-    baseline = {
+    baselines.set(rev, {
       build: b,
       cleanup: () => {
         b.cleanup();
         src.cleanup();
       },
-    };
+    });
     const flags = imageNodeFlags(join(src.root, 'operator/Dockerfile'));
-    const entry = operators.get(`operator ${cfg.BENCH_BASELINE_REV}`);
+    const entry = operators.get(`operator ${rev}`);
     if (entry) entry.nodeArgs = [...flags, ...nodeArgs];
   }
 }
@@ -311,7 +316,7 @@ async function main(): Promise<number> {
     for (const p of running) p.killNow();
     await cluster.down();
     build?.cleanup();
-    baseline?.cleanup();
+    for (const b of baselines.values()) b.cleanup();
   }
 }
 
