@@ -1,4 +1,4 @@
-// The test Gateway dataplane (test/gateway/README.md): one process per Gateway, run as a pod on the real
+// The test Gateway dataplane (docs/gateway-dataplane.md): one process per Gateway, run as a pod on the real
 // node. It polls the HTTPRoutes of its namespace attached to its Gateway and the namespace's Services,
 // serves HTTP on PORT by routing.ts' decisions (weighted backendRef per request, RequestMirror copies sent
 // fire-and-forget), forwards to the backend Service's ClusterIP (kube-proxy picks the pod) and reports
@@ -52,7 +52,9 @@ export class Dataplane {
     noBackend: 0,
     upstreamErrors: 0,
   };
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // A connection per forwarded request, as a client with keep-alive off: kube-proxy picks a pod per
+  // connection, and no request is sent on a pooled socket the backend is closing (a 502 race).
+  private readonly agent = new http.Agent({ keepAlive: false });
 
   constructor(
     private readonly gw: GatewayId,

@@ -1,4 +1,4 @@
-// The routing decisions of the test dataplane (test/gateway/README.md): which HTTPRoute rule a request
+// The routing decisions of the test dataplane (docs/gateway-dataplane.md): which HTTPRoute rule a request
 // takes, which weighted backendRef serves it, and whether it is mirrored. Pure (randomness is passed in).
 //
 // A MINIMAL implementation of the HTTPRoute subset the operator writes, for the tests: hostnames (exact

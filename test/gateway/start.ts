@@ -1,4 +1,4 @@
-// Starts the test dataplane (test/gateway/README.md) in a namespace on the real node and talks to it:
+// Starts the test dataplane (docs/gateway-dataplane.md) in a namespace on the real node and talks to it:
 // the Gateway API CRDs (the pinned standard channel), its objects, and a client for its /debug and for
 // waiting until a route's generation is served. Reusable by any real-node test that needs a Gateway.
 import { readFileSync } from 'node:fs';

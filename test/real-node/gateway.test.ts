@@ -128,10 +128,10 @@ describe.runIf(enabled)('Gateway API canary through a real dataplane', () => {
       const other = await sendThroughGateway(gw, 50, { [COHORT.header]: 'someone-else' });
       process.stderr.write(
         `[real-node gateway] at ${weight}%: canary ${canary} of ${total} = ${(share * 100).toFixed(1)}% ` +
-          `(±${(tol * 100).toFixed(1)} points, 3σ), failed ${stats.failed}; cohort ${JSON.stringify(cohort.byTrack)}; ` +
+          `(±${(tol * 100).toFixed(1)} points, 3σ), failed ${stats.failed} ${JSON.stringify(stats.failures.slice(0, 3))}; cohort ${JSON.stringify(cohort.byTrack)}; ` +
           `other value ${JSON.stringify(other.byTrack)}\n`,
       );
-      expect(stats.failed).toBe(0);
+      expect(stats.failures).toEqual([]);
       expect(total).toBeGreaterThan(500);
       expect(Object.keys(byTrack).sort()).toEqual(['1.0.0/stable', '2.0.0/canary']);
       expect(Math.abs(share - weight / 100)).toBeLessThanOrEqual(tol);
@@ -150,7 +150,9 @@ describe.runIf(enabled)('Gateway API canary through a real dataplane', () => {
 
   it('copies the share of requests a RequestMirror filter asks for to the mirror, whose answers are dropped', async () => {
     const t0 = Date.now();
-    await waitForArmy(w.ns, 'both agents Ready', (s) => s.phase === 'Ready' && (s.agents ?? []).length === 2);
+    await waitForArmy(w.ns, 'the shadow agent Ready', (s) =>
+      (s.agents ?? []).some((a) => a.name === 'shadow' && (a.readyReplicas ?? 0) >= 1),
+    );
     await applyManifest(
       gatewayRoute(w.ns, 'mirror', gw, {
         hostnames: [`gateway-mirror.${w.ns}.svc`],
@@ -183,9 +185,10 @@ describe.runIf(enabled)('Gateway API canary through a real dataplane', () => {
         `${(share * 100).toFixed(1)}% (±${(tol * 100).toFixed(1)} points, 3σ); dataplane ${JSON.stringify(mirrors)}; ` +
         `answers ${JSON.stringify(byTrack)}; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
     );
-    expect(stats.failed).toBe(0);
+    expect(stats.failures).toEqual([]);
     // Every answer came from the route's backend; the mirror's answers never reached a client.
-    expect(Object.keys(byTrack)).toEqual(['2.0.0/stable']);
+    expect(Object.keys(byTrack).length).toBeGreaterThan(0);
+    expect(Object.keys(byTrack).every((k) => k.endsWith('/stable') && !k.startsWith('9.0.0/'))).toBe(true);
     expect(total).toBe(stats.sent);
     expect(mirrors.failed).toBe(0);
     expect(mirrored).toBe(mirrors.sent);
