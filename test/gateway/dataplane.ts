@@ -77,15 +77,15 @@ export class Dataplane {
     this.verdicts = verdicts;
     this.synced = true;
     for (const route of attached) {
-      const v = verdicts.get(route.metadata.name) as RouteVerdict;
-      const key = verdictKey(v);
-      if (this.written.get(route.metadata.name) === key) continue;
-      const parents = parentsWith(route, parentRefTo(route, this.gw) as never, v, new Date().toISOString());
+      const v = verdicts.get(route.metadata.name);
+      const parentRef = parentRefTo(route, this.gw);
+      if (!v || !parentRef || this.written.get(route.metadata.name) === verdictKey(v)) continue;
+      const parents = parentsWith(route, parentRef, v, new Date().toISOString());
       await this.kube.mergePatch(
         `/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/httproutes/${encodeURIComponent(route.metadata.name)}/status`,
         { status: { parents } },
       );
-      this.written.set(route.metadata.name, key);
+      this.written.set(route.metadata.name, verdictKey(v));
       log('route status written', { route: route.metadata.name, ...v });
     }
   }
