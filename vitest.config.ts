@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Two projects: `unit` (co-located *.test.ts, no cluster) and `integration` (test/**, against the real
 // local control plane that test/cluster/global-setup.ts brings up once per run).
@@ -13,6 +13,8 @@ export default defineConfig({
             'agent-runtime/src/**/*.test.ts',
             'agent-runtime/dev/**/*.test.ts',
             'bench/**/*.test.ts',
+            // The test Gateway dataplane's routing decisions (pure; no cluster).
+            'test/gateway/**/*.test.ts',
           ],
           environment: 'node',
         },
@@ -21,6 +23,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/gateway/**'],
           environment: 'node',
           globalSetup: ['test/cluster/global-setup.ts'],
           testTimeout: 120_000,
