@@ -94,6 +94,21 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  it.each([
+    ['the default transform', {}, true],
+    ['a transform of its own (the slim pod cache)', { transform: (o: KubeObject) => o }, true],
+    ['keepManagedFields', { transform: (o: KubeObject) => o, keepManagedFields: true }, false],
+  ])('with %s, asks for list and watch answers without managedFields: %s', async (_name, opts, omit) => {
+    const api = new FakeApi();
+    api.lists = [[]];
+    const informer = new Informer<KubeObject>({ type: coreTypes.pod, client: api, log, ...opts });
+    informer.start();
+    expect(await informer.waitForSync()).toBe(true);
+    await flushMicrotasks();
+    expect(api.listCalls[0]?.omitManagedFields).toBe(omit);
+    expect(api.watchCalls[0]?.omitManagedFields).toBe(omit);
+    await informer.stop();
+  });
   it('relists on 410 Gone and reports deletions that happened while disconnected', async () => {
     const api = new FakeApi();
     api.lists = [[cm('a', '1'), cm('b', '2')], [cm('a', '1')]];

@@ -48,6 +48,12 @@ export interface InformerOptions<T extends KubeObject> {
   watchTimeoutSeconds?: [number, number];
   /** Applied to every object before caching; the default drops metadata.managedFields to save memory. */
   transform?: (obj: T) => T;
+  /**
+   * Keep metadata.managedFields in list and watch answers for a transform that reads them. By default they
+   * are cut from the JSON text before parsing, with or without a transform: no cache needs them, and they
+   * are most of a pod's watch event (the kubelet's and the scheduler's entries).
+   */
+  keepManagedFields?: boolean;
 }
 
 interface ListResponse<T> {
@@ -314,9 +320,9 @@ export class Informer<T extends KubeObject> {
     return obj;
   }
 
-  /** With the default transform managedFields are dropped anyway: skip them before parsing instead. */
+  /** managedFields are dropped before caching anyway (or never read by the transform): skip them in parsing. */
   private omitManagedFields(): boolean {
-    return this.opts.transform === undefined;
+    return this.opts.keepManagedFields !== true;
   }
 
   private selector(): string | undefined {
