@@ -150,7 +150,7 @@ export function groupProblem(
   const same = members.find((m) => m.agent === self.agent);
   if (same)
     return `spec.targetRef.agent: CanaryReleases ${self.name} and ${same.name} of lockstep group ${group} both target agent ${self.agent}; each member must drive a different agent`;
-  const counts = [self, ...members];
+  const counts = [self, ...members].sort((a, b) => a.name.localeCompare(b.name));
   if (counts.some((m) => m.steps !== self.steps))
     return `spec.steps: the members of lockstep group ${group} must have the same number of steps (${counts
       .map((m) => `${m.name}: ${m.steps}`)
