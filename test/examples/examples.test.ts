@@ -47,6 +47,7 @@ const EXAMPLES = [
   'tools',
   'drift',
   'evaluation',
+  'lockstep',
 ] as const;
 const ns = Object.fromEntries(EXAMPLES.map((e) => [e, uniqueNamespace(`ex-${e}`)])) as Record<
   (typeof EXAMPLES)[number],
@@ -395,6 +396,56 @@ describe('examples/ on the real control plane', () => {
       'name',
     ]);
     expect(events.trim()).not.toBe('');
+  });
+
+  it('lockstep-canary.yaml: both releases start together and pause at 20%; an abort of one rolls both back', async () => {
+    const n = ns.lockstep;
+    await applyExample('lockstep-canary.yaml', n);
+    await wait(n, 'agentarmy/support-lockstep', 'condition=Ready');
+    await kubectlOk([
+      'patch',
+      'agentarmy/support-lockstep',
+      '-n',
+      n,
+      '--type=json',
+      '-p',
+      JSON.stringify([
+        { op: 'replace', path: '/spec/agents/0/version', value: 'orchestrator-v1.1.0' },
+        { op: 'replace', path: '/spec/agents/1/version', value: 'researcher-v1.1.0' },
+      ]),
+    ]);
+    await wait(n, 'crel/orchestrator', 'jsonpath={.status.phase}=Paused');
+    await wait(n, 'crel/researcher', 'jsonpath={.status.phase}=Paused');
+    for (const name of ['orchestrator', 'researcher']) {
+      const r = await get<Release>(n, `canaryrelease/${name}`);
+      expect(r?.status).toMatchObject({ currentStepIndex: 1, canaryWeight: 20, pauseReason: 'Step' });
+      expect(r?.status?.group).toMatchObject({
+        name: 'support',
+        members: ['orchestrator', 'researcher'],
+        step: 1,
+      });
+    }
+    // An abort of one member (what `kubectl agentarmy abort researcher` writes) rolls the group back.
+    await kubectlOk([
+      'patch',
+      'crel/researcher',
+      '-n',
+      n,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { control: { id: 'abort-1', action: 'abort' } } }),
+    ]);
+    const orch = await releaseWhere(
+      n,
+      'orchestrator',
+      'orchestrator RolledBack',
+      (r) => r.status?.phase === 'RolledBack',
+    );
+    expect(orch.status?.message).toMatch(
+      /^GroupRolledBack: lockstep group support: member researcher .*Aborted/,
+    );
+    expect((await get<Release>(n, 'canaryrelease/researcher'))?.status?.phase).toBe('RolledBack');
   });
 
   it('argocd-application.yaml: both Applications are accepted by the Argo CD Application schema', async () => {

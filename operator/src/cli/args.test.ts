@@ -17,6 +17,7 @@ describe('parseArgs', () => {
       { command: 'abort', namespace: 'team', wait: false },
     ],
     [['status', 'army/support', '--watch'], { kind: 'AgentArmy', name: 'support', watch: true }],
+    [['promote', 'orch', '--group'], { command: 'promote', name: 'orch', group: true, full: false }],
     [['promote', 'army/support', '--agent', 'rag'], { kind: 'AgentArmy', agent: 'rag' }],
     [
       ['retry', 'orch', '--timeout', '5', '--kubeconfig', '/tmp/kc'],
@@ -33,6 +34,8 @@ describe('parseArgs', () => {
     [['promote', 'army/support'], 'needs --agent'],
     [['abort', 'x', '--full'], '--full goes with promote'],
     [['pause', 'x', '--watch'], '--watch goes with status'],
+    [['abort', 'army/support', '--agent', 'rag', '--group'], '--group goes with a CanaryRelease'],
+    [['promote', 'x', '--group', '--full'], '--full cannot go with --group'],
     [['pause', 'x', '--bogus'], 'unknown flag --bogus'],
     [['pause', 'x', '-n'], '--namespace needs a value'],
     [['pause', 'x', '--timeout', '0'], '--timeout takes seconds > 0'],

@@ -16,10 +16,15 @@ flags:
   -n, --namespace NS   namespace (default: the kubeconfig context's, else "default")
   --agent NAME         the agent of an army (blue-green promote/abort)
   --full               with promote: promote fully
+  --group              a CanaryRelease with spec.lockstep: act on (or show) every member of its group
   --watch, -w          with status: print again on every change
   --no-wait            do not wait for the operator to acknowledge a request
   --timeout SECONDS    how long to wait for the acknowledgement (default 30)
   --kubeconfig FILE    kubeconfig (default: $KUBECONFIG or ~/.kube/config)
+
+In a lockstep group, promote completes the step on that member only (the group leaves the step once
+every member has completed it), and an abort of any member rolls the whole group back; promote --group
+completes the step on every member. promote --full is refused in a group.
 
 Requests are written to status.control through the status subresource, never to the spec, so a GitOps
 tool that owns the spec sees no drift.`;
@@ -33,6 +38,7 @@ export const CliArgs = z.object({
   namespace: z.string().optional(),
   agent: z.string().optional(),
   full: z.boolean(),
+  group: z.boolean(),
   watch: z.boolean(),
   wait: z.boolean(),
   timeoutSeconds: z.number().positive(),
@@ -64,6 +70,7 @@ export function parseArgs(argv: string[]): CliArgs {
     else if (a.startsWith('--timeout')) flags.timeout = takeValue('--timeout');
     else if (a.startsWith('--kubeconfig')) flags.kubeconfig = takeValue('--kubeconfig');
     else if (a === '--full') flags.full = true;
+    else if (a === '--group') flags.group = true;
     else if (a === '--watch' || a === '-w') flags.watch = true;
     else if (a === '--no-wait') flags.noWait = true;
     else if (a.startsWith('-')) throw new UsageError(`unknown flag ${a}`);
@@ -82,6 +89,9 @@ export function parseArgs(argv: string[]): CliArgs {
   }
   if (flags.full && cmd.data !== 'promote') throw new UsageError('--full goes with promote');
   if (flags.watch && cmd.data !== 'status') throw new UsageError('--watch goes with status');
+  if (flags.group && isArmy) throw new UsageError('--group goes with a CanaryRelease (its lockstep group)');
+  if (flags.group && flags.full)
+    throw new UsageError('--full cannot go with --group: a group moves step by step');
   const timeoutSeconds = flags.timeout === undefined ? 30 : Number(flags.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
     throw new UsageError('--timeout takes seconds > 0');
@@ -92,6 +102,7 @@ export function parseArgs(argv: string[]): CliArgs {
     namespace: flags.namespace,
     agent: flags.agent,
     full: flags.full === true,
+    group: flags.group === true,
     watch: flags.watch === true,
     wait: flags.noWait !== true,
     timeoutSeconds,

@@ -14,6 +14,7 @@ import {
 } from './control.js';
 import { DASHBOARD_USAGE, type DashboardArgs, parseDashboardArgs } from './dashboard/args.js';
 import { runDashboard } from './dashboard/run.js';
+import { readGroup } from './group.js';
 import { renderArmyStatus, renderCanaryStatus } from './render.js';
 
 const targetOf = (args: CliArgs, namespace: string): ControlTarget => ({
@@ -33,10 +34,19 @@ function render(args: CliArgs, raw: unknown): string {
   return renderCanaryStatus(r.value);
 }
 
+/** The targets of a command: the named object, or with --group every member of its lockstep group. */
+async function targetsOf(client: KubeClient, args: CliArgs, namespace: string): Promise<ControlTarget[]> {
+  if (!args.group) return [targetOf(args, namespace)];
+  const names = await readGroup(client, namespace, args.name);
+  return names.map((name) => ({ kind: 'CanaryRelease', namespace, name }));
+}
+
 async function status(client: KubeClient, args: CliArgs, namespace: string): Promise<void> {
   let last = '';
   for (;;) {
-    const text = render(args, await readTarget(client, targetOf(args, namespace)));
+    const targets = await targetsOf(client, args, namespace);
+    const texts = await Promise.all(targets.map(async (t) => render(args, await readTarget(client, t))));
+    const text = texts.join('\n\n');
     if (text !== last) process.stdout.write(`${args.watch && last ? '\n' : ''}${text}\n`);
     last = text;
     if (!args.watch) return;
@@ -44,21 +54,32 @@ async function status(client: KubeClient, args: CliArgs, namespace: string): Pro
   }
 }
 
+/** Writes the request to every target (one id for all: each release answers it once), then waits. */
 async function request(client: KubeClient, args: CliArgs, namespace: string): Promise<number> {
-  const target = targetOf(args, namespace);
+  const targets = await targetsOf(client, args, namespace);
   const req = controlRequest(args, new Date());
-  await writeControl(client, target, req);
-  process.stdout.write(`${req.action} requested for ${args.kind} ${namespace}/${args.name} (id ${req.id})\n`);
-  if (!args.wait) return 0;
-  const answer = await awaitAcknowledgement(client, target, req.id, args.timeoutSeconds * 1000);
-  if (answer) {
-    process.stdout.write(`${answer.outcome}${answer.message ? `: ${answer.message}` : ''}\n`);
-    return answer.outcome === 'Rejected' ? 1 : 0;
+  for (const target of targets) {
+    await writeControl(client, target, req);
+    process.stdout.write(
+      `${req.action} requested for ${args.kind} ${namespace}/${target.name} (id ${req.id})\n`,
+    );
   }
-  process.stderr.write(
-    `the operator did not acknowledge the request within ${args.timeoutSeconds}s; it stays in status.control\n`,
-  );
-  return 3;
+  if (!args.wait) return 0;
+  let code = 0;
+  for (const target of targets) {
+    const answer = await awaitAcknowledgement(client, target, req.id, args.timeoutSeconds * 1000);
+    const who = targets.length > 1 ? `${target.name}: ` : '';
+    if (answer) {
+      process.stdout.write(`${who}${answer.outcome}${answer.message ? `: ${answer.message}` : ''}\n`);
+      if (answer.outcome === 'Rejected') code = Math.max(code, 1);
+      continue;
+    }
+    process.stderr.write(
+      `${who}the operator did not acknowledge the request within ${args.timeoutSeconds}s; it stays in status.control\n`,
+    );
+    code = 3;
+  }
+  return code;
 }
 
 async function dashboard(argv: string[]): Promise<number> {

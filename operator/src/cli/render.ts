@@ -38,6 +38,12 @@ export function renderCanaryStatus(crel: CanaryRelease, maxMeasurements = 8): st
   const lines = [head];
   if (s?.message) lines.push(`message: ${s.message}`);
   if (s?.pauseReason) lines.push(`paused: ${s.pauseReason} since ${s.pausedAt ?? '?'}`);
+  const g = s?.group;
+  if (g) {
+    const at = g.step === undefined ? 'no release' : `step ${g.step + 1}/${steps}`;
+    const waiting = g.waitingFor?.length ? `; waiting for ${g.waitingFor.join(', ')}` : '';
+    lines.push(`lockstep group ${g.name} (${g.members.join(', ')}): ${at}${waiting}`);
+  }
   const measurements = (s?.analysisRuns ?? []).flatMap((r) => r.measurements).slice(-maxMeasurements);
   if (measurements.length > 0) {
     lines.push('', 'last measurements:');

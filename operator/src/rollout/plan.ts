@@ -34,7 +34,8 @@ export type FailureCause =
   | 'CrashLoop'
   | 'ProgressDeadlineExceeded'
   | 'ModelDrift'
-  | 'Aborted';
+  | 'Aborted'
+  | 'GroupRolledBack';
 
 /** Requeue while a step waits on Deployments (their changes also wake the reconciler). */
 export const SAFETY_REQUEUE_MS = 30_000;

@@ -97,6 +97,18 @@ export const RollbackOn = z
   })
   .describe('What rolls the release back automatically; otherwise it pauses.');
 
+export const Lockstep = z
+  .object({
+    group: dnsLabel().describe(
+      'Group name. The releases of the same army and namespace with this group move step by step ' +
+        'together; a member that rolls back (failure or abort) rolls every member back.',
+    ),
+  })
+  .describe(
+    'Release this agent in lockstep with other agents of the army: no member leaves a step before every ' +
+      'member has completed it. Members target different agents and have the same number of steps.',
+  );
+
 export const CanaryReleaseSpec = withRules(
   z.object({
     targetRef: z
@@ -124,6 +136,7 @@ export const CanaryReleaseSpec = withRules(
       .default(600)
       .describe('Canary pods must be Ready within this after a step starts.'),
     rollbackOn: RollbackOn.prefault({}),
+    lockstep: Lockstep.optional(),
   }),
   [
     {
@@ -141,6 +154,31 @@ export const CanaryPhase = z
   .enum(['Idle', 'Progressing', 'Paused', 'Promoted', 'RolledBack', 'Failed'])
   .describe('Idle, Progressing, Paused, Promoted, RolledBack or Failed.');
 export type CanaryPhase = z.infer<typeof CanaryPhase>;
+
+export const LockstepStatus = z
+  .object({
+    name: dnsLabel().describe('spec.lockstep.group.'),
+    members: z
+      .array(z.string().max(253))
+      .max(64)
+      .describe('Releases of the group (this one included), by name.'),
+    step: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('The group’s step: the lowest step index of the members in a release.'),
+    completedStep: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('This member completed this step (its index) and waits for the group to leave it.'),
+    waitingFor: z
+      .array(z.string().max(253))
+      .max(64)
+      .optional()
+      .describe('Members that have not completed the step this member waits to leave.'),
+  })
+  .describe('Progress of the lockstep group (spec.lockstep).');
 
 export const CanaryReleaseStatus = z
   .object({
@@ -170,6 +208,7 @@ export const CanaryReleaseStatus = z
       .optional()
       .describe('Version last rolled back; not retried automatically until retry or a new version.'),
     analysisRuns: AnalysisRuns.optional(),
+    group: LockstepStatus.optional(),
     modelDrift: ModelDrift.optional().describe(
       'The canary was served another model than its AgentVersion asks for (spec.analysis.modelDrift).',
     ),

@@ -83,6 +83,20 @@ export const KIND_SOURCES: readonly KindSource[] = [
       { name: 'Weight', type: 'integer', jsonPath: '.status.canaryWeight', description: 'Canary traffic %.' },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Release phase.' },
       {
+        name: 'Group',
+        type: 'string',
+        jsonPath: '.spec.lockstep.group',
+        description: 'Lockstep group.',
+        priority: 1,
+      },
+      {
+        name: 'Waiting',
+        type: 'string',
+        jsonPath: '.status.group.waitingFor',
+        description: 'Members of the group this release waits for.',
+        priority: 1,
+      },
+      {
         name: 'Step',
         type: 'integer',
         jsonPath: '.status.currentStepIndex',

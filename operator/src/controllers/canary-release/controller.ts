@@ -1,6 +1,7 @@
 // Registers the CanaryRelease controller. A release wakes on its own changes, on its target army (a new
-// desired version starts a release), and on the agent's Deployments and canary pods (readiness, crash
-// loops), each mapped to the releases that target that army and agent.
+// desired version starts a release), on the agent's Deployments and canary pods (readiness, crash
+// loops), each mapped to the releases that target that army and agent, and on every change of another
+// member of its lockstep group (a member's completed step or rollback moves the others).
 
 import { Counter, Gauge } from 'prom-client';
 import { metricsPolicyFrom, setMetricsPolicy } from '../../analysis/metrics-policy.js';
@@ -14,6 +15,7 @@ import { versionInputChanged } from '../agent-army/controller.js';
 import { agentPodsInformer, podHealthChanged } from '../agent-pods.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
 import { jobType } from './evaluation.js';
+import { siblingKeys } from './group.js';
 import { CanaryReleaseReconciler, type ReleaseMetrics } from './reconciler.js';
 
 function releasesFor(releases: KubeObject[], army: string, agent?: string) {
@@ -71,6 +73,8 @@ export function canaryReleaseController(mgr: Manager): ControllerSpec {
     name: 'canaryrelease',
     for: informers.releases,
     watches: [
+      // Lockstep: a member's status (a step completed, a rollback) wakes the other members of its group.
+      { informer: informers.releases, map: (r) => siblingKeys(informers.releases, r) },
       {
         informer: informers.armies,
         map: (a) =>

@@ -6,11 +6,12 @@ import type { KubeObject } from '../../kube/resource.js';
 import { currentReplicas } from '../../rollout/autoscale.js';
 import type { CanaryObserved } from '../../rollout/canary/types.js';
 import { childName } from '../../rollout/labels.js';
-import { crashLoop, rolloutComplete, runningVersionName } from '../../rollout/track-health.js';
+import { crashLoop } from '../../rollout/track-health.js';
 import type { RouteHandback } from '../../rollout/traffic/http-route.js';
-import { releaseDesiredVersion } from '../../rollout/upgrade-guard.js';
 import { agentPods } from '../agent-pods.js';
 import { parseCachedArmy, parseCachedRelease, parseCachedVersion } from '../cached-parse.js';
+import { agentVersions } from './agent-versions.js';
+import { observeGroup } from './group.js';
 import { hasRouteFinalizer } from './route-handback.js';
 
 export interface ReleaseInformers {
@@ -36,15 +37,19 @@ export type ReleaseObservation =
       raw: KubeObject;
       obs: CanaryObserved;
       army: AgentArmy;
-      agent: AgentArmy['spec']['agents'][number];
+      agent: Agent;
+      /** spec.lockstep cannot work as asked (two members on one agent, different step counts). */
+      groupProblem?: string;
       semver: (avName: string | undefined) => string | undefined;
       /** The parsed AgentVersion of that name in the release's namespace, from the cache. */
       version: (avName: string | undefined) => AgentVersion | undefined;
     };
 
-type Target =
-  | { army: AgentArmy; agent: AgentArmy['spec']['agents'][number] }
-  | { message: string; handback?: RouteHandback };
+// The caches hold the server's JSON; V1Deployment differs only in timestamp types, which are not read.
+type Dep = CanaryObserved['stable']['deployment'];
+type Agent = AgentArmy['spec']['agents'][number];
+
+type Target = { army: AgentArmy; agent: Agent } | { message: string; handback?: RouteHandback };
 
 /** The release's target agent, or why it has none and where its route goes meanwhile. */
 function findTarget(inf: ReleaseInformers, release: CanaryRelease): Target {
@@ -98,19 +103,16 @@ export function observeRelease(inf: ReleaseInformers, namespace: string, name: s
     const r = obj ? parseCachedVersion(obj) : undefined;
     return r?.ok ? r.value : undefined;
   };
+  const { desiredVersion, stableVersion, stableDep } = agentVersions(
+    inf.deployments,
+    namespace,
+    army,
+    agent,
+    version,
+  );
   const ref = { army: armyName, agent: agentName };
   // The caches hold the server's JSON; V1Deployment differs only in timestamp types, which are not read.
-  type Dep = CanaryObserved['stable']['deployment'];
-  const stableDep = inf.deployments.store.get(namespace, childName(ref, 'stable')) as unknown as Dep;
   const canaryDep = inf.deployments.store.get(namespace, childName(ref, 'canary')) as unknown as Dep;
-  const previous = army.status?.agents?.find((a) => a.name === agentName);
-  const liveName = runningVersionName(stableDep);
-  const stableVersion =
-    previous?.stableVersion ?? (liveName && rolloutComplete(stableDep, liveName) ? liveName : undefined);
-  const desiredAv = version(agent.version);
-  const desiredVersion = desiredAv
-    ? releaseDesiredVersion(version(stableVersion), desiredAv, agent).name
-    : (stableVersion ?? agent.version);
   const toVersion = release.status?.toVersion;
   const pods = agentPods(inf.pods.store, namespace, armyName, agentName, 'canary');
   const crash = toVersion ? crashLoop(pods, toVersion) : { crashLooping: false };
@@ -138,5 +140,16 @@ export function observeRelease(inf: ReleaseInformers, namespace: string, name: s
     },
     stable: { deployment: stableDep },
   };
-  return { kind: 'ok', raw, obs, army, agent, semver: (n) => version(n)?.spec.version, version };
+  const group = release.spec.lockstep ? observeGroup(inf, release, army, version) : undefined;
+  if (group) obs.group = group.group;
+  return {
+    kind: 'ok',
+    raw,
+    obs,
+    army,
+    agent,
+    ...(group?.problem ? { groupProblem: group.problem } : {}),
+    semver: (n) => version(n)?.spec.version,
+    version,
+  };
 }

@@ -76,6 +76,11 @@ export class CanaryReleaseReconciler implements Reconciler {
       await this.reportProblem(o.raw, 'CrossNamespaceRouteRefused', message, now);
       return { requeueAfterMs: 30_000 };
     }
+    if (o.groupProblem) {
+      // A group that cannot move together does not move at all: every member holds where it is.
+      await this.reportProblem(o.raw, 'LockstepInvalid', o.groupProblem, now);
+      return { requeueAfterMs: 30_000 };
+    }
     const { obs, plan: decided } = await this.decideWithEvaluation(o, now);
     let plan = decided;
     if (plan.measurement) {

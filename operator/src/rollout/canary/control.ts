@@ -1,6 +1,7 @@
 // Manual control of a canary release through status.control: each request id is handled exactly once
 // and its outcome recorded in status.lastControl (so a restart never applies it twice).
 import type { ControlAction, ControlResult } from '../../api/v1alpha1/index.js';
+import { completedHere, completeInGroup } from './lockstep.js';
 import {
   advance,
   describeStep,
@@ -39,11 +40,18 @@ function act(w: Work, action: ControlAction): Outcome {
   switch (action) {
     case 'promote':
       if (i >= n) return ignored('the release is already promoting');
+      if (completedHere(w, i)) return ignored(`${where} is completed; waiting for the lockstep group`);
       resumeProgress(w);
-      advance(w, i, ' (promoted manually)');
+      // In a lockstep group the step is completed here; the group leaves it together (lockstep.ts).
+      if (w.obs.group) completeInGroup(w, i, ' (promoted manually)');
+      else advance(w, i, ' (promoted manually)');
       return applied();
     case 'promoteFull':
       if (i >= n) return ignored('the release is already promoting');
+      if (w.obs.group)
+        return rejected(
+          `lockstep group ${w.obs.group.name}: a member cannot skip steps alone; promote the group step by step`,
+        );
       resumeProgress(w);
       enterStep(w, n);
       return applied(`skipped ${n - i} remaining steps`);
@@ -60,7 +68,8 @@ function act(w: Work, action: ControlAction): Outcome {
       const reason = s.pauseReason;
       resumeProgress(w);
       const again = reason === 'Inconclusive' || reason === 'AnalysisError' || reason === 'ModelDrift';
-      if (reason === 'Step') advance(w, i, ' (resumed)');
+      if (reason === 'Step' && w.obs.group) completeInGroup(w, i, ' (resumed)');
+      else if (reason === 'Step') advance(w, i, ' (resumed)');
       else if (again) enterStep(w, i); // analyse again
       return applied(again ? 'analysis restarted' : undefined);
     }

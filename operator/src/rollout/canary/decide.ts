@@ -5,6 +5,7 @@
 import type { CanaryReleaseStatus } from '../../api/v1alpha1/index.js';
 import { requeueAfter } from '../plan.js';
 import { currentStable, handleControl } from './control.js';
+import { groupStatus, rollBackWithGroup } from './lockstep.js';
 import { canaryConditions, canaryTraffic } from './outcome.js';
 import { checkHealth, runSteps } from './steps.js';
 import { cancelRelease, isActive, startRelease, type Work } from './transitions.js';
@@ -34,8 +35,10 @@ export function decideCanary(obs: CanaryObserved, now: Date): CanaryPlan {
 
   handleControl(w);
   reconcileVersion(w);
+  rollBackWithGroup(w);
   checkHealth(w);
   runSteps(w);
+  groupStatus(w);
 
   const status = w.status;
   status.conditions = canaryConditions(obs, status, now);

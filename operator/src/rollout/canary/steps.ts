@@ -10,6 +10,7 @@ import { type CanaryStep, parseDuration } from '../../api/v1alpha1/index.js';
 import { SAFETY_REQUEUE_MS } from '../plan.js';
 import { readyPods, trackReady } from '../track-health.js';
 import { evaluationStep } from './evaluation-step.js';
+import { completedHere, leaveTogether } from './lockstep.js';
 import { handleModelDrift } from './model-drift.js';
 import { CANARY_READY, canaryReady, desiredSplit, isPromoting } from './outcome.js';
 import {
@@ -182,8 +183,10 @@ export function runSteps(w: Work): void {
       promoting(w);
       return;
     }
-    const done = stepDone(w, i, step);
+    // A lockstep member that completed the step waits at the barrier without running it again.
+    const done = completedHere(w, i) ? '' : stepDone(w, i, step);
     if (done === false || w.status.phase !== 'Progressing') return;
-    advance(w, i, done);
+    if (!w.obs.group) advance(w, i, done);
+    else if (!leaveTogether(w, i, done)) return;
   }
 }

@@ -61,6 +61,7 @@ export function startRun(w: Work, i: number): void {
 export function enterStep(w: Work, i: number): void {
   const s = w.status;
   s.currentStepIndex = i;
+  if (s.group) delete s.group.completedStep;
   s.stepStartedAt = stamp(w.now);
   const step = w.spec.steps[i];
   if (!step) {
@@ -88,14 +89,19 @@ export function enterStep(w: Work, i: number): void {
   }
 }
 
-/** Completes step `i` and enters the next one. */
-export function advance(w: Work, i: number, how = ''): void {
+/** The StepCompleted Event of step `i`. */
+export function stepCompleted(w: Work, i: number, how = ''): void {
   event(
     w,
     'Normal',
     'StepCompleted',
     `${stepLabel(w, i)} completed at weight ${w.status.canaryWeight}${how}`,
   );
+}
+
+/** Completes step `i` and enters the next one. */
+export function advance(w: Work, i: number, how = ''): void {
+  stepCompleted(w, i, how);
   enterStep(w, i + 1);
 }
 

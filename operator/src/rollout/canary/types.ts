@@ -44,6 +44,27 @@ export interface CanaryObserved {
   judged?: Record<string, boolean>;
   /** The evaluation Job of the current evaluation step's run, when one runs (reconciler: evaluation.ts). */
   evaluation?: EvaluationObserved;
+  /** spec.lockstep: the other members of the group as the cache holds them (lockstep.ts). */
+  group?: GroupObserved;
+}
+
+/** One other member of a lockstep group: its spec's shape and its status, read from the cache. */
+export interface GroupMember {
+  /** The member's CanaryRelease name. */
+  name: string;
+  agent: string;
+  /** Its spec.steps.length. */
+  steps: number;
+  status: CanaryReleaseStatus | undefined;
+  /** The version the army asks for its agent, and the one its stable track runs (as for the release). */
+  desiredVersion: string | undefined;
+  stableVersion: string | undefined;
+}
+
+/** The lockstep group of a release: its name and the other members (never the release itself). */
+export interface GroupObserved {
+  name: string;
+  members: GroupMember[];
 }
 
 /** What the reconciler saw of the evaluation Job it was asked for (by name). */
