@@ -189,7 +189,13 @@ export class OperatorProcess {
 
   async scrape(): Promise<Sample[]> {
     if (this.exitInfo) throw new Error(`operator exited: ${this.exitedWith}`);
-    const res = await fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    // One retry on a connection error: a keep-alive socket the operator's server closed as the client
+    // reused it fails with "fetch failed" (seen on a machine at load 24); a scrape is idempotent.
+    const get = () => fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    const res = await get().catch((err: unknown) => {
+      if (this.exitInfo || (err instanceof Error && err.name === 'TimeoutError')) throw err;
+      return get();
+    });
     if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
     return parsePromText(await res.text());
   }
