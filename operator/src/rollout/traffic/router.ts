@@ -1,7 +1,7 @@
 // The traffic router interface, as small as Flagger's: a strategy says what share of requests the new
 // track gets, a router says which objects make that so. Routers are pure: they return the objects
 // (Services the army renders with the tracks, and an HTTPRoute body the release controller applies), and
-// read the live routing back with `status`. The next router (mirroring, a mesh) is one new file that
+// read the live routing back with `status`. The next router (a mesh) is one new file that
 // implements this interface, plus a line in `canaryRouter`. A route writes no filter it is not asked for:
 // `setWeights`, `setCohorts` and `reset` drop a mirror that `setMirror` wrote.
 import type { V1Service } from '@kubernetes/client-node';
