@@ -112,6 +112,24 @@ describe('decideCanary: the mirror step (shadow traffic)', () => {
     expect(reasons(plan)).toEqual(['AnalysisInconclusive', 'Paused']);
   });
 
+  it('resume after an Inconclusive pause measures the copies again: a new run, the duration counted anew', () => {
+    const paused = atMirror(run('Inconclusive', [measurement('Inconclusive', undefined, 10)], 0), {
+      sec: 90,
+    });
+    const rel = release(
+      { steps: STEPS, trafficRouting: GATEWAY },
+      { ...paused.status, control: { id: 'r1', action: 'resume', requestedAt: iso(95) } },
+    );
+    const resumed = decideCanary(observed(rel, { canary: ready2 }), at(100));
+    expect(resumed.status).toMatchObject({
+      phase: 'Progressing',
+      currentStepIndex: 0,
+      stepStartedAt: iso(100),
+    });
+    expect(resumed.status.analysisRuns?.at(-1)).toMatchObject({ phase: 'Running', startedAt: iso(100) });
+    expect(resumed.traffic.mirrorPercent).toBe(20);
+  });
+
   it('without spec.analysis, the step is a timed shadow: done once the duration is over', () => {
     const spec = { analysis: undefined };
     expect(atMirror(undefined, { sec: 59, spec }).status.currentStepIndex).toBe(0);
