@@ -38,6 +38,7 @@ export const ENV = {
   invokeToken: 'INVOKE_TOKEN',
   callerSystemMessages: 'CALLER_SYSTEM_MESSAGES',
   bodyTimeoutSeconds: 'BODY_TIMEOUT_SECONDS',
+  trafficModeFile: 'TRAFFIC_MODE_FILE',
 } as const;
 
 /** Kubernetes-style name (DNS-1123 label): what AgentArmy agent names and tracks look like. */
@@ -82,6 +83,7 @@ export const envSchema = z.object({
   [ENV.invokeToken]: z.string().min(16, 'must be at least 16 characters (mount it from a Secret)').optional(),
   [ENV.callerSystemMessages]: z.enum(['demote', 'refuse', 'allow']).default('demote'),
   [ENV.bodyTimeoutSeconds]: seconds(600).default(10),
+  [ENV.trafficModeFile]: z.string().min(1).optional(),
 });
 
 export type RuntimeEnv = z.output<typeof envSchema>;
@@ -150,6 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     log: { level: e[ENV.logLevel], prompts: e[ENV.logPrompts] },
     /** `stub`: tools with sideEffects are never called; every request is answered as shadow traffic. */
     toolSideEffects: e[ENV.toolSideEffects],
+    /** The downward API file that says `shadow` while the pod gets only mirrored requests (traffic-mode.ts). */
+    trafficModeFile: e[ENV.trafficModeFile],
     /** The judge of the agent file with its API key and base URL resolved, or undefined when there is none. */
     judge: agentFile.judge
       ? {

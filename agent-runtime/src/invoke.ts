@@ -14,6 +14,7 @@ import type { Judge } from './judge.js';
 import type { ConcurrencyLimiter } from './limiter.js';
 import type { Outcome, RuntimeMetrics } from './metrics.js';
 import { costUsd } from './pricing.js';
+import type { TrafficModeWatch } from './traffic-mode.js';
 import { type ChatMessage, UpstreamFailure } from './upstream.js';
 
 export interface InvokeDeps {
@@ -23,6 +24,8 @@ export interface InvokeDeps {
   metrics: RuntimeMetrics;
   logger: Logger;
   judge?: Judge | undefined;
+  /** The pod's traffic mode: while shadow (only mirrored requests), side-effect tools are stubbed. */
+  traffic?: Pick<TrafficModeWatch, 'shadow'>;
 }
 
 /** An HttpError that also says which outcome the request is counted under. */
@@ -106,7 +109,7 @@ export function callerMessages(
 }
 
 export function createInvokeHandler(deps: InvokeDeps) {
-  const { config, loop, limiter, metrics, logger, judge } = deps;
+  const { config, loop, limiter, metrics, logger, judge, traffic } = deps;
   const prompt = config.agentFile.prompt;
   const price = config.model.price;
   const logPrompts = config.log.prompts;
@@ -182,7 +185,8 @@ export function createInvokeHandler(deps: InvokeDeps) {
         mode,
         signal: controller.signal,
         requestId,
-        stubSideEffects: stubAlways || req.headers[SIDE_EFFECTS_HEADER] === 'stub',
+        stubSideEffects:
+          stubAlways || traffic?.shadow() === true || req.headers[SIDE_EFFECTS_HEADER] === 'stub',
       };
       if (!stream) {
         const result = await loop.run(loopReq);

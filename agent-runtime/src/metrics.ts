@@ -50,6 +50,8 @@ export interface MetricsOptions {
   tools?: readonly string[];
   /** Breaker state of one tool (0 closed, 1 half-open, 2 open), read at scrape time. */
   toolBreakerState?: (tool: string) => number;
+  /** 1 while the pod gets only mirrored requests (TRAFFIC_MODE_FILE says shadow), read at scrape time. */
+  shadow?: () => boolean;
   /** The version has a judge: create its series (at 0) so rates exist before the first sample. */
   judge?: boolean;
   /** Also export process_* and nodejs_* metrics (RSS, event loop lag, GC). Default true. */
@@ -106,6 +108,16 @@ export function createMetrics(opts: MetricsOptions) {
     registers: [registry],
     collect() {
       this.set(opts.inFlight());
+    },
+  });
+
+  const shadow = opts.shadow;
+  new Gauge({
+    name: 'agent_shadow_traffic',
+    help: '1 while the pod receives only mirrored (shadow) requests and stubs side-effect tools, else 0.',
+    registers: [registry],
+    collect() {
+      this.set(shadow?.() ? 1 : 0);
     },
   });
 

@@ -12,6 +12,7 @@ import { ConcurrencyLimiter } from './limiter.js';
 import { McpServers } from './mcp-tools.js';
 import { createMetrics } from './metrics.js';
 import { createToolRunner } from './tool-runner.js';
+import { watchTrafficMode } from './traffic-mode.js';
 import { createUpstream, isUpstreamFailure, type Upstream, UpstreamFailure } from './upstream.js';
 
 export interface RuntimeOptions {
@@ -22,6 +23,8 @@ export interface RuntimeOptions {
   processMetrics?: boolean;
   /** Replaces the judge's model call (tests). */
   judgeComplete?: JudgeOptions['complete'];
+  /** How often TRAFFIC_MODE_FILE is read (default 1 s). */
+  trafficPollMs?: number;
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, requestId: string) => void | Promise<void>;
@@ -39,6 +42,11 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     onStateChange: (from, to) => logger.warn({ from, to }, 'circuit breaker state changed'),
   });
   const limiter = new ConcurrencyLimiter(config.server.maxConcurrency);
+  const traffic = watchTrafficMode({
+    file: config.trafficModeFile,
+    logger,
+    ...(opts.trafficPollMs !== undefined ? { pollMs: opts.trafficPollMs } : {}),
+  });
   const mcp = new McpServers(
     { name: `agent-runtime ${config.agent.name}`, version: config.agent.version },
     logger,
@@ -56,6 +64,7 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     tools: config.agentFile.tools.map((t) => t.name),
     toolBreakerState: (tool) => tools.breakerState(tool),
     judge: config.judge !== undefined,
+    shadow: () => traffic.shadow(),
     processMetrics: opts.processMetrics ?? true,
   });
   tools.setMetrics(metrics);
@@ -76,7 +85,7 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
         ...(opts.judgeComplete ? { complete: opts.judgeComplete } : {}),
       })
     : undefined;
-  const invoke = createInvokeHandler({ config, loop, limiter, metrics, logger, judge });
+  const invoke = createInvokeHandler({ config, loop, limiter, metrics, logger, judge, traffic });
 
   const readiness = () => {
     const reasons: string[] = [];
@@ -163,6 +172,8 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
 
   return {
     server,
+    /** The pod's traffic mode (TRAFFIC_MODE_FILE): shadow while it gets only mirrored requests. */
+    traffic,
     breaker,
     limiter,
     metrics,
@@ -208,6 +219,7 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
       const abandoned = limiter.inFlight;
       server.closeAllConnections();
       judge?.stop();
+      traffic.stop();
       await mcp.close();
       return abandoned;
     },

@@ -42,7 +42,7 @@ function permissions(rules: Rule[]): Record<string, string> {
 // create on first apply, prune = delete, status merge patches, the promptRef ConfigMap and Secret GETs by
 // name, the HTTPRoute GET and patch of a gatewayAPI release, core/v1 Events, the AgentVersion in-use
 // finalizer and the CanaryRelease route finalizer applied as metadata, the evaluation Jobs of a release
-// watched and applied, and their pods listed).
+// watched and applied, and their pods listed; canary pods patched with the shadow annotation of a mirror step).
 const expectedPermissions = {
   'agentarmy.dev/agentarmies': 'list,watch',
   'agentarmy.dev/agentversions': 'list,patch,watch',
@@ -59,7 +59,7 @@ const expectedPermissions = {
   'policy/poddisruptionbudgets': 'create,delete,list,patch,watch',
   'gateway.networking.k8s.io/httproutes': 'get,patch',
   'core/secrets': 'get',
-  'core/pods': 'list,watch',
+  'core/pods': 'list,patch,watch',
   'batch/jobs': 'create,list,patch,watch',
   'core/events': 'create,patch',
 };

@@ -1,6 +1,6 @@
 // Every path the operator drives, each to its end state in the cluster, for a test that runs the operator
 // under a restricted identity (operator-rbac.test.ts: the chart's ServiceAccount): rolling update, canary by
-// replicas (promoted), canary on an HTTPRoute (weighted, then the release deleted: route given back through
+// replicas (promoted), canary on an HTTPRoute (mirrored to shadow pods, weighted, then the release deleted: route given back through
 // its finalizer), blue-green (switched), HPA, and deletion (an army; an AgentVersion held by its in-use
 // finalizer until no army uses it). The objects are the paths' own (p-* armies, path-v* versions).
 import { expect, it } from 'vitest';
@@ -123,7 +123,8 @@ export function everyPath(ns: string): void {
     await applyManifest(
       releaseDoc('p-gw', {
         trafficRouting: { gatewayAPI: { httpRoute: 'p-gw' } },
-        steps: [{ setWeight: 30 }, { pause: {} }],
+        // Shadow first: the canary pods are patched `shadow`, then `live` (the pods `patch` of the RBAC).
+        steps: [{ mirror: { percent: 50, duration: '2s' } }, { setWeight: 30 }, { pause: {} }],
       }),
     );
     for (const doc of Object.values(armies)) await applyManifest(doc);
@@ -170,11 +171,33 @@ export function everyPath(ns: string): void {
     expect(a.colorVersions).toMatchObject({ blue: 'path-v1', green: 'path-v2' });
   });
 
-  it('canary on an HTTPRoute: weighted 70/30, then the release deleted gives the route back', async () => {
+  it('canary on an HTTPRoute: mirrored to shadow pods, weighted 70/30, then the release deleted gives the route back', async () => {
     await upgrade('p-gw');
     await eventually('the route weighted 70/30', async () =>
       (await backends('p-gw'))['p-gw-orchestrator-canary'] === 30 ? true : undefined,
     );
+    const told = await kubectlOk([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      'agentarmy.dev/army=p-gw,agentarmy.dev/track=canary',
+      '-o',
+      'jsonpath={.items[*].metadata.annotations.agentarmy\\.dev/traffic}',
+    ]);
+    expect(told.split(' ')).toContain('live'); // told shadow during the mirror step, then live
+    const events = await kubectlOk([
+      'get',
+      'events',
+      '-n',
+      ns,
+      '--field-selector',
+      'involvedObject.name=p-gw',
+      '-o',
+      'jsonpath={.items[*].message}',
+    ]);
+    expect(events).toContain('(mirror 50% for 2s) completed');
     expect(await backends('p-gw')).toEqual({
       'p-gw-orchestrator-stable': 70,
       'p-gw-orchestrator-canary': 30,

@@ -48,6 +48,7 @@ const EXAMPLES = [
   'drift',
   'evaluation',
   'lockstep',
+  'shadow',
 ] as const;
 const ns = Object.fromEntries(EXAMPLES.map((e) => [e, uniqueNamespace(`ex-${e}`)])) as Record<
   (typeof EXAMPLES)[number],
@@ -366,6 +367,58 @@ describe('examples/ on the real control plane', () => {
       'support-cohort-orchestrator-stable': 90,
       'support-cohort-orchestrator-canary': 10,
     });
+  });
+
+  it('canary-shadow.yaml: the mirror step copies 20% to shadow canary pods at weight 0; no data pauses it, mirror on', async () => {
+    const n = ns.shadow;
+    await applyExample('canary-shadow.yaml', n);
+    await wait(n, 'agentarmy/support-shadow', 'condition=Ready');
+    await setVersion(n, 'support-shadow', 'billing-v1.1.0');
+    const paused = await releaseWhere(
+      n,
+      'billing',
+      'Paused in the mirror step',
+      (r) => r.status?.phase === 'Paused',
+    );
+    expect(paused.status).toMatchObject({
+      currentStepIndex: 0,
+      canaryWeight: 0,
+      pauseReason: 'Inconclusive',
+    });
+    type Route = {
+      spec: {
+        rules: {
+          filters?: { type: string; requestMirror: { backendRef: { name: string }; percent: number } }[];
+          backendRefs: { name: string; weight: number }[];
+        }[];
+      };
+    };
+    const route = (await get<Route>(n, 'httproute/billing'))!;
+    expect(route.spec.rules).toHaveLength(1);
+    expect(route.spec.rules[0]?.filters).toEqual([
+      {
+        type: 'RequestMirror',
+        requestMirror: {
+          backendRef: expect.objectContaining({ name: 'support-shadow-billing-canary' }),
+          percent: 20,
+        },
+      },
+    ]);
+    expect(Object.fromEntries(route.spec.rules[0]!.backendRefs.map((b) => [b.name, b.weight]))).toEqual({
+      'support-shadow-billing-stable': 100,
+      'support-shadow-billing-canary': 0,
+    });
+    const pods = await kubectlOk([
+      'get',
+      'pods',
+      '-n',
+      n,
+      '-l',
+      'agentarmy.dev/track=canary',
+      '-o',
+      'jsonpath={.items[*].metadata.annotations.agentarmy\\.dev/traffic}',
+    ]);
+    expect(pods.split(' ')).toEqual(['shadow']);
   });
 
   it('header-cohort-canary.yaml without its HTTPRoute: Ready=False HTTPRouteNotFound and a Warning Event, no progress', async () => {

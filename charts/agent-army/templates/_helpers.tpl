@@ -108,10 +108,11 @@ Rules for the namespaces the operator reconciles: exactly what its controllers c
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]
-# Pods: the agent pods' cache, and a LIST of a finished evaluation Job's pod (its termination message).
+# Pods: the agent pods' cache, and a LIST of a finished evaluation Job's pod (its termination message);
+# PATCH of the annotation agentarmy.dev/traffic on canary pods during a CanaryRelease `mirror` step.
 - apiGroups: [""]
   resources: [pods]
-  verbs: [list, watch]
+  verbs: [list, watch, patch]
 # Evaluation Jobs of CanaryRelease `evaluation` steps: watched, created with server-side apply, never
 # deleted (owned by the release, removed by ttlSecondsAfterFinished or with it).
 - apiGroups: [batch]

@@ -38,6 +38,7 @@ export function slimPod(obj: KubeObject): KubeObject {
   const pod = obj as unknown as V1Pod;
   const meta = pod.metadata ?? {};
   const version = meta.annotations?.[ANNOTATION.agentVersion];
+  const traffic = meta.annotations?.[ANNOTATION.traffic];
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   const slim: V1Pod = {
     apiVersion: 'v1',
@@ -48,7 +49,14 @@ export function slimPod(obj: KubeObject): KubeObject {
       uid: meta.uid,
       resourceVersion: meta.resourceVersion,
       labels: meta.labels,
-      ...(version ? { annotations: { [ANNOTATION.agentVersion]: version } } : {}),
+      ...(version || traffic
+        ? {
+            annotations: {
+              ...(version ? { [ANNOTATION.agentVersion]: version } : {}),
+              ...(traffic ? { [ANNOTATION.traffic]: traffic } : {}),
+            },
+          }
+        : {}),
       ...(meta.deletionTimestamp ? { deletionTimestamp: meta.deletionTimestamp } : {}),
     },
     status: {
@@ -75,6 +83,11 @@ export function podHealthSignature(obj: KubeObject): string {
 
 export const podHealthChanged: UpdatePredicate = (oldPod, newPod) =>
   podHealthSignature(oldPod) !== podHealthSignature(newPod);
+
+/** The health view, or the traffic mode a release told the pod (it weights its route once pods carry it). */
+export const podHealthOrTrafficChanged: UpdatePredicate = (oldPod, newPod) =>
+  podHealthChanged(oldPod, newPod) ||
+  oldPod.metadata?.annotations?.[ANNOTATION.traffic] !== newPod.metadata?.annotations?.[ANNOTATION.traffic];
 
 /** The shared informer of every pod the operator's Deployments made, slimmed. */
 export function agentPodsInformer(mgr: Manager) {

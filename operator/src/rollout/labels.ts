@@ -12,6 +12,11 @@ export const ANNOTATION = {
   agentVersion: 'agentarmy.dev/agent-version',
   /** `hpa` on a Deployment whose spec.replicas the agent's HorizontalPodAutoscaler owns (autoscale.ts). */
   replicasOwner: 'agentarmy.dev/replicas-owner',
+  /**
+   * `shadow` on a canary pod while it receives only mirrored requests, `live` after (absent: live). Set on
+   * the pods, not the template (which would roll them); the runtime reads it from a downward API file.
+   */
+  traffic: 'agentarmy.dev/traffic',
 } as const;
 
 /** stable: the running version; canary: the version under test; blue/green: the two colors. */

@@ -10,6 +10,24 @@ import { withRules } from './rules.js';
 
 export const HEADER_NAME_PATTERN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
+export const MirrorStep = z
+  .object({
+    percent: z
+      .int()
+      .min(1)
+      .max(100)
+      .describe('Share of the live requests copied to the canary (HTTPRoute RequestMirror percent).'),
+    duration: duration().describe(
+      'How long the canary gets the copies; with spec.analysis the step also waits for a passing run.',
+    ),
+  })
+  .describe(
+    'Shadow traffic (gatewayAPI only): copy a share of the live requests to the canary while users get only ' +
+      'stable’s answers; canary weight 0, canary pods told they are shadow (no side-effect tools); ' +
+      'spec.analysis, when set, runs on the copies.',
+  );
+export type MirrorStep = z.infer<typeof MirrorStep>;
+
 export const CanaryStep = withRules(
   z.object({
     setWeight: z.int().min(0).max(100).optional().describe('Send this percentage of traffic to the canary.'),
@@ -25,18 +43,20 @@ export const CanaryStep = withRules(
       .optional()
       .describe('Run spec.analysis at the current weight; a failed run rolls back.'),
     evaluation: EvaluationStep.optional(),
+    mirror: MirrorStep.optional(),
   }),
   [
     {
       rule:
         '(has(self.setWeight) ? 1 : 0) + (has(self.pause) ? 1 : 0) + (has(self.analysis) ? 1 : 0) + ' +
-        '(has(self.evaluation) ? 1 : 0) == 1',
-      message: 'each step must set exactly one of setWeight, pause, analysis and evaluation',
+        '(has(self.evaluation) ? 1 : 0) + (has(self.mirror) ? 1 : 0) == 1',
+      message: 'each step must set exactly one of setWeight, pause, analysis, evaluation and mirror',
       check: (v) =>
-        [v.setWeight, v.pause, v.analysis, v.evaluation].filter((x) => x !== undefined).length === 1,
+        [v.setWeight, v.pause, v.analysis, v.evaluation, v.mirror].filter((x) => x !== undefined).length ===
+        1,
     },
   ],
-).describe('One step: exactly one of setWeight, pause, analysis and evaluation.');
+).describe('One step: exactly one of setWeight, pause, analysis, evaluation and mirror.');
 export type CanaryStep = z.infer<typeof CanaryStep>;
 
 export const Cohort = z

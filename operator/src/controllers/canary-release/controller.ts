@@ -12,7 +12,7 @@ import { coreTypes, type KubeObject } from '../../kube/resource.js';
 import { LABEL, MANAGER } from '../../rollout/labels.js';
 import { EVALUATION_COMPONENT } from '../../rollout/render/render-evaluation-job.js';
 import { versionInputChanged } from '../agent-army/controller.js';
-import { agentPodsInformer, podHealthChanged } from '../agent-pods.js';
+import { agentPodsInformer, podHealthOrTrafficChanged } from '../agent-pods.js';
 import { agentArmyType, agentVersionType, canaryReleaseType } from '../resource-types.js';
 import { jobType } from './evaluation.js';
 import { siblingKeys } from './group.js';
@@ -98,10 +98,11 @@ export function canaryReleaseController(mgr: Manager): ControllerSpec {
             .filter((r) => r.kind === 'CanaryRelease' && r.controller === true)
             .map((r) => ({ namespace: j.metadata?.namespace ?? '', name: r.name })),
       },
-      // Canary pods that crash-loop roll the release back; only a change of a pod's health view wakes it.
+      // Canary pods that crash-loop roll the release back; only a change of a pod's health view (or of the
+      // traffic mode it was told, shadow-pods.ts) wakes it.
       {
         informer: informers.pods,
-        predicate: podHealthChanged,
+        predicate: podHealthOrTrafficChanged,
         map: (p) => (p.metadata?.labels?.[LABEL.track] === 'canary' ? byLabels(p) : []),
       },
     ],

@@ -13,13 +13,20 @@ import { isSubset } from '../../kube/json-diff.js';
 import { type KubeObject, resourcePath } from '../../kube/resource.js';
 import { patchStatus, type WriteClient } from '../../kube/writes.js';
 import { decideCanary } from '../../rollout/canary/decide.js';
+import { isActive } from '../../rollout/canary/transitions.js';
 import type { CanaryObserved, CanaryPlan } from '../../rollout/canary/types.js';
 import { childName } from '../../rollout/labels.js';
 import { canaryRouter } from '../../rollout/traffic/canary-router.js';
-import { HTTP_ROUTE_FIELD_MANAGER, type RouteHandback } from '../../rollout/traffic/http-route.js';
+import {
+  HTTP_ROUTE_FIELD_MANAGER,
+  hasStaleFilters,
+  type RouteHandback,
+} from '../../rollout/traffic/http-route.js';
+import { agentPods } from '../agent-pods.js';
 import { canaryReleaseType } from '../resource-types.js';
 import { createEvaluationJob, observeEvaluation } from './evaluation.js';
 import { observeRelease, type ReleaseInformers, type ReleaseObservation } from './observe.js';
+import { refuseMirror } from './refusals.js';
 import {
   handBackRoute,
   hasRouteFinalizer,
@@ -27,6 +34,7 @@ import {
   setRouteFinalizer,
   weightsRoute,
 } from './route-handback.js';
+import { shadowPodPlan, tellPods } from './shadow-pods.js';
 
 export interface ReleaseMetrics {
   weight: Gauge<'namespace' | 'release'>;
@@ -81,6 +89,11 @@ export class CanaryReleaseReconciler implements Reconciler {
       await this.reportProblem(o.raw, 'LockstepInvalid', o.groupProblem, now);
       return { requeueAfterMs: 30_000 };
     }
+    const mirrorRefused = refuseMirror(o.obs.release);
+    if (mirrorRefused) {
+      await this.reportProblem(o.raw, 'MirrorNeedsGatewayAPI', mirrorRefused, now);
+      return { requeueAfterMs: 30_000 };
+    }
     const { obs, plan: decided } = await this.decideWithEvaluation(o, now);
     let plan = decided;
     if (plan.measurement) {
@@ -90,7 +103,8 @@ export class CanaryReleaseReconciler implements Reconciler {
       plan = measured;
     }
     if (ctx.signal.aborted) return {};
-    const routeProblem = await this.weightRoute(o.raw, o.obs, plan, ctx);
+    const podsAgree = await this.tellCanaryPods(o.obs, plan, ctx);
+    const routeProblem = await this.weightRoute(o.raw, o.obs, plan, ctx, podsAgree);
     if (routeProblem) {
       // Without the route the weights cannot move: report it and hold the release where it is.
       await this.reportProblem(o.raw, 'HTTPRouteNotFound', routeProblem, now);
@@ -209,7 +223,27 @@ export class CanaryReleaseReconciler implements Reconciler {
   }
 
   /**
-   * gatewayAPI mode: write the weights (and cohort rules) into the user's HTTPRoute when they differ.
+   * While a release runs, its canary pods are told whether they get only mirrored requests (shadow-pods.ts).
+   * Returns whether every canary pod in the cache already has the mode the plan needs.
+   */
+  private async tellCanaryPods(obs: CanaryObserved, plan: CanaryPlan, ctx: ReconcileContext) {
+    if (!isActive(plan.status)) return true;
+    const { army, agent } = obs.release.spec.targetRef;
+    const namespace = obs.release.metadata.namespace ?? '';
+    const pods = agentPods(this.deps.informers.pods.store, namespace, army, agent, 'canary');
+    const want = plan.traffic.mirrorPercent !== undefined ? 'shadow' : 'live';
+    const { patch, agreed } = shadowPodPlan(pods, want);
+    if (patch.length > 0) {
+      const patched = await tellPods(this.deps.client, patch, want);
+      ctx.log.info({ traffic: want, pods: patched }, 'canary pods told their traffic mode');
+    }
+    return agreed;
+  }
+
+  /**
+   * gatewayAPI mode: write the weights (and cohort rules, or the mirror filter) into the user's HTTPRoute
+   * when they differ. Until the canary pods carry the traffic mode the plan needs (`podsAgree`), the route
+   * sends them nothing: no copy reaches a pod that would call side-effect tools, no user a shadow pod.
    * Returns a problem to report when the route (or the HTTPRoute kind) does not exist.
    */
   private async weightRoute(
@@ -217,14 +251,22 @@ export class CanaryReleaseReconciler implements Reconciler {
     obs: CanaryObserved,
     plan: CanaryPlan,
     ctx: ReconcileContext,
+    podsAgree: boolean,
   ): Promise<string | undefined> {
-    const { weight, cohortsToCanary } = plan.traffic;
+    const { weight, cohortsToCanary, mirrorPercent } = plan.traffic;
     const router = canaryRouter({
       namespace: obs.release.metadata.namespace ?? '',
       ref: obs.release.spec.targetRef,
       routing: obs.release.spec.trafficRouting,
     });
-    const desired = (cohortsToCanary ? router.setCohorts(weight) : router.setWeights(weight)).httpRoute;
+    const routes = !podsAgree
+      ? router.reset()
+      : mirrorPercent !== undefined
+        ? router.setMirror(mirrorPercent)
+        : cohortsToCanary
+          ? router.setCohorts(weight)
+          : router.setWeights(weight);
+    const desired = routes.httpRoute;
     if (!desired) return undefined; // a router that writes no route (replica ratio)
     const path = resourcePath(httpRouteType, desired.metadata.namespace, desired.metadata.name);
     let live: unknown;
@@ -238,7 +280,8 @@ export class CanaryReleaseReconciler implements Reconciler {
     // operator), so a deletion always gives the route back; a release whose route is missing gets none.
     if (weightsRoute(obs.release) && !hasRouteFinalizer(raw))
       await setRouteFinalizer(this.deps.client, raw, true);
-    if (isSubset(desired.spec, (live as { spec?: unknown }).spec)) return undefined;
+    const liveSpec = (live as { spec?: unknown }).spec;
+    if (isSubset(desired.spec, liveSpec) && !hasStaleFilters(live, desired.spec.rules)) return undefined;
     await this.deps.client.request({
       method: 'PATCH',
       path,
@@ -247,7 +290,10 @@ export class CanaryReleaseReconciler implements Reconciler {
       contentType: 'application/apply-patch+yaml',
       write: { verb: 'apply', kind: 'HTTPRoute' },
     });
-    ctx.log.info({ route: desired.metadata.name, weight: plan.traffic.weight }, 'HTTPRoute weighted');
+    ctx.log.info(
+      { route: desired.metadata.name, weight: plan.traffic.weight, mirror: mirrorPercent, podsAgree },
+      'HTTPRoute weighted',
+    );
     return undefined;
   }
 }

@@ -13,6 +13,7 @@ import { type KubeObject, resourcePath } from '../../kube/resource.js';
 import { apply, type WriteClient } from '../../kube/writes.js';
 import {
   HTTP_ROUTE_FIELD_MANAGER,
+  hasStaleFilters,
   ownsRouteRules,
   type RouteHandback,
   renderHttpRouteHandback,
@@ -61,7 +62,8 @@ export async function handBackRoute(
     throw err;
   }
   if (!ownsRouteRules(live)) return 'unchanged';
-  if (body.spec && isSubset(body.spec, live.spec)) return 'unchanged';
+  if (body.spec && isSubset(body.spec, live.spec) && !hasStaleFilters(live, body.spec.rules))
+    return 'unchanged';
   await client.request({
     method: 'PATCH',
     path,

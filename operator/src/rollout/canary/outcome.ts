@@ -24,6 +24,16 @@ export function isPromoting(spec: CanaryReleaseSpec, s: CanaryReleaseStatus): bo
   return isActive(s) && (s.currentStepIndex ?? 0) >= spec.steps.length;
 }
 
+/**
+ * The share of requests copied to the canary now: the current step's `mirror.percent` while a release runs
+ * it (also while paused in it: an Inconclusive run can be resumed), else undefined. Only an HTTPRoute can
+ * mirror: without gatewayAPI the reconciler refuses the release, and no canary pod joins the shared Service.
+ */
+export function mirrorPercent(spec: CanaryReleaseSpec, s: CanaryReleaseStatus): number | undefined {
+  if (!isActive(s) || trafficMode(spec) !== 'gatewayAPI') return undefined;
+  return spec.steps[s.currentStepIndex ?? 0]?.mirror?.percent;
+}
+
 /** The agent's size as the canary sees it: the fixed count, or the stable track's autoscaled count. */
 export type AgentSize = Pick<CanaryObserved, 'totalReplicas' | 'autoscaledMax'>;
 
@@ -36,6 +46,12 @@ export function desiredSplit(spec: CanaryReleaseSpec, s: CanaryReleaseStatus, si
   if (!isActive(s)) return { stable: total, canary: 0, effectiveWeight: 0 };
   const cohorts = (spec.trafficRouting.cohorts?.length ?? 0) > 0 ? 1 : 0;
   const mode = trafficMode(spec);
+  const mirrored = mirrorPercent(spec, s);
+  if (mirrored !== undefined) {
+    // Shadow traffic: the canary gets the pods the mirrored share needs, and no user request.
+    const copies = trackReplicas('gatewayAPI', total, mirrored);
+    return { stable: total, canary: copies.canary, effectiveWeight: 0 };
+  }
   const split =
     size.autoscaledMax === undefined
       ? trackReplicas(mode, total, s.canaryWeight, cohorts)
@@ -65,6 +81,7 @@ export function canaryTraffic(obs: CanaryObserved, s: CanaryReleaseStatus): Cana
   const mode = trafficMode(spec);
   const split = desiredSplit(spec, s, obs);
   const active = isActive(s);
+  const mirrored = mirrorPercent(spec, s);
   let stableVersion: string;
   if (active) stableVersion = (isPromoting(spec, s) ? s.toVersion : s.fromVersion) ?? obs.desiredVersion;
   else if (s.phase === 'Promoted') stableVersion = s.toVersion ?? obs.desiredVersion;
@@ -77,8 +94,14 @@ export function canaryTraffic(obs: CanaryObserved, s: CanaryReleaseStatus): Cana
     weight: active ? s.canaryWeight : 0,
     effectiveWeight: split.effectiveWeight,
     replicas: { stable: split.stable, canary: split.canary },
+    // A shadow canary answers no user: cohorts wait for the first weighted step.
     cohortsToCanary:
-      mode === 'gatewayAPI' && active && split.canary > 0 && (spec.trafficRouting.cohorts?.length ?? 0) > 0,
+      mode === 'gatewayAPI' &&
+      active &&
+      mirrored === undefined &&
+      split.canary > 0 &&
+      (spec.trafficRouting.cohorts?.length ?? 0) > 0,
+    ...(mirrored !== undefined ? { mirrorPercent: mirrored } : {}),
   };
 }
 

@@ -1,17 +1,11 @@
 // The step machine of a running canary release: health checks, then the current step until one blocks.
-import {
-  currentRun,
-  describeMeasurements,
-  nextTick,
-  ticksTaken,
-  withStepOverrides,
-} from '../../analysis/run.js';
 import { type CanaryStep, parseDuration } from '../../api/v1alpha1/index.js';
 import { SAFETY_REQUEUE_MS } from '../plan.js';
 import { readyPods, trackReady } from '../track-health.js';
+import { analysisStep } from './analysis-step.js';
 import { evaluationStep } from './evaluation-step.js';
 import { completedHere, leaveTogether } from './lockstep.js';
-import { handleModelDrift } from './model-drift.js';
+import { mirrorStep } from './mirror-step.js';
 import { CANARY_READY, canaryReady, desiredSplit, isPromoting } from './outcome.js';
 import {
   advance,
@@ -20,90 +14,9 @@ import {
   isActive,
   pause,
   promoted,
-  rollback,
   stamp,
   type Work,
 } from './transitions.js';
-
-function analysisStep(w: Work, i: number, step: CanaryStep): string | false {
-  const s = w.status;
-  const label = `step ${i + 1}/${w.spec.steps.length} (analysis)`;
-  if (!w.spec.analysis) {
-    pause(w, 'Failure', `spec.analysis: required by ${label}`);
-    return false;
-  }
-  const spec = withStepOverrides(w.spec.analysis, step.analysis);
-  // A run that left status (edited or trimmed) starts again.
-  const { runs, run } = currentRun(
-    s.analysisRuns,
-    { stepIndex: i, version: s.toVersion ?? '' },
-    w.obs.analysis,
-    w.now,
-  );
-  s.analysisRuns = runs;
-  if (run.modelDrift && handleModelDrift(w, run.modelDrift, label)) return false;
-  switch (run.phase) {
-    case 'Running': {
-      const progress = `${ticksTaken(run)}/${spec.count} measurements, ${run.successful} passed`;
-      if (!canaryReady(w.obs, s)) {
-        s.message = `${label}: waiting for the canary pods to be Ready before measuring (${progress})`;
-        return false;
-      }
-      const tick = nextTick(run, spec, w.now);
-      const asked = w.obs.canaryModel;
-      if (tick.due) {
-        w.measure = {
-          stepIndex: i,
-          spec,
-          run,
-          version: s.toVersion ?? '',
-          baselineVersion: s.fromVersion,
-          subjectTrack: 'canary',
-          baselineTrack: 'stable',
-          ...(asked && asked.version === s.toVersion ? { askedModel: asked.model } : {}),
-        };
-      }
-      w.waits.push(tick.waitMs);
-      s.message = `${label}: analysing ${s.toVersion} at weight ${s.canaryWeight} (${progress})`;
-      return false;
-    }
-    case 'Successful':
-      if (run.successful < 1) {
-        // Never promote without data, whatever the assessment says.
-        w.events.push({
-          type: 'Warning',
-          reason: 'AnalysisInconclusive',
-          message: `${label}: Successful without a passing measurement`,
-        });
-        pause(
-          w,
-          'Inconclusive',
-          `${label}: analysis reported Successful without a passing measurement; promote or abort`,
-        );
-        return false;
-      }
-      return `: analysis passed (${describeMeasurements(run, 'Pass')})`;
-    case 'Failed': {
-      const detail = `${label}: ${describeMeasurements(run, 'Fail')}`;
-      w.events.push({ type: 'Warning', reason: 'AnalysisFailed', message: detail });
-      failRelease(w, 'AnalysisFailed', detail, w.spec.rollbackOn.analysisFailure);
-      return false;
-    }
-    case 'Inconclusive': {
-      const detail = `${label}: ${describeMeasurements(run, 'Inconclusive')}`;
-      w.events.push({ type: 'Warning', reason: 'AnalysisInconclusive', message: detail });
-      pause(w, 'Inconclusive', `${detail}; promote, resume (analyse again) or abort`);
-      return false;
-    }
-    case 'Error': {
-      const detail = `${label}: ${describeMeasurements(run, 'Error')}`;
-      w.events.push({ type: 'Warning', reason: 'AnalysisError', message: detail });
-      if (spec.consecutiveErrorAction === 'Rollback') rollback(w, 'AnalysisError', detail);
-      else pause(w, 'AnalysisError', `${detail}; promote, resume (analyse again) or abort`);
-      return false;
-    }
-  }
-}
 
 /** Whether step i is done; a string (possibly empty) is the note for its StepCompleted event. */
 function stepDone(w: Work, i: number, step: CanaryStep): string | false {
@@ -128,7 +41,8 @@ function stepDone(w: Work, i: number, step: CanaryStep): string | false {
     return false;
   }
   if (step.evaluation) return evaluationStep(w, i, step.evaluation);
-  return analysisStep(w, i, step);
+  if (step.mirror) return mirrorStep(w, i, step.mirror);
+  return analysisStep(w, i, step.analysis, `step ${i + 1}/${w.spec.steps.length} (analysis)`);
 }
 
 /** Crash loops roll back (or pause) in any unpromoted state; the progress deadline while progressing. */

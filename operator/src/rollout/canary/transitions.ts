@@ -30,6 +30,7 @@ export function describeStep(step: CanaryStep | undefined): string {
   if (!step) return 'promotion';
   if (step.setWeight !== undefined) return `setWeight ${step.setWeight}`;
   if (step.pause) return step.pause.duration ? `pause ${step.pause.duration}` : 'pause until promoted';
+  if (step.mirror) return `mirror ${step.mirror.percent}% for ${step.mirror.duration}`;
   return step.evaluation ? 'evaluation' : 'analysis';
 }
 
@@ -83,6 +84,11 @@ export function enterStep(w: Work, i: number): void {
   } else if (step.analysis) {
     startRun(w, i);
     s.message = `${stepLabel(w, i)}: analysing ${s.toVersion} at weight ${s.canaryWeight}`;
+  } else if (step.mirror) {
+    // Shadow traffic: users get only stable's answers; the canary sees copies of step.mirror.percent%.
+    s.canaryWeight = 0;
+    if (w.spec.analysis) startRun(w, i);
+    s.message = `${stepLabel(w, i)}: mirroring ${step.mirror.percent}% of the requests to ${s.toVersion}`;
   } else if (step.evaluation) {
     startRun(w, i);
     s.message = `${stepLabel(w, i)}: evaluating ${s.toVersion} against ${s.fromVersion} on the dataset`;

@@ -103,6 +103,11 @@ export interface CanaryTraffic {
   replicas: { stable: number; canary: number };
   /** Route header cohorts to the canary (gatewayAPI with cohorts, while the canary runs). */
   cohortsToCanary: boolean;
+  /**
+   * A `mirror` step runs: copy this percentage of the requests to the canary (gatewayAPI only), whose
+   * pods are shadow (they do not call side-effect tools); weight is 0.
+   */
+  mirrorPercent?: number;
 }
 
 /** The plan of one pass (rollout/plan.ts): the new status, pods and traffic, events, the tick due now. */

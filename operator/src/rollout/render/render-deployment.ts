@@ -14,6 +14,12 @@ import { type AgentRef, ANNOTATION, agentLabels, childName, type Track, trackSel
 import { CONFIG_FILE_KEY, CONFIG_MOUNT_PATH, type VersionConfig } from './render-config.js';
 
 export const HTTP_PORT = 8080;
+/**
+ * The canary's pods read the traffic mode a release tells them (the pod annotation agentarmy.dev/traffic)
+ * from this downward API file; the kubelet rewrites it when the annotation changes, without a restart.
+ */
+export const POD_INFO_MOUNT_PATH = '/etc/agent-army/pod';
+export const TRAFFIC_FILE_KEY = 'traffic';
 /** uid and gid of the agent-runtime image's user. */
 export const AGENT_UID = 1000;
 export const PRE_STOP_SLEEP_SECONDS = 5;
@@ -139,7 +145,12 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
     name: 'agent',
     image: av.spec.image,
     ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
-    env: renderEnv(input),
+    env: [
+      ...renderEnv(input),
+      ...(track === 'canary'
+        ? [{ name: 'TRAFFIC_MODE_FILE', value: `${POD_INFO_MOUNT_PATH}/${TRAFFIC_FILE_KEY}` }]
+        : []),
+    ],
     resources: resolveResources(input),
     livenessProbe: probe('/livez', probes?.liveness, {
       initialDelaySeconds: 0,
@@ -175,6 +186,7 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
     volumeMounts: [
       { name: 'agent-config', mountPath: CONFIG_MOUNT_PATH, readOnly: true },
       { name: 'tmp', mountPath: '/tmp' },
+      ...(track === 'canary' ? [{ name: 'pod-info', mountPath: POD_INFO_MOUNT_PATH, readOnly: true }] : []),
     ],
   };
   const strategy = input.agent.strategy.rollingUpdate ?? { maxSurge: '25%', maxUnavailable: 0 };
@@ -221,6 +233,22 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
           volumes: [
             { name: 'agent-config', configMap: { name: input.config.name } },
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+            // Only the canary track is ever mirrored to: the stable pods' template stays as it was.
+            ...(track === 'canary'
+              ? [
+                  {
+                    name: 'pod-info',
+                    downwardAPI: {
+                      items: [
+                        {
+                          path: TRAFFIC_FILE_KEY,
+                          fieldRef: { fieldPath: `metadata.annotations['${ANNOTATION.traffic}']` },
+                        },
+                      ],
+                    },
+                  },
+                ]
+              : []),
           ],
         },
       },

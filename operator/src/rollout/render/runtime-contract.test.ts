@@ -6,13 +6,16 @@ import { parseAgentFile } from '../../../../agent-runtime/src/agent-config-file.
 import { ENV, loadConfig, parseEnv } from '../../../../agent-runtime/src/config.js';
 import { Agent } from '../../api/v1alpha1/index.js';
 import { version } from '../fixtures.test-util.js';
+import { ANNOTATION } from '../labels.js';
 import { renderAgentFile } from './render-config.js';
 import {
   AGENT_UID,
   DRAIN_TIMEOUT_SECONDS,
+  POD_INFO_MOUNT_PATH,
   PRE_STOP_SLEEP_SECONDS,
   renderDeployment,
   renderEnv,
+  TRAFFIC_FILE_KEY,
 } from './render-deployment.js';
 
 const av = version('orch-v1', '1.0.0', {
@@ -151,5 +154,36 @@ describe('operator → agent-runtime contract', () => {
     expect(pod?.terminationGracePeriodSeconds).toBeGreaterThan(
       PRE_STOP_SLEEP_SECONDS + DRAIN_TIMEOUT_SECONDS,
     );
+  });
+
+  it('tells only canary pods their traffic mode: TRAFFIC_MODE_FILE is the downward API file of the pod annotation', () => {
+    const render = (track: 'stable' | 'canary') =>
+      renderDeployment({
+        namespace: 'team',
+        ref: { army: 'support', agent: 'orchestrator' },
+        track,
+        av,
+        agent: Agent.parse({ name: 'orchestrator', version: 'orch-v1' }),
+        defaults: undefined,
+        serviceAccountName: undefined,
+        config: { name: 'orch-v1-agent-config', hash: 'h' },
+        replicas: 1,
+      }).spec?.template.spec;
+    const canary = render('canary');
+    const file = canary?.containers[0]?.env?.find((e) => e.name === ENV.trafficModeFile)?.value;
+    expect(file).toBe(`${POD_INFO_MOUNT_PATH}/${TRAFFIC_FILE_KEY}`);
+    expect(canary?.containers[0]?.volumeMounts).toContainEqual({
+      name: 'pod-info',
+      mountPath: POD_INFO_MOUNT_PATH,
+      readOnly: true,
+    });
+    const volume = canary?.volumes?.find((v) => v.name === 'pod-info');
+    expect(volume?.downwardAPI?.items).toEqual([
+      { path: TRAFFIC_FILE_KEY, fieldRef: { fieldPath: `metadata.annotations['${ANNOTATION.traffic}']` } },
+    ]);
+    // The stable track is never mirrored to: its template (and so its pods) stays as before.
+    const stable = render('stable');
+    expect(stable?.containers[0]?.env?.some((e) => e.name === ENV.trafficModeFile)).toBe(false);
+    expect(stable?.volumes?.some((v) => v.name === 'pod-info')).toBe(false);
   });
 });

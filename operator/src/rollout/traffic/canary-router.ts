@@ -1,5 +1,5 @@
 // The router of a canary release: Gateway API when the release names an HTTPRoute, else the replica
-// ratio. A new router (mirroring, a mesh) is a new file and one more line here.
+// ratio. A new router (a mesh) is a new file and one more line here.
 import type { CanaryRelease } from '../../api/v1alpha1/index.js';
 import type { AgentRef } from '../labels.js';
 import { gatewayApiRouter } from './gateway-api.js';

@@ -1,4 +1,4 @@
-// The Gateway API router: weights and header cohorts in the user's HTTPRoute (rules rendered by
+// The Gateway API router: weights, header cohorts and a RequestMirror filter in the user's HTTPRoute (rules rendered by
 // http-route.ts), pointing at per-track Services. The agent's own Service `<army>-<agent>` selects the
 // stable track only, so calls that bypass the gateway never reach the canary.
 import type { CanaryRelease } from '../../api/v1alpha1/index.js';
@@ -19,14 +19,22 @@ export function gatewayApiRouter(input: {
     renderService({ namespace, ref, name: names.stable, track: 'stable' }),
     renderService({ namespace, ref, name: names.canary, track: 'canary' }),
   ];
-  const routes = (weight: number, cohortsToCanary: boolean): Routes => ({
+  const routes = (weight: number, cohortsToCanary: boolean, mirrorPercent?: number): Routes => ({
     services: services(),
-    httpRoute: renderHttpRouteApply({ namespace, ref, routing: input.routing, weight, cohortsToCanary }),
+    httpRoute: renderHttpRouteApply({
+      namespace,
+      ref,
+      routing: input.routing,
+      weight,
+      cohortsToCanary,
+      ...(mirrorPercent !== undefined ? { mirrorPercent } : {}),
+    }),
   });
   return {
     name: 'gatewayAPI',
     setWeights: (weight) => routes(weight, false),
     setCohorts: (weight) => routes(weight, true),
+    setMirror: (percent) => routes(0, false, percent),
     reset: () => routes(0, false),
     status: (live) => observedRouteWeight(live, ref),
   };

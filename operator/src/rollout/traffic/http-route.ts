@@ -34,8 +34,14 @@ export interface HttpBackendRef {
   port: number;
   weight: number;
 }
+/** Gateway API RequestMirror (v1.2+ has `percent`): copies of requests, whose answers are dropped. */
+export interface HttpRequestMirrorFilter {
+  type: 'RequestMirror';
+  requestMirror: { backendRef: Omit<HttpBackendRef, 'weight'>; percent: number };
+}
 export interface HttpRouteRule {
   matches: HttpRouteMatch[];
+  filters?: HttpRequestMirrorFilter[];
   backendRefs: HttpBackendRef[];
 }
 /** The server-side apply configuration: identity plus the rules the operator owns, nothing else. */
@@ -55,6 +61,8 @@ export interface HttpRouteInput {
   weight: number;
   /** Route header cohorts to the canary (only while a canary runs; its pods exist). */
   cohortsToCanary: boolean;
+  /** Copy this percentage (1–100) of the weighted rule's requests to the canary Service (a mirror step). */
+  mirrorPercent?: number;
 }
 
 /** Per-track Service names the route points at: `<army>-<agent>-stable` and `<army>-<agent>-canary`. */
@@ -118,10 +126,19 @@ export function renderHttpRouteRules(input: HttpRouteInput): HttpRouteRule[] {
     matches: m,
     backendRefs: backendRefs(input, routeNamespace, 100),
   }));
-  return [
-    ...cohortRules,
-    { matches: [{ path: ALL_PATHS }], backendRefs: backendRefs(input, routeNamespace, weight) },
-  ];
+  const weighted: HttpRouteRule = {
+    matches: [{ path: ALL_PATHS }],
+    backendRefs: backendRefs(input, routeNamespace, weight),
+  };
+  const mirror = input.mirrorPercent;
+  if (mirror !== undefined) {
+    if (!Number.isInteger(mirror) || mirror < 1 || mirror > 100) {
+      throw new Error(`spec.steps[].mirror.percent: expected an integer between 1 and 100, got ${mirror}`);
+    }
+    const { weight: _, ...canary } = backendRefs(input, routeNamespace, 0)[1] as HttpBackendRef;
+    weighted.filters = [{ type: 'RequestMirror', requestMirror: { backendRef: canary, percent: mirror } }];
+  }
+  return [...cohortRules, weighted];
 }
 
 /** The server-side apply body for the user's HTTPRoute; throws when the release has no gatewayAPI. */
@@ -142,6 +159,25 @@ export function observedRouteWeight(route: unknown, ref: AgentRef): number | und
   const weighted = rules?.findLast((r) => !r.matches?.some((m) => (m.headers?.length ?? 0) > 0));
   const canary = weighted?.backendRefs?.find((b) => b.name === trackServiceNames(ref).canary);
   return canary?.weight;
+}
+
+/** The percentage a live route's weighted rule mirrors to the canary Service; undefined when none. */
+export function observedMirrorPercent(route: unknown, ref: AgentRef): number | undefined {
+  const rules = (route as { spec?: { rules?: Partial<HttpRouteRule>[] } } | undefined)?.spec?.rules;
+  const canary = trackServiceNames(ref).canary;
+  for (const rule of rules ?? []) {
+    for (const f of rule.filters ?? []) {
+      const m = f.type === 'RequestMirror' ? f.requestMirror : undefined;
+      if (m?.backendRef?.name === canary) return m.percent ?? 100;
+    }
+  }
+  return undefined;
+}
+
+/** True when a live route carries a filter the desired rules do not (isSubset cannot see one to remove). */
+export function hasStaleFilters(route: unknown, desired: HttpRouteRule[]): boolean {
+  const rules = (route as { spec?: { rules?: Partial<HttpRouteRule>[] } } | undefined)?.spec?.rules ?? [];
+  return rules.some((r, i) => (r.filters?.length ?? 0) > (desired[i]?.filters?.length ?? 0));
 }
 
 /**

@@ -27,6 +27,11 @@ export function replicaRatioRouter(input: {
         'spec.trafficRouting.cohorts: the replica ratio router cannot match headers (use gatewayAPI)',
       );
     },
+    setMirror() {
+      throw new Error(
+        'spec.steps[].mirror: the replica ratio router cannot mirror requests (use spec.trafficRouting.gatewayAPI)',
+      );
+    },
     reset: routes,
     status(live) {
       const canary = live.canary?.status?.readyReplicas ?? 0;

@@ -1,8 +1,9 @@
 // The traffic router interface, as small as Flagger's: a strategy says what share of requests the new
 // track gets, a router says which objects make that so. Routers are pure: they return the objects
 // (Services the army renders with the tracks, and an HTTPRoute body the release controller applies), and
-// read the live routing back with `status`. The next router (mirroring, a mesh) is one new file that
-// implements this interface, plus a line in `canaryRouter`.
+// read the live routing back with `status`. The next router (a mesh) is one new file that
+// implements this interface, plus a line in `canaryRouter`. A route writes no filter it is not asked for:
+// `setWeights`, `setCohorts` and `reset` drop a mirror that `setMirror` wrote.
 import type { V1Service } from '@kubernetes/client-node';
 import type { HttpRouteApply } from './http-route.js';
 
@@ -24,7 +25,13 @@ export interface TrafficRouter<Live = unknown> {
    * the router cannot match headers (a spec that asks for it is refused by validation first).
    */
   setCohorts(weight: number): Routes;
-  /** Every request to the stable track. */
+  /**
+   * Every request to the stable track, and a copy of `percent`% (1–100) of them to the new track, whose
+   * answers are dropped (shadow traffic). Throws when the router cannot mirror (the reconciler refuses a
+   * spec that asks for it first).
+   */
+  setMirror(percent: number): Routes;
+  /** Every request to the stable track (and no copies). */
   reset(): Routes;
   /** The weight the live routing sends to the new track now; undefined when it cannot tell. */
   status(live: Live): number | undefined;

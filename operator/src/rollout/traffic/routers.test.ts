@@ -1,6 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { canaryRouter } from './canary-router.js';
+import { hasStaleFilters, observedMirrorPercent } from './http-route.js';
 import { replicaRatioRouter } from './replica-ratio.js';
 import type { Routes } from './router.js';
 import { serviceSelectorRouter } from './service-selector.js';
@@ -19,8 +20,9 @@ describe('replica ratio router', () => {
     expect(router.reset()).toEqual(router.setWeights(0));
     expect(router.setWeights(50).httpRoute).toBeUndefined();
   });
-  it('refuses header cohorts and weights outside 0–100', () => {
+  it('refuses header cohorts, mirroring (naming the field) and weights outside 0–100', () => {
     expect(() => router.setCohorts(10)).toThrow(/cannot match headers/);
+    expect(() => router.setMirror(20)).toThrow(/spec\.steps\[\]\.mirror: .*cannot mirror/);
     expect(() => router.setWeights(101)).toThrow(/weight/);
   });
   it.each([
@@ -57,6 +59,35 @@ describe('Gateway API router', () => {
     ]);
     expect(router.status(router.reset().httpRoute)).toBe(0);
   });
+  it('setMirror: every user request to stable, a RequestMirror copy of percent% to the canary Service', () => {
+    const rules = router.setMirror(20).httpRoute?.spec.rules ?? [];
+    expect(rules).toHaveLength(1); // no cohort rule: a shadow canary answers no user
+    expect(rules[0]?.backendRefs.map((b) => [b.name, b.weight])).toEqual([
+      ['support-orchestrator-stable', 100],
+      ['support-orchestrator-canary', 0],
+    ]);
+    expect(rules[0]?.filters).toEqual([
+      {
+        type: 'RequestMirror',
+        requestMirror: {
+          backendRef: { group: '', kind: 'Service', name: 'support-orchestrator-canary', port: 80 },
+          percent: 20,
+        },
+      },
+    ]);
+    expect(observedMirrorPercent(router.setMirror(20).httpRoute, ref)).toBe(20);
+  });
+  it('setWeights, setCohorts and reset carry no mirror: they remove the one setMirror wrote', () => {
+    const mirrored = router.setMirror(20).httpRoute;
+    for (const r of [router.setWeights(10), router.setCohorts(10), router.reset()]) {
+      expect(observedMirrorPercent(r.httpRoute, ref)).toBeUndefined();
+      expect(hasStaleFilters(mirrored, r.httpRoute?.spec.rules ?? [])).toBe(true);
+    }
+    expect(hasStaleFilters(mirrored, mirrored?.spec.rules ?? [])).toBe(false);
+  });
+  it('setMirror refuses a percent outside 1–100, naming the field', () => {
+    expect(() => router.setMirror(0)).toThrow(/mirror\.percent/);
+  });
 });
 
 describe('Service selector router', () => {
@@ -75,6 +106,7 @@ describe('Service selector router', () => {
   it('switches all at once: no partial weights, no cohorts; an unknown selector has no status', () => {
     expect(() => router.setWeights(50)).toThrow(/0 or 100/);
     expect(() => router.setCohorts(0)).toThrow(/headers/);
+    expect(() => router.setMirror(10)).toThrow(/mirror/);
     expect(router.reset()).toEqual(router.setWeights(0));
     expect(router.status(undefined)).toBeUndefined();
   });

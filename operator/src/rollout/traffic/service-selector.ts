@@ -35,6 +35,9 @@ export function serviceSelectorRouter(input: {
     setCohorts() {
       throw new Error('a Service selector cannot match headers');
     },
+    setMirror() {
+      throw new Error('a Service selector cannot mirror requests');
+    },
     reset: () => routes(input.stable),
     status(live) {
       const track = live?.spec?.selector?.[LABEL.track];
