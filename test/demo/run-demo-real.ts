@@ -4,17 +4,15 @@
 // the agent pods by Kubernetes service discovery, and traffic goes through the agent's Service — so the
 // canary's traffic share at each step is measured, not assumed.
 import { stringify } from 'yaml';
-import type { AgentArmy, CanaryRelease, CanaryReleaseStatus } from '../../operator/src/api/v1alpha1/index.js';
+import type { CanaryReleaseStatus } from '../../operator/src/api/v1alpha1/index.js';
 import { type RealWorld, realArmy, realVersion, serviceUrl, startRealWorld } from '../real-node/world.js';
-import { deleteNamespaces, eventually, kubectlOk } from '../support/cluster.js';
+import { deleteNamespaces, kubectlOk } from '../support/cluster.js';
 import { type LoadStats, sharesBetween } from '../support/real-node.js';
-import { DEMO_JUDGE, JUDGE_GATE, JUDGE_MODEL, judgedRollback, WORSE_PROMPT } from './manifests.js';
-import { type DemoResult, rolledBackEvent } from './run-demo.js';
+import { DEMO_JUDGE, JUDGE_GATE, JUDGE_MODEL, WORSE_PROMPT } from './manifests.js';
+import { type DemoResult, follower, playActs } from './story.js';
 
 export const REAL_DEMO_NAMESPACE = 'agent-army-demo';
 const REPLICAS = 10;
-type Release = CanaryRelease;
-type Army = AgentArmy;
 
 export interface MeasuredShare {
   version: string;
@@ -106,47 +104,25 @@ export async function runRealDemo(
     );
     await apply(release(ns, w.prometheus?.url ?? ''));
 
-    let stats: LoadStats | undefined;
-    /** Follows the release until `done`, printing each change and measuring the share of each held weight. */
-    const follow = async (version: string, done: (r: Release, a: Army) => boolean, timeoutMs: number) => {
-      const weights: number[] = [];
-      let last = '';
-      let held: { weight: number; from: number } | undefined;
-      return eventually(
-        'the release to settle',
-        async () => {
-          const r = await get<Release>('canaryrelease', 'orchestrator');
-          const a = await get<Army>('agentarmy', 'support');
-          const s: Partial<CanaryReleaseStatus> = r.status ?? {};
-          if (weights.at(-1) !== (s.canaryWeight ?? 0)) weights.push(s.canaryWeight ?? 0);
-          const pausing = s.currentStepIndex === 1 || s.currentStepIndex === 4;
-          if (pausing && s.phase === 'Progressing' && !held && s.stepStartedAt) {
-            held = { weight: s.canaryWeight ?? 0, from: Date.parse(s.stepStartedAt) + 1000 };
-          } else if (!pausing && held) {
-            stats = await w.load.stats();
-            const { byTrack, total } = sharesBetween(stats, held.from, held.from + 8000);
-            const measured = (100 * (byTrack[`${version}/canary`] ?? 0)) / Math.max(1, total);
-            shares.push({ version, weight: held.weight, measured, requests: total });
-            say(
-              `  traffic at weight ${held.weight}%: the canary answered ${measured.toFixed(1)}% of ${total} requests`,
-            );
-            held = undefined;
-          }
-          const latest = (metric: string) =>
-            s.analysisRuns
-              ?.at(-1)
-              ?.measurements.filter((x) => x.metric === metric)
-              .at(-1);
-          const m = latest('error-rate');
-          const j = latest('judge-score');
-          const line = `phase=${s.phase ?? 'Idle'} step=${Math.min((s.currentStepIndex ?? 0) + 1, 7)}/7 weight=${s.canaryWeight ?? 0}% ${m ? `error-rate=${m.value?.toFixed(3) ?? '-'} (${m.result}, ${m.sampleSize ?? 0} requests)` : ''}${j ? ` judge-score=${j.value?.toFixed(2) ?? '-'} vs stable ${j.stableValue?.toFixed(2) ?? '-'} (${j.result})` : ''}`;
-          if (line !== last) say(`  release: ${line}`);
-          last = line;
-          return done(r, a) ? { r, a, weights } : undefined;
-        },
-        { timeoutMs, intervalMs: 500 },
-      );
+    let held: { version: string; weight: number; from: number } | undefined;
+    // On every poll: once a pause step has held its weight, the share of requests the canary answered then.
+    const measureShares = async (version: string, s: Partial<CanaryReleaseStatus>) => {
+      if (held && held.version !== version) held = undefined; // a pause the previous act left behind
+      const pausing = s.currentStepIndex === 1 || s.currentStepIndex === 4;
+      if (pausing && s.phase === 'Progressing' && !held && s.stepStartedAt) {
+        held = { version, weight: s.canaryWeight ?? 0, from: Date.parse(s.stepStartedAt) + 1000 };
+      } else if (!pausing && held) {
+        const stats: LoadStats = await w.load.stats();
+        const { byTrack, total } = sharesBetween(stats, held.from, held.from + 8000);
+        const measured = (100 * (byTrack[`${version}/canary`] ?? 0)) / Math.max(1, total);
+        shares.push({ version, weight: held.weight, measured, requests: total });
+        say(
+          `  traffic at weight ${held.weight}%: the canary answered ${measured.toFixed(1)}% of ${total} requests`,
+        );
+        held = undefined;
+      }
     };
+    const follow = follower({ get, say, steps: 7, onPoll: measureShares });
 
     say(`1. army "support": orchestrator 1.0.0 on ${REPLICAS} pods`);
     await apply(realArmy(ns, [canaryAgent('orchestrator-v1-0-0')]));
@@ -155,74 +131,17 @@ export async function runRealDemo(
     say('   Ready; a load pod sends 30 requests/s through the Service support-orchestrator');
     await new Promise((r) => setTimeout(r, 5000));
 
-    say('2. rolling out 1.1.0 (flaky-model) as a canary');
-    await apply(realArmy(ns, [canaryAgent('orchestrator-v1-1-0')]));
-    const bad = await follow(
-      '1.1.0',
-      (r) => r.status?.phase === 'RolledBack' || r.status?.phase === 'Paused',
-      240_000,
-    );
-    const failing = bad.r.status?.analysisRuns
-      ?.flatMap((x) => x.measurements)
-      .filter((m) => m.metric === 'error-rate' && m.result === 'Fail')
-      .at(-1);
-    const events = JSON.parse(
-      await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'reason=RolledBack', '-o', 'json']),
-    ) as { items: { message: string }[] };
-    say(`   ${bad.r.status?.phase}: ${bad.r.status?.message ?? ''}`);
-    if (events.items[0]) say(`   Event RolledBack: ${events.items[0].message}`);
-
-    say('3. rolling out 1.2.0 (healthy) as a canary');
-    await apply(realArmy(ns, [canaryAgent('orchestrator-v1-2-0')]));
-    const good = await follow(
-      '1.2.0',
-      (r, a) =>
-        r.status?.phase === 'Promoted' && a.status?.agents?.[0]?.stableVersion === 'orchestrator-v1-2-0',
-      300_000,
-    );
-    say(`   Promoted: ${good.a.status?.agents?.[0]?.message ?? ''}`);
-    const steps = JSON.parse(
-      await kubectlOk([
-        'get',
-        'events',
-        '-n',
-        ns,
-        '--field-selector',
-        'involvedObject.kind=CanaryRelease,reason=StepCompleted',
-        '-o',
-        'json',
-      ]),
-    ) as { items: { message: string }[] };
-
-    say('4. rolling out 1.3.0 (a new prompt only: same model, errors and latency) as a canary');
-    await apply(realArmy(ns, [canaryAgent('orchestrator-v1-3-0')]));
-    const worse = await follow(
-      '1.3.0',
-      (r) =>
-        r.status?.toVersion === 'orchestrator-v1-3-0' &&
-        (r.status?.phase === 'RolledBack' || r.status?.phase === 'Paused'),
-      240_000,
-    );
-    const judgedEvent = await rolledBackEvent(kubectlOk, ns, 'orchestrator-v1-3-0');
-    say(`   ${worse.r.status?.phase}: ${worse.r.status?.message ?? ''}`);
-    if (judgedEvent) say(`   Event RolledBack: ${judgedEvent}`);
+    const acts = await playActs({
+      say,
+      k: kubectlOk,
+      ns,
+      follow,
+      applyArmy: (version) => apply(realArmy(ns, [canaryAgent(version)])),
+      timeoutsMs: { rollback: 240_000, promotion: 300_000, judged: 240_000 },
+    });
     const final = await w.load.stop();
     return {
-      judged: judgedRollback(worse.r, worse.weights, judgedEvent, worse.a.status?.agents?.[0]?.stableVersion),
-      rollback: {
-        weights: bad.weights,
-        ...(failing?.value !== undefined ? { errorRate: failing.value } : {}),
-        ...(events.items[0] ? { event: events.items[0].message } : {}),
-        ...(bad.a.status?.agents?.[0]?.stableVersion ? { stable: bad.a.status.agents[0].stableVersion } : {}),
-      },
-      promotion: {
-        weights: good.weights,
-        ...(good.a.status?.agents?.[0]?.stableVersion
-          ? { stable: good.a.status.agents[0].stableVersion }
-          : {}),
-        ...(good.r.status?.phase ? { phase: good.r.status.phase } : {}),
-        stepsCompleted: steps.items.map((e) => e.message),
-      },
+      ...acts,
       requests: { sent: final.sent, failed: final.failed },
       seconds: Math.round((Date.now() - t0) / 1000),
       shares,

@@ -9,45 +9,16 @@
 // what the operator rendered), the openai SDK, a local OpenAI-compatible upstream, Prometheus, load.
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { AgentArmy, CanaryRelease, CanaryReleaseStatus } from '../../operator/src/api/v1alpha1/index.js';
-import { deleteNamespaces, eventually, kubeconfigPath, kubectlOk, repoRoot } from '../support/cluster.js';
+import { deleteNamespaces, kubeconfigPath, kubectlOk, repoRoot } from '../support/cluster.js';
 import { freePort, type ServiceProcess, spawnFakeOpenAI, spawnOperator } from '../support/processes.js';
 import { startPrometheus } from '../support/prometheus.js';
 import { LoadGenerator } from './load.js';
-import {
-  JUDGE_MODEL,
-  type JudgedRollback,
-  judgedRollback,
-  releaseDoc,
-  versionDoc,
-  WORSE_PROMPT,
-} from './manifests.js';
+import { JUDGE_MODEL, releaseDoc, versionDoc, WORSE_PROMPT } from './manifests.js';
+import { type DemoResult, follower, playActs } from './story.js';
 import { TrackProcesses } from './track-processes.js';
 
 export const DEMO_NAMESPACE = 'agent-army-demo';
-type Release = CanaryRelease;
-type Army = AgentArmy;
-
-export interface DemoResult {
-  rollback: { weights: number[]; errorRate?: number; event?: string; stable?: string };
-  promotion: { weights: number[]; stable?: string; phase?: string; stepsCompleted: string[] };
-  /** Act 4: the version whose answers got worse, rolled back by the judge gate. */
-  judged: JudgedRollback;
-  requests: { sent: number; failed: number };
-  seconds: number;
-}
-
-/** The RolledBack Event of `version` (the release keeps one per rollback). */
-export async function rolledBackEvent(
-  k: (args: string[]) => Promise<string>,
-  ns: string,
-  version: string,
-): Promise<string | undefined> {
-  const events = JSON.parse(
-    await k(['get', 'events', '-n', ns, '--field-selector', 'reason=RolledBack', '-o', 'json']),
-  ) as { items: { message: string }[] };
-  return events.items.map((e) => e.message).find((m) => m.includes(`rolled back ${version} `));
-}
+export type { DemoResult } from './story.js';
 
 export async function runDemo(say: (line: string) => void): Promise<DemoResult> {
   const t0 = Date.now();
@@ -131,106 +102,38 @@ export async function runDemo(say: (line: string) => void): Promise<DemoResult> 
       },
     });
 
-    /** Follows the release (and plays kubelet) until `done`, printing each change of step/weight/phase. */
-    const follow = async (done: (r: Release, a: Army) => boolean, timeoutMs: number) => {
-      const weights: number[] = [];
-      let last = '';
-      return eventually(
-        'the release to settle',
-        async () => {
-          for (const c of await tracks.sync()) say(`  runtime: ${c}`);
-          const r = await get<Release>('canaryrelease', 'orchestrator');
-          const a = await get<Army>('agentarmy', 'support');
-          const s: Partial<CanaryReleaseStatus> = r.status ?? {};
-          if (weights.at(-1) !== (s.canaryWeight ?? 0)) weights.push(s.canaryWeight ?? 0);
-          const latest = (metric: string) =>
-            s.analysisRuns
-              ?.at(-1)
-              ?.measurements.filter((x) => x.metric === metric)
-              .at(-1);
-          const m = latest('error-rate');
-          const j = latest('judge-score');
-          const line = `phase=${s.phase ?? 'Idle'} step=${Math.min((s.currentStepIndex ?? 0) + 1, 5)}/5 weight=${s.canaryWeight ?? 0}% ${m ? `error-rate=${m.value?.toFixed(3) ?? '-'} (${m.result}, ${m.sampleSize ?? 0} requests)` : ''}${j ? ` judge-score=${j.value?.toFixed(2) ?? '-'} vs stable ${j.stableValue?.toFixed(2) ?? '-'} (${j.result})` : ''}`;
-          if (line !== last) say(`  release: ${line}`);
-          last = line;
-          return done(r, a) ? { r, a, weights } : undefined;
-        },
-        { timeoutMs, intervalMs: 500 },
-      );
-    };
+    // The process demo plays kubelet on every poll: runtimes start and stop as the army's pods do.
+    const follow = follower({
+      get,
+      say,
+      steps: 5,
+      onPoll: async () => {
+        for (const c of await tracks.sync()) say(`  runtime: ${c}`);
+      },
+    });
 
     say('1. army "support": orchestrator 1.0.0 on 4 pods');
     await apply(army('orchestrator-v1-0-0'));
-    await follow((_r, a) => a.status?.phase === 'Ready' && tracks.state.stable.url !== undefined, 90_000);
+    await follow(
+      '1.0.0',
+      (_r, a) => a.status?.phase === 'Ready' && tracks.state.stable.url !== undefined,
+      90_000,
+    );
     load.start();
     say('   Ready; sending 25 requests/s through agent-runtime → openai SDK → upstream');
     await new Promise((r) => setTimeout(r, 5000));
 
-    say('2. rolling out 1.1.0 (flaky-model) as a canary');
-    await apply(army('orchestrator-v1-1-0'));
-    const bad = await follow(
-      (r) => r.status?.phase === 'RolledBack' || r.status?.phase === 'Paused',
-      180_000,
-    );
-    const failing = bad.r.status?.analysisRuns
-      ?.flatMap((x) => x.measurements)
-      .filter((m) => m.metric === 'error-rate' && m.result === 'Fail')
-      .at(-1);
-    const events = JSON.parse(
-      await k(['get', 'events', '-n', ns, '--field-selector', 'reason=RolledBack', '-o', 'json']),
-    ) as { items: { message: string }[] };
-    say(`   ${bad.r.status?.phase}: ${bad.r.status?.message ?? ''}`);
-    if (events.items[0]) say(`   Event RolledBack: ${events.items[0].message}`);
-
-    say('3. rolling out 1.2.0 (healthy) as a canary');
-    await apply(army('orchestrator-v1-2-0'));
-    const good = await follow(
-      (r, a) =>
-        r.status?.phase === 'Promoted' && a.status?.agents?.[0]?.stableVersion === 'orchestrator-v1-2-0',
-      240_000,
-    );
-    say(`   Promoted: ${good.a.status?.agents?.[0]?.message ?? ''}`);
-    const steps = JSON.parse(
-      await k([
-        'get',
-        'events',
-        '-n',
-        ns,
-        '--field-selector',
-        'involvedObject.kind=CanaryRelease,reason=StepCompleted',
-        '-o',
-        'json',
-      ]),
-    ) as { items: { message: string }[] };
-
-    say('4. rolling out 1.3.0 (a new prompt only: same model, errors and latency) as a canary');
-    await apply(army('orchestrator-v1-3-0'));
-    const worse = await follow(
-      (r) =>
-        r.status?.toVersion === 'orchestrator-v1-3-0' &&
-        (r.status?.phase === 'RolledBack' || r.status?.phase === 'Paused'),
-      240_000,
-    );
-    const judgedEvent = await rolledBackEvent(k, ns, 'orchestrator-v1-3-0');
-    say(`   ${worse.r.status?.phase}: ${worse.r.status?.message ?? ''}`);
-    if (judgedEvent) say(`   Event RolledBack: ${judgedEvent}`);
+    const acts = await playActs({
+      say,
+      k,
+      ns,
+      follow,
+      applyArmy: (version) => apply(army(version)),
+      timeoutsMs: { rollback: 180_000, promotion: 240_000, judged: 240_000 },
+    });
     load.stop();
     return {
-      judged: judgedRollback(worse.r, worse.weights, judgedEvent, worse.a.status?.agents?.[0]?.stableVersion),
-      rollback: {
-        weights: bad.weights,
-        ...(failing?.value !== undefined ? { errorRate: failing.value } : {}),
-        ...(events.items[0] ? { event: events.items[0].message } : {}),
-        ...(bad.a.status?.agents?.[0]?.stableVersion ? { stable: bad.a.status.agents[0].stableVersion } : {}),
-      },
-      promotion: {
-        weights: good.weights,
-        ...(good.a.status?.agents?.[0]?.stableVersion
-          ? { stable: good.a.status.agents[0].stableVersion }
-          : {}),
-        ...(good.r.status?.phase ? { phase: good.r.status.phase } : {}),
-        stepsCompleted: steps.items.map((e) => e.message),
-      },
+      ...acts,
       requests: { sent: load.sent, failed: load.failed },
       seconds: Math.round((Date.now() - t0) / 1000),
     };

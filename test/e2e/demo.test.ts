@@ -4,7 +4,7 @@
 // under CI): agent-runtime processes per track beside KWOK pods. A bad version is rolled back automatically
 // on its measured error rate; a good one is promoted step by step; one whose answers got worse (same
 // errors, same latency) is rolled back by the judge gate.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { type DemoResult, runDemo } from '../demo/run-demo.js';
 import { type MeasuredShare, runRealDemo } from '../demo/run-demo-real.js';
 import { realNodeAvailable } from '../support/real-node.js';
@@ -15,6 +15,8 @@ describe('make demo, end to end', () => {
   it('rolls back 1.1.0 on its error rate, promotes 1.2.0 through 10% → 50% → 100%, rolls back 1.3.0 on its judge score', async () => {
     const lines: string[] = [];
     const say = (l: string) => lines.push(l);
+    // A failed run prints what the demo printed, phases and measurements included.
+    onTestFailed(() => console.error(lines.join('\n')));
     const r: DemoResult & { shares?: MeasuredShare[] } = real ? await runRealDemo(say) : await runDemo(say);
 
     // Rollback: the canary got traffic, its error rate crossed 5%, weight went back to 0, stable untouched.
