@@ -10,13 +10,15 @@
 // BENCH_WARMUP_SECONDS (8 per process), BENCH_RATE (500), BENCH_LOG_LEVEL (info), BENCH_RUNTIME_ENTRY
 // (default: the compiled runtime, agent-runtime/dist/main.js, built first with tsc, run with plain node as
 // in the image; a .ts entry runs through tsx), BENCH_JUDGE (0: no judged runtime), BENCH_JUDGE_PER_MINUTE
-// (60, the judge's budget). Writes bench/results/runtime.json.
+// (60, the judge's budget), BENCH_BASELINE_REV (a git revision: its runtime, compiled the same way, takes
+// part in every round as "baseline", e.g. the code before a change). Writes bench/results/runtime.json.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
 import { repoRoot, type ServiceProcess, spawnFakeOpenAI, spawnService } from '../test/support/processes.js';
+import { buildRuntimeAt, type RuntimeBuild } from './lib/runtime-baseline.js';
 import { memoryOf, type Run, summarize, type Target } from './lib/runtime-rounds.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -29,6 +31,7 @@ const ENTRY = process.env.BENCH_RUNTIME_ENTRY ?? 'agent-runtime/dist/main.js';
 /** BENCH_JUDGE=0 leaves out the judged runtime (e.g. to measure a runtime version without a judge). */
 const JUDGE = process.env.BENCH_JUDGE !== '0';
 const JUDGE_PER_MINUTE = Number(process.env.BENCH_JUDGE_PER_MINUTE ?? 60);
+const BASELINE_REV = process.env.BENCH_BASELINE_REV || undefined;
 const CONNECTIONS = 10;
 
 function percentile(sorted: number[], p: number): number {
@@ -99,7 +102,9 @@ async function main(): Promise<void> {
     }),
   );
   const procs: ServiceProcess[] = [];
+  let baselineBuild: RuntimeBuild | undefined;
   try {
+    if (BASELINE_REV) baselineBuild = buildRuntimeAt(repoRoot, BASELINE_REV);
     const upstream = await spawnFakeOpenAI({
       models: { [model]: { latencyMs: 0 }, [judgeModel]: { judge: { default: 0.8 } } },
     });
@@ -115,13 +120,16 @@ async function main(): Promise<void> {
       LOG_LEVEL,
       ...extra,
     });
-    const spawn = (name: string, env: Record<string, string>) =>
-      spawnService({ name, entry: ENTRY, env: runtimeEnv(env), tsx: ENTRY.endsWith('.ts') });
+    const spawn = (name: string, env: Record<string, string>, entry = ENTRY) =>
+      spawnService({ name, entry, env: runtimeEnv(env), tsx: entry.endsWith('.ts') });
     const runtime = await spawn('agent-runtime', {});
     const judged = JUDGE
       ? await spawn('agent-runtime (judge on)', { AGENT_CONFIG_FILE: judgeFile })
       : undefined;
-    procs.push(runtime, ...(judged ? [judged] : []));
+    const baseline = baselineBuild
+      ? await spawn(`agent-runtime ${BASELINE_REV}`, {}, baselineBuild.entry)
+      : undefined;
+    procs.push(runtime, ...(judged ? [judged] : []), ...(baseline ? [baseline] : []));
     // The floor: a minimal node:http proxy doing the same hops (parse, forward, parse, answer) and nothing else.
     const floor = await spawnService({
       name: 'floor proxy',
@@ -136,6 +144,7 @@ async function main(): Promise<void> {
       runtime: { url: `${runtime.url}/v1/invoke`, body: JSON.stringify({ messages }) },
       'runtime+judge': { url: `${judged?.url}/v1/invoke`, body: JSON.stringify({ messages }) },
       'floor-proxy': { url: `${floor.url}/v1/invoke`, body: JSON.stringify({ messages }) },
+      baseline: { url: `${baseline?.url}/v1/invoke`, body: JSON.stringify({ messages }) },
     };
     const opts = (t: Target, extra: Partial<Options>): Options => ({
       url: targets[t].url,
@@ -152,6 +161,7 @@ async function main(): Promise<void> {
       'upstream',
       'runtime',
       ...(judged ? ['runtime+judge' as const] : []),
+      ...(baseline ? ['baseline' as const] : []),
       'floor-proxy',
     ];
     for (const t of all) await load(0, t, opts(t, { duration: WARMUP_SECONDS }));
@@ -166,7 +176,12 @@ async function main(): Promise<void> {
     };
     for (let round = 1; round <= ROUNDS; round++) {
       const flip = round % 2 === 0;
-      const max: Target[] = ['upstream', 'runtime', 'floor-proxy'];
+      const max: Target[] = [
+        'upstream',
+        'runtime',
+        ...(baseline ? ['baseline' as const] : []),
+        'floor-proxy',
+      ];
       for (const t of flip ? max.reverse() : max) {
         log(await load(round, t, opts(t, { duration: THROUGHPUT_SECONDS })));
       }
@@ -176,6 +191,7 @@ async function main(): Promise<void> {
     const memory = {
       runtime: memoryOf(runtime.pid),
       'runtime+judge': judged ? memoryOf(judged.pid) : undefined,
+      ...(baseline ? { baseline: memoryOf(baseline.pid) } : {}),
     };
     const judgeStats = judged ? await (await fetch(`${judged.url}/metrics`)).text() : '';
     const evals = judgeStats
@@ -193,6 +209,7 @@ async function main(): Promise<void> {
         throughputSeconds: THROUGHPUT_SECONDS,
         warmupSeconds: WARMUP_SECONDS,
         runtimeEntry: ENTRY,
+        ...(BASELINE_REV ? { baselineRev: BASELINE_REV } : {}),
         runtimeLogLevel: LOG_LEVEL,
         judge:
           'runtime+judge: sampleRate 0.1, no budget cap, maxConcurrency 4, judge model on the same fake upstream',
@@ -215,6 +232,7 @@ async function main(): Promise<void> {
     console.log(`wrote ${out}`);
   } finally {
     for (const p of procs.reverse()) await p.stop();
+    baselineBuild?.cleanup();
   }
 }
 

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED } from './logger.js';
+import { cachedIsoTime, createLogger, maskUrlCredentials, REDACTED } from './logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -71,5 +72,31 @@ describe('createLogger', () => {
     expect(lines[0]).toContain(`https://${REDACTED}@models.internal/v1`);
     expect(lines[0]).toContain(`http://${REDACTED}@10.0.0.5:8080/v1`);
     expect(lines[0]).toContain('http://plain.host/v1');
+  });
+
+  it('leaves a line without an "@" unchanged when masking URL credentials', () => {
+    const line = '{"msg":"connect failed to http://plain.host/v1"}';
+    expect(maskUrlCredentials(line)).toBe(line);
+  });
+});
+
+describe('cachedIsoTime', () => {
+  it("gives pino's isoTime field for the current millisecond, and a new one when the clock moves", () => {
+    let now = Date.UTC(2026, 11, 3, 12, 0, 0, 1);
+    const time = cachedIsoTime(() => now);
+    const pinoField = (ms: number) => {
+      const realNow = Date.now;
+      Date.now = () => ms;
+      try {
+        return pino.stdTimeFunctions.isoTime();
+      } finally {
+        Date.now = realNow;
+      }
+    };
+    expect(time()).toBe(pinoField(now));
+    expect(time()).toBe(pinoField(now));
+    now += 1;
+    expect(time()).toBe(pinoField(now));
+    expect(time()).toBe(',"time":"2026-12-03T12:00:00.002Z"');
   });
 });

@@ -40,6 +40,18 @@ describe('createNodeFetch', () => {
     expect(await res.json()).toEqual({ method: 'POST', body: 'hi' });
   });
 
+  it('sends the path and query of each URL, also when the same URLs come again', async () => {
+    const seen: string[] = [];
+    const url = await serve((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.end('{}');
+    });
+    const f = createNodeFetch();
+    for (const path of ['/v1/a?x=1&y=%20z', '/v1/b', '/v1/a?x=1&y=%20z'])
+      expect((await f(`${url}${path}`, { method: 'POST', body: '' })).status).toBe(200);
+    expect(seen).toEqual(['POST /v1/a?x=1&y=%20z', 'POST /v1/b', 'POST /v1/a?x=1&y=%20z']);
+  });
+
   it('streams text/event-stream bodies as they arrive', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -4,9 +4,15 @@
 // holding what the SDK reads of a response (status, ok, url, headers.get/entries, json(), text(), a null
 // body), and wraps only event streams as web streams in a real Response. Anything it does not handle
 // (non-http URLs, exotic bodies) falls back to the global fetch.
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type RequestOptions,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
+import { urlToHttpOptions } from 'node:url';
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
@@ -101,10 +107,25 @@ function headersOf(h: RequestInit['headers']): Record<string, string> {
   return out;
 }
 
+/** How many distinct URLs keep their parsed request options (the SDK calls one or two). */
+const URL_CACHE_SIZE = 32;
+
 export function createNodeFetch(opts: { maxSockets?: number } = {}): typeof fetch {
   const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 256, scheduling: 'lifo' as const };
   const httpAgent = new HttpAgent(agentOptions);
   const httpsAgent = new HttpsAgent(agentOptions);
+  // What node:http makes of a URL string (`urlToHttpOptions(new URL(href))`), parsed once per URL rather
+  // than on every call.
+  const parsed = new Map<string, RequestOptions>();
+  const urlOptions = (href: string): RequestOptions => {
+    let o = parsed.get(href);
+    if (!o) {
+      o = urlToHttpOptions(new URL(href));
+      if (parsed.size >= URL_CACHE_SIZE) parsed.clear();
+      parsed.set(href, o);
+    }
+    return o;
+  };
 
   const nodeFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -128,8 +149,8 @@ export function createNodeFetch(opts: { maxSockets?: number } = {}): typeof fetc
         reject(err);
       };
       const req = send(
-        href,
         {
+          ...urlOptions(href),
           method: init.method ?? 'GET',
           headers: headersOf(init.headers),
           agent: https ? httpsAgent : httpAgent,

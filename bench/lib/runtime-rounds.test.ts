@@ -51,4 +51,33 @@ describe('runtime benchmark rounds', () => {
     expect(median([Number.NaN, 7])).toBe(7);
     expect(median([])).toBeNaN();
   });
+
+  it('sets the baseline revision beside the runtime when it took part, and leaves it out otherwise', () => {
+    const runs: Run[] = [];
+    [
+      [10_000, 2_000, 1_000, 2, 6, 9],
+      [9_000, 2_400, 1_200, 3, 5, 8],
+      [11_000, 1_600, 800, 2, 7, 10],
+    ].forEach(([um, rm, bm, up, rp, bp], i) => {
+      runs.push(run(i + 1, 'upstream', null, um as number, 0.5, 1));
+      runs.push(run(i + 1, 'runtime', null, rm as number, 1, 2));
+      runs.push(run(i + 1, 'baseline', null, bm as number, 1, 2));
+      runs.push(run(i + 1, 'upstream', 500, 500, 1, up as number));
+      runs.push(run(i + 1, 'runtime', 500, 500, 2, rp as number));
+      runs.push(run(i + 1, 'baseline', 500, 500, 3, bp as number));
+    });
+    const { baseline } = summarize(runs, 500).medians;
+    expect(baseline).toEqual({
+      throughputReqPerSec: 1000,
+      throughputRatio: 0.1,
+      fixedRate: { p50: 3, p99: 9 },
+      addedMs: { p50: 2, p99: 7 },
+      runtimeVsBaseline: { throughputRatio: 2, p50Ms: -1, p99Ms: -3 },
+    });
+    const without = summarize(
+      runs.filter((r) => r.target !== 'baseline'),
+      500,
+    ).medians;
+    expect(without).not.toHaveProperty('baseline');
+  });
 });

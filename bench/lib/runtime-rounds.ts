@@ -1,9 +1,10 @@
 // The figures of the runtime benchmark from its alternating rounds: medians per target and the targets
 // of issue 22 (added p99 < 2 ms at the fixed rate, throughput ≥ 0.5 × the upstream's) and issue 19 (no
-// measurable p99 cost of the online judge on the caller's path).
+// measurable p99 cost of the online judge on the caller's path), and, with BENCH_BASELINE_REV, the runtime
+// of another revision measured in the same rotation.
 import { readFileSync } from 'node:fs';
 
-export type Target = 'upstream' | 'runtime' | 'runtime+judge' | 'floor-proxy';
+export type Target = 'upstream' | 'runtime' | 'runtime+judge' | 'floor-proxy' | 'baseline';
 
 export interface Run {
   round: number;
@@ -65,6 +66,27 @@ export function summarize(runs: Run[], rate: number) {
     };
   });
   const addedP99 = r3(fixed.runtime.p99 - fixed.upstream.p99);
+  // The baseline revision's runtime, when it took part: its own figures and the runtime's beside them.
+  const baselineThroughput = median(pick('baseline', false).map((r) => r.reqPerSec));
+  const baselineFixed = at('baseline');
+  const baseline =
+    pick('baseline', false).length + pick('baseline', true).length > 0
+      ? {
+          throughputReqPerSec: baselineThroughput,
+          throughputRatio: r3(baselineThroughput / throughput.upstream),
+          fixedRate: baselineFixed,
+          addedMs: {
+            p50: r3(baselineFixed.p50 - fixed.upstream.p50),
+            p99: r3(baselineFixed.p99 - fixed.upstream.p99),
+          },
+          /** This revision's runtime against the baseline's: throughput ratio, p50/p99 differences. */
+          runtimeVsBaseline: {
+            throughputRatio: r3(throughput.runtime / baselineThroughput),
+            p50Ms: r3(fixed.runtime.p50 - baselineFixed.p50),
+            p99Ms: r3(fixed.runtime.p99 - baselineFixed.p99),
+          },
+        }
+      : undefined;
   const ratio = r3(throughput.runtime / throughput.upstream);
   const judgeP99 = r3(fixed['runtime+judge'].p99 - fixed.runtime.p99);
   const medianOf = (k: 'addedP99Ms' | 'judgeAddedP99Ms' | 'throughputRatio') =>
@@ -86,6 +108,7 @@ export function summarize(runs: Run[], rate: number) {
       runtimeAddedP99MedianOfRoundsMs: medianOf('addedP99Ms'),
       judgeAddedP99Ms: judgeP99,
       judgeAddedP99MedianOfRoundsMs: medianOf('judgeAddedP99Ms'),
+      ...(baseline ? { baseline } : {}),
     },
     targets: {
       addedP99Under2Ms: addedP99 < 2,
