@@ -142,23 +142,32 @@ async function canaryModes(): Promise<{ annotation?: string; gauge?: number }[]>
   );
 }
 
+type Seen = 'shadowAnnotation' | 'shadowGauge' | 'filter' | 'liveAnnotation' | 'liveGauge' | 'weight';
+
 /**
- * Samples every 500 ms, until stopped, when (ms since epoch) each thing was first seen: every canary pod
- * annotated shadow, every canary runtime's gauge at 1, the mirror filter on the route, then every pod told
- * live, every gauge back at 0, and a canary weight on the route.
+ * Samples every 500 ms, until stopped, when (ms since epoch, and in which round) each thing was first
+ * seen: the mirror filter and a canary weight on the route; every canary pod annotated shadow, every canary
+ * runtime's gauge at 1, then every pod told live and every gauge back at 0. Each round reads the route
+ * before the pods, so a pod state the operator must reach before it writes the route shows up in the same
+ * round as the route change or an earlier one.
  */
 function watchStep() {
-  const at: Partial<
-    Record<'shadowAnnotation' | 'shadowGauge' | 'filter' | 'liveAnnotation' | 'liveGauge' | 'weight', number>
-  > = {};
+  const at: Partial<Record<Seen, number>> = {};
+  const round: Partial<Record<Seen, number>> = {};
   let stopped = false;
-  const first = (k: keyof typeof at, seen: boolean) => {
-    if (seen && at[k] === undefined) at[k] = Date.now();
+  let n = 0;
+  const first = (k: Seen, seen: boolean) => {
+    if (!seen || at[k] !== undefined) return;
+    at[k] = Date.now();
+    round[k] = n;
   };
   const loop = (async () => {
     while (!stopped) {
-      const modes = await canaryModes().catch(() => []);
+      n += 1;
       const route = await routeView().catch(() => undefined);
+      first('filter', (route?.mirrors.length ?? 0) > 0);
+      first('weight', (route?.weight ?? 0) > 0);
+      const modes = await canaryModes().catch(() => []);
       if (modes.length > 0) {
         first(
           'shadowAnnotation',
@@ -179,13 +188,12 @@ function watchStep() {
             modes.every((m) => m.gauge === 0),
           );
       }
-      first('filter', (route?.mirrors.length ?? 0) > 0);
-      first('weight', (route?.weight ?? 0) > 0);
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
   return {
     at,
+    round,
     stop: async () => {
       stopped = true;
       await loop;
@@ -310,8 +318,10 @@ describe.runIf(enabled)('the mirror step on real pods through a Gateway', () => 
     const after = await routeView();
     expect(after.mirrors).toEqual([]);
     expect(after.weight).toBe(50);
-    expect(watch.at.liveAnnotation).toBeDefined();
-    expect(watch.at.liveAnnotation as number).toBeLessThanOrEqual(watch.at.weight as number);
+    // The operator's order: pods told shadow before the filter, told live before the weight.
+    expect(watch.round.shadowAnnotation as number).toBeLessThanOrEqual(watch.round.filter as number);
+    expect(watch.round.liveAnnotation).toBeDefined();
+    expect(watch.round.liveAnnotation as number).toBeLessThanOrEqual(watch.round.weight as number);
     await gw.waitForRoute('orchestrator');
     const v2Before = await toolCalls('refund-v2');
     const live = await sendThroughGateway(gw, 200);
@@ -319,7 +329,7 @@ describe.runIf(enabled)('the mirror step on real pods through a Gateway', () => 
     const at = watch.at;
     process.stderr.write(
       `[real-node mirror] annotation shadow→gauge ${seconds(at.shadowAnnotation, at.shadowGauge)} s, ` +
-        `filter written ${seconds(at.shadowAnnotation, at.filter)} s after the annotation (gauge then ` +
+        `filter seen in round ${watch.round.filter}, annotation in ${watch.round.shadowAnnotation}, gauge in ${watch.round.shadowGauge} (gauge at the filter ` +
         `${(at.shadowGauge ?? 0) <= (at.filter ?? 0) ? 'already shadow' : 'still live'}); annotation live→gauge ` +
         `${seconds(at.liveAnnotation, at.liveGauge)} s, weight ${seconds(at.liveAnnotation, at.weight)} s after it; ` +
         `live answers ${JSON.stringify(live.byTrack)}, refund-v2 calls ${v2Live}; test ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
