@@ -15,13 +15,7 @@ import type { CanaryRelease, CanaryReleaseStatus } from '../../operator/src/api/
 import { installGatewayApiCrds, startTestGateway, type TestGateway } from '../gateway/start.js';
 import { applyManifest, eventually, getObject, kubectlOk } from '../support/cluster.js';
 import { canaryRelease } from '../support/delivery.js';
-import {
-  imageRefs,
-  ON_REAL_NODE,
-  readyPodIp,
-  realNodeAvailable,
-  sharesBetween,
-} from '../support/real-node.js';
+import { fakeTools, readyPodIp, realNodeAvailable, sharesBetween } from '../support/real-node.js';
 import { gatewayRoute, podMetricSum, sendThroughGateway, shareTolerance } from './gateway-world.js';
 import { type RealWorld, realArmy, realVersion, startRealWorld, waitForArmy } from './world.js';
 
@@ -36,42 +30,6 @@ const HOLD_MS = 20_000;
 const CANARY = 'agentarmy.dev/agent=orchestrator,agentarmy.dev/track=canary';
 const STABLE = 'agentarmy.dev/agent=orchestrator,agentarmy.dev/track=stable';
 const CANARY_SVC = 'support-orchestrator-canary';
-
-/** The fake tool server (agent-runtime/dev/fake-tools.ts) as a pod and Service: every tool name echoes. */
-function fakeTools(ns: string) {
-  const labels = { app: 'fake-tools' };
-  return [
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'fake-tools', namespace: ns, labels },
-      spec: {
-        ...ON_REAL_NODE,
-        automountServiceAccountToken: false,
-        containers: [
-          {
-            name: 'fake-tools',
-            image: imageRefs().devTools,
-            command: ['node', 'agent-runtime/dist-dev/dev/fake-tools.js'],
-            env: [
-              { name: 'HOST', value: '0.0.0.0' },
-              { name: 'PORT', value: '8080' },
-              { name: 'FAKE_TOOLS_CONFIG', value: JSON.stringify({ tools: { '*': {} } }) },
-            ],
-            ports: [{ name: 'http', containerPort: 8080 }],
-            readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'fake-tools', namespace: ns, labels },
-      spec: { selector: labels, ports: [{ name: 'http', port: 8080, targetPort: 'http' }] },
-    },
-  ];
-}
 
 /** `refund` (sideEffects) as each version sees it, at a path of its own so the tool server tells them apart. */
 const refundTool = (ns: string, version: string) => ({
