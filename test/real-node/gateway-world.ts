@@ -59,14 +59,21 @@ export async function sendThroughGateway(
 }
 
 /** Invoke requests the pods of `agent` have served (sum of agent_requests_total over outcomes and pods). */
-export async function requestsServedBy(ns: string, agent: string): Promise<number> {
-  const pods = await agentPods(ns, `agentarmy.dev/agent=${agent}`);
+export function requestsServedBy(ns: string, agent: string): Promise<number> {
+  return podMetricSum(ns, `agentarmy.dev/agent=${agent}`, (l) => l.startsWith('agent_requests_total{'));
+}
+
+/** Sum over the live pods of `selector` of the /metrics samples whose line `pick` keeps. */
+export async function podMetricSum(
+  ns: string,
+  selector: string,
+  pick: (line: string) => boolean,
+): Promise<number> {
+  const pods = await agentPods(ns, selector);
   let sum = 0;
   for (const p of pods.filter((x) => x.status.podIP && !x.metadata.deletionTimestamp)) {
     const text = await (await fetch(`http://${p.status.podIP}:8080/metrics`)).text();
-    for (const line of text.split('\n')) {
-      if (line.startsWith('agent_requests_total{')) sum += Number(line.split(' ').at(-1));
-    }
+    for (const line of text.split('\n')) if (pick(line)) sum += Number(line.split(' ').at(-1));
   }
   return sum;
 }

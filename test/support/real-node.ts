@@ -101,6 +101,42 @@ export function fakeUpstream(namespace: string, config: unknown, image = imageRe
   ];
 }
 
+/** The fake tool server (agent-runtime/dev/fake-tools.ts) as pod `fake-tools` and its Service: every tool name echoes. */
+export function fakeTools(ns: string, image = imageRefs().devTools) {
+  const labels = { app: 'fake-tools' };
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'fake-tools', namespace: ns, labels },
+      spec: {
+        ...ON_REAL_NODE,
+        automountServiceAccountToken: false,
+        containers: [
+          {
+            name: 'fake-tools',
+            image,
+            command: ['node', 'agent-runtime/dist-dev/dev/fake-tools.js'],
+            env: [
+              { name: 'HOST', value: '0.0.0.0' },
+              { name: 'PORT', value: '8080' },
+              { name: 'FAKE_TOOLS_CONFIG', value: JSON.stringify({ tools: { '*': {} } }) },
+            ],
+            ports: [{ name: 'http', containerPort: 8080 }],
+            readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'fake-tools', namespace: ns, labels },
+      spec: { selector: labels, ports: [{ name: 'http', port: 8080, targetPort: 'http' }] },
+    },
+  ];
+}
+
 export const FAKE_UPSTREAM_URL = (namespace: string) => `http://fake-openai.${namespace}.svc:8080/v1`;
 
 /** The load generator as a pod on the real node (agent-runtime/dev/load-generator.ts). */
