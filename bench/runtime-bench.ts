@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const procs: ServiceProcess[] = [];
   let baselineBuild: RuntimeBuild | undefined;
   try {
-    if (BASELINE_REV) baselineBuild = buildRuntimeAt(repoRoot, BASELINE_REV);
+    if (BASELINE_REV) baselineBuild = await buildRuntimeAt(BASELINE_REV);
     const upstream = await spawnFakeOpenAI({
       models: { [model]: { latencyMs: 0 }, [judgeModel]: { judge: { default: 0.8 } } },
     });

@@ -110,6 +110,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses SHADOW_PORT equal to PORT, and reads it as the shadow listener port', () => {
+    expect(problemsOf({ ...base, PORT: '9000', SHADOW_PORT: '9000' })[0]).toMatch(
+      /SHADOW_PORT must differ from PORT \(both are 9000\)/,
+    );
+    expect(loadConfig({ ...base, SHADOW_PORT: '8081' }).server.shadowPort).toBe(8081);
+    expect(loadConfig(base).server.shadowPort).toBeUndefined();
+  });
+
   it('loads prompt, tools, params and pricing from the agent file', () => {
     const path = tempFile(
       'agent.yaml',

@@ -23,6 +23,7 @@ export const ENV = {
   apiKey: 'OPENAI_API_KEY',
   configFile: 'AGENT_CONFIG_FILE',
   port: 'PORT',
+  shadowPort: 'SHADOW_PORT',
   host: 'HOST',
   maxConcurrency: 'MAX_CONCURRENCY',
   maxBodyBytes: 'MAX_BODY_BYTES',
@@ -68,6 +69,7 @@ export const envSchema = z.object({
   [ENV.apiKey]: z.string().min(1, 'is required (mount it from a Secret)'),
   [ENV.configFile]: z.string().min(1).optional(),
   [ENV.port]: int(0, 65535).default(8080),
+  [ENV.shadowPort]: int(0, 65535).optional(),
   [ENV.host]: z.string().min(1).default('0.0.0.0'),
   [ENV.maxConcurrency]: int(1, 100_000).default(64),
   [ENV.maxBodyBytes]: int(64, 64 * 1024 * 1024).default(1024 * 1024),
@@ -106,6 +108,10 @@ export function parseEnv(env: NodeJS.ProcessEnv): RuntimeEnv {
   if (priceSet === 1) {
     throw new ConfigError([`${ENV.priceInput} and ${ENV.priceOutput} must be set together`]);
   }
+  const shadow = parsed[ENV.shadowPort];
+  if (shadow !== undefined && shadow !== 0 && shadow === parsed[ENV.port]) {
+    throw new ConfigError([`${ENV.shadowPort} must differ from ${ENV.port} (both are ${shadow})`]);
+  }
   return parsed;
 }
 
@@ -135,6 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     server: {
       host: e[ENV.host],
       port: e[ENV.port],
+      /**
+       * A second listener for mirrored copies only (the operator's RequestMirror filter targets it): every
+       * request that arrives on it is shadow traffic, so tools with sideEffects are stubbed for it.
+       */
+      shadowPort: e[ENV.shadowPort],
       maxConcurrency: e[ENV.maxConcurrency],
       maxBodyBytes: e[ENV.maxBodyBytes],
       drainTimeoutMs: Math.round(e[ENV.drainTimeoutSeconds] * 1000),

@@ -14,7 +14,6 @@ import type { Judge } from './judge.js';
 import type { ConcurrencyLimiter } from './limiter.js';
 import type { Outcome, RuntimeMetrics } from './metrics.js';
 import { costUsd } from './pricing.js';
-import type { TrafficModeWatch } from './traffic-mode.js';
 import { type ChatMessage, UpstreamFailure } from './upstream.js';
 
 export interface InvokeDeps {
@@ -24,8 +23,6 @@ export interface InvokeDeps {
   metrics: RuntimeMetrics;
   logger: Logger;
   judge?: Judge | undefined;
-  /** The pod's traffic mode: while shadow (only mirrored requests), side-effect tools are stubbed. */
-  traffic?: Pick<TrafficModeWatch, 'shadow'>;
 }
 
 /** An HttpError that also says which outcome the request is counted under. */
@@ -109,7 +106,7 @@ export function callerMessages(
 }
 
 export function createInvokeHandler(deps: InvokeDeps) {
-  const { config, loop, limiter, metrics, logger, judge, traffic } = deps;
+  const { config, loop, limiter, metrics, logger, judge } = deps;
   const prompt = config.agentFile.prompt;
   const price = config.model.price;
   const logPrompts = config.log.prompts;
@@ -185,8 +182,8 @@ export function createInvokeHandler(deps: InvokeDeps) {
         mode,
         signal: controller.signal,
         requestId,
-        stubSideEffects:
-          stubAlways || traffic?.shadow() === true || req.headers[SIDE_EFFECTS_HEADER] === 'stub',
+        // The header is also how the shadow listener (SHADOW_PORT) marks every mirrored copy (server.ts).
+        stubSideEffects: stubAlways || req.headers[SIDE_EFFECTS_HEADER] === 'stub',
       };
       if (!stream) {
         const result = await loop.run(loopReq);

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   logger.info(
     {
       url,
+      ...(runtime.shadowUrl ? { shadowUrl: runtime.shadowUrl } : {}),
       model: config.model.name,
       baseURL: config.model.baseURL ?? null,
       maxConcurrency: config.server.maxConcurrency,

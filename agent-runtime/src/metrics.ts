@@ -114,7 +114,7 @@ export function createMetrics(opts: MetricsOptions) {
   const shadow = opts.shadow;
   new Gauge({
     name: 'agent_shadow_traffic',
-    help: '1 while the pod receives only mirrored (shadow) requests and stubs side-effect tools, else 0.',
+    help: '1 while the pod is told it receives only mirrored (shadow) requests (TRAFFIC_MODE_FILE), else 0.',
     registers: [registry],
     collect() {
       this.set(shadow?.() ? 1 : 0);

@@ -1,5 +1,5 @@
 // The runtime's HTTP server (node:http, no framework): routing, probes, metrics, and graceful drain.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createAgentLoop } from './agent-loop.js';
@@ -7,6 +7,7 @@ import { breakerStateValue, CircuitBreaker } from './circuit-breaker.js';
 import type { RuntimeConfig } from './config.js';
 import { requestIdOf, sendJson } from './http-util.js';
 import { createInvokeHandler } from './invoke.js';
+import { SIDE_EFFECTS_HEADER } from './invoke-schema.js';
 import { createJudge, type JudgeOptions } from './judge.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { McpServers } from './mcp-tools.js';
@@ -85,7 +86,7 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
         ...(opts.judgeComplete ? { complete: opts.judgeComplete } : {}),
       })
     : undefined;
-  const invoke = createInvokeHandler({ config, loop, limiter, metrics, logger, judge, traffic });
+  const invoke = createInvokeHandler({ config, loop, limiter, metrics, logger, judge });
 
   const readiness = () => {
     const reasons: string[] = [];
@@ -134,7 +135,7 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
   let lastRequestAt = 0;
   /** Answers not finished yet: when the drain begins, those whose headers are still unsent close too. */
   const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdOf(req);
     lastRequestAt = Date.now();
     res.setHeader('x-request-id', requestId);
@@ -168,7 +169,19 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
       if (!res.headersSent) sendJson(res, 500, { error: { type: 'internal', message: 'internal error' } });
       else res.destroy();
     });
-  });
+  };
+  const server = createServer(handle);
+  // Mirrored copies arrive on a port of their own (the RequestMirror filter targets the canary Service's
+  // `shadow` port): each such request is shadow traffic by where it came in, so no timing between the route,
+  // the pod annotation and TRAFFIC_MODE_FILE can let a copy call a side-effect tool, or stub a live request.
+  const shadowServer =
+    config.server.shadowPort !== undefined
+      ? createServer((req, res) => {
+          req.headers[SIDE_EFFECTS_HEADER] = 'stub';
+          handle(req, res);
+        })
+      : undefined;
+  let shadowUrl: string | undefined;
 
   return {
     server,
@@ -183,21 +196,19 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
       return draining;
     },
 
-    /** Starts listening; resolves with the base URL. MCP tool schemas are read in the background. */
-    listen(): Promise<string> {
+    /** The shadow listener's base URL once listening (SHADOW_PORT set), else undefined. */
+    get shadowUrl() {
+      return shadowUrl;
+    },
+
+    /** Starts listening (and on SHADOW_PORT when set); resolves with the base URL. MCP tool schemas are read in the background. */
+    async listen(): Promise<string> {
       void tools.discover();
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.server.port, config.server.host, () => {
-          server.off('error', reject);
-          const { port } = server.address() as AddressInfo;
-          const host =
-            config.server.host === '0.0.0.0' || config.server.host === '::'
-              ? '127.0.0.1'
-              : config.server.host;
-          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
-        });
-      });
+      const url = await listenOn(server, config.server.port, config.server.host);
+      if (shadowServer && config.server.shadowPort !== undefined) {
+        shadowUrl = await listenOn(shadowServer, config.server.shadowPort, config.server.host);
+      }
+      return url;
     },
 
     /**
@@ -215,9 +226,11 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
       const sleep = () => new Promise((r) => setTimeout(r, 25));
       while (Date.now() < deadline && Date.now() - lastRequestAt < quietMs) await sleep();
       server.close(); // also closes idle keep-alive connections (Node >= 19)
+      shadowServer?.close();
       while (limiter.inFlight > 0 && Date.now() < deadline) await sleep();
       const abandoned = limiter.inFlight;
       server.closeAllConnections();
+      shadowServer?.closeAllConnections();
       judge?.stop();
       traffic.stop();
       await mcp.close();
@@ -227,3 +240,16 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
 }
 
 export type Runtime = ReturnType<typeof createRuntime>;
+
+/** Listens on host:port; resolves with the base URL (a wildcard host is reached on loopback). */
+function listenOn(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const bound = (server.address() as AddressInfo).port;
+      const reach = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      resolve(`http://${reach.includes(':') ? `[${reach}]` : reach}:${bound}`);
+    });
+  });
+}

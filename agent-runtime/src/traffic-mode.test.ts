@@ -70,7 +70,7 @@ describe('traffic mode file (the downward API file of agentarmy.dev/traffic)', (
   });
 });
 
-describe('a shadow pod does not call side-effect tools', () => {
+describe('mirrored copies never call side-effect tools; live requests always do', () => {
   /** A model that refunds the order (a side effect) and looks it up (none). */
   const model = {
     models: {
@@ -83,13 +83,20 @@ describe('a shadow pod does not call side-effect tools', () => {
     },
   };
   const order = { messages: [{ role: 'user', content: 'refund order 42' }] };
+  const post = (url: string) =>
+    fetch(`${url}/v1/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(order),
+    });
 
-  it('stubs the side-effect tool (its HTTP endpoint gets no call) and counts it; live again once the file says so', async () => {
+  it('stubs every request on SHADOW_PORT and none on PORT, whatever TRAFFIC_MODE_FILE says at the time', async () => {
     const file = tempFile();
-    writeFileSync(file, 'shadow');
+    // The window the port closes: the route already mirrors, but the kubelet has not rewritten the file.
+    writeFileSync(file, 'live');
     h = await startHarness(
       model,
-      { TRAFFIC_MODE_FILE: file, AGENT_TRACK: 'canary' },
+      { TRAFFIC_MODE_FILE: file, AGENT_TRACK: 'canary', SHADOW_PORT: '0' },
       {
         tools: { tools: { '*': {} } },
         agentFile: (t) => ({
@@ -100,19 +107,31 @@ describe('a shadow pod does not call side-effect tools', () => {
         }),
       },
     );
-    expect(await h.metric('agent_shadow_traffic', 'track="canary"')).toBe(1);
-    const shadow = await h.invoke(order);
-    expect(shadow.status).toBe(200);
-    expect(JSON.stringify(await shadow.json())).toContain('stubbed');
+    const shadowUrl = h.runtime.shadowUrl as string;
+    expect(shadowUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(shadowUrl).not.toBe(h.url);
+    expect(await h.metric('agent_shadow_traffic', 'track="canary"')).toBe(0);
+    const copy = await post(shadowUrl);
+    expect(copy.status).toBe(200);
+    expect(JSON.stringify(await copy.json())).toContain('stubbed');
     expect(h.tools?.stats()['refund']).toBeUndefined();
     expect(h.tools?.stats()['lookup_order']?.calls).toBe(1);
     expect(await h.metric('agent_tool_calls_total', 'tool="refund"', 'outcome="stubbed"')).toBe(1);
 
-    // The operator patches the pod's annotation to live; the kubelet rewrites the file.
-    writeFileSync(file, 'live');
+    // The other window: the pod is told shadow (the gauge follows), and a live request still arrives.
+    writeFileSync(file, 'shadow');
     await h.runtime.traffic.refresh();
-    expect(await h.metric('agent_shadow_traffic', 'track="canary"')).toBe(0);
+    expect(await h.metric('agent_shadow_traffic', 'track="canary"')).toBe(1);
     expect((await h.invoke(order)).status).toBe(200);
     expect(h.tools?.stats()['refund']?.calls).toBe(1);
+    expect((await post(shadowUrl)).status).toBe(200);
+    expect(h.tools?.stats()['refund']?.calls).toBe(1);
+    expect(await h.metric('agent_tool_calls_total', 'tool="refund"', 'outcome="stubbed"')).toBe(2);
+    expect(await h.metric('agent_tool_calls_total', 'tool="refund"', 'outcome="success"')).toBe(1);
+  });
+
+  it('has no shadow listener without SHADOW_PORT', async () => {
+    h = await startHarness({ models: { good: {} } });
+    expect(h.runtime.shadowUrl).toBeUndefined();
   });
 });

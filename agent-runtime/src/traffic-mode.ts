@@ -1,7 +1,9 @@
 // The pod's traffic mode, told by the operator while it mirrors requests to the canary: the annotation
 // agentarmy.dev/traffic (`shadow` during a mirror step, `live` after) reaches the pod as a downward API
 // file (TRAFFIC_MODE_FILE), which the kubelet rewrites in place when the annotation changes, so the mode
-// switches without a restart. While shadow, tools marked sideEffects are answered with a stub (tool-runner.ts).
+// switches without a restart. It drives the agent_shadow_traffic gauge and the logs; which request has its
+// side-effect tools stubbed is decided per request: the copies arrive on SHADOW_PORT (server.ts), so the
+// kubelet's refresh delay can neither let a copy call a tool nor stub a live request.
 // The file is read at start and then polled: the kubelet swaps a symlinked directory, which fs.watch does
 // not follow reliably, and one small read a second costs nothing. A missing or unreadable file is `live`.
 import { readFileSync } from 'node:fs';

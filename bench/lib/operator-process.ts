@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, run } from '../../test/support/cluster.js';
 import { freePort } from '../../test/support/processes.js';
-import { parsePromText, type Sample } from './prom-text.js';
+import { type Sample, scrapeMetrics } from './prom-text.js';
 
 export type RunMode = 'dist' | 'tsx';
 
@@ -52,20 +52,23 @@ export interface OperatorBuild {
 }
 
 /**
- * The operator sources of another git revision (its operator/ and tsconfig.json, from `git archive`) in a
- * temporary directory that resolves packages from this checkout, for a baseline round side by side.
+ * One workspace's sources (`operator` or `agent-runtime`) of another git revision, with the root tsconfig
+ * files it extends, from `git archive`, in a temporary directory that resolves packages from this checkout,
+ * for a baseline round side by side.
  */
-export async function sourcesAt(rev: string): Promise<{ root: string; cleanup(): void }> {
-  const root = mkdtempSync(join(tmpdir(), 'agent-army-baseline-'));
+export async function sourcesAt(
+  rev: string,
+  workspace: 'operator' | 'agent-runtime' = 'operator',
+): Promise<{ root: string; cleanup(): void }> {
+  const root = mkdtempSync(join(tmpdir(), `${workspace}-baseline-`));
   const cleanup = () => rmSync(root, { recursive: true, force: true });
   const fail = (why: string): never => {
     cleanup();
-    throw new Error(`cannot read the operator at revision ${rev}: ${why}`);
+    throw new Error(`cannot read ${workspace} at revision ${rev}: ${why}`);
   };
-  // operator/ and the root tsconfig files it extends, as they were at that revision.
   const ls = await run('git', ['-C', repoRoot, 'ls-tree', '--name-only', rev], { timeoutMs: 30_000 });
   if (ls.code !== 0) fail(ls.stderr.trim());
-  const paths = ['operator', ...ls.stdout.split('\n').filter((f) => /^tsconfig.*\.json$/.test(f))];
+  const paths = [workspace, ...ls.stdout.split('\n').filter((f) => /^tsconfig.*\.json$/.test(f))];
   const r = await run(
     'bash',
     [
@@ -79,7 +82,7 @@ export async function sourcesAt(rev: string): Promise<{ root: string; cleanup():
     ],
     { timeoutMs: 60_000 },
   );
-  if (r.code !== 0 || !existsSync(join(root, 'operator/tsconfig.json'))) fail(r.stderr.trim());
+  if (r.code !== 0 || !existsSync(join(root, workspace, 'tsconfig.json'))) fail(r.stderr.trim());
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
   return { root, cleanup };
 }
@@ -189,15 +192,7 @@ export class OperatorProcess {
 
   async scrape(): Promise<Sample[]> {
     if (this.exitInfo) throw new Error(`operator exited: ${this.exitedWith}`);
-    // One retry on a connection error: a keep-alive socket the operator's server closed as the client
-    // reused it fails with "fetch failed" (seen on a machine at load 24); a scrape is idempotent.
-    const get = () => fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
-    const res = await get().catch((err: unknown) => {
-      if (this.exitInfo || (err instanceof Error && err.name === 'TimeoutError')) throw err;
-      return get();
-    });
-    if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
-    return parsePromText(await res.text());
+    return scrapeMetrics(`${this.metricsUrl}/metrics`, () => this.exitInfo !== undefined);
   }
 
   /** SIGTERM (graceful: drain, stop watches), SIGKILL after `timeoutMs`. */

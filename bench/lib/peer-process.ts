@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, repoRoot } from '../../test/support/cluster.js';
 import { freePort } from '../../test/support/processes.js';
-import { parsePromText, type Sample } from './prom-text.js';
+import { type Sample, scrapeMetrics } from './prom-text.js';
 
 const versions = readFileSync(join(repoRoot, 'test/cluster/versions.sh'), 'utf8');
 /** The pinned Argo Rollouts version (test/cluster/versions.sh), e.g. v1.10.2. */
@@ -148,9 +148,7 @@ export class PeerProcess {
 
   async scrape(): Promise<Sample[]> {
     if (this.exitInfo) throw new Error(`${peerName} exited: ${this.exitedWith}`);
-    const res = await fetch(this.metricsUrl, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) throw new Error(`GET ${this.metricsUrl} answered ${res.status}`);
-    return parsePromText(await res.text());
+    return scrapeMetrics(this.metricsUrl, () => this.exitInfo !== undefined);
   }
 
   async stop(timeoutMs = 15_000): Promise<void> {

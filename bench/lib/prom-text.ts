@@ -100,3 +100,18 @@ export function histogramQuantile(
   }
   return lowerBound;
 }
+
+/**
+ * GETs a /metrics URL and parses it, retrying once on a connection error: a keep-alive socket the server
+ * closed as the client reused it fails with "fetch failed" (seen on a machine at load 24), and a scrape is
+ * idempotent. A timeout, or a process that `exited()`, is not retried.
+ */
+export async function scrapeMetrics(url: string, exited: () => boolean): Promise<Sample[]> {
+  const get = () => fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const res = await get().catch((err: unknown) => {
+    if (exited() || (err instanceof Error && err.name === 'TimeoutError')) throw err;
+    return get();
+  });
+  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
+  return parsePromText(await res.text());
+}

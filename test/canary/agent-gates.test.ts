@@ -134,8 +134,13 @@ describe('agent gates (real Prometheus, real runtimes)', { timeout: 240_000 }, (
       (x) => releasing('orch-flaky')(x) && x.status?.phase === 'RolledBack',
     );
     const [fail] = measurements(r, 'tool-error-rate', 'Fail');
-    expect(fail?.value).toBeGreaterThan(0.08);
-    expect(fail?.value).toBeLessThan(0.4);
+    // The tool fails each call with probability 0.2, so the measured rate is a binomial share of a small
+    // sample (CI once measured 0.074): above the gate's 0.02, and within 3σ of 0.2 for its sample size.
+    const calls = fail?.sampleSize ?? 0;
+    expect(calls).toBeGreaterThanOrEqual(10);
+    const band = 3 * Math.sqrt((0.2 * 0.8) / calls);
+    expect(fail?.value).toBeGreaterThan(0.02);
+    expect(Math.abs((fail?.value ?? 0) - 0.2)).toBeLessThanOrEqual(band);
     expect(fail?.stableValue).toBe(0);
     expect(fail?.threshold).toBe('<= max(stable × 1.5, stable + 0.02) (0.02)');
     expect(

@@ -1,19 +1,18 @@
 // Shadow traffic before live traffic, on the real apiserver (Gateway API CRDs v1.6, KWOK pods, the
 // operator's controllers in this process):
-//  - a `mirror` step writes a RequestMirror filter (percent 20, to the canary Service) into the user's
+//  - a `mirror` step writes a RequestMirror filter (percent 20, to the canary Service's shadow port) into the user's
 //    HTTPRoute with canary weight 0, only once the canary pods carry agentarmy.dev/traffic=shadow; when the
 //    step ends the pods are told `live` and the filter leaves the route as the canary gets its weight;
 //  - an abort during the step removes the filter (rollback);
 //  - a mirror step without gatewayAPI is refused: Ready=False MirrorNeedsGatewayAPI naming the field, and
 //    a Warning Event.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import { agentVersion, secret } from '../army/fixtures.js';
+import { installGatewayApiCrds } from '../gateway/start.js';
 import {
   applyManifest,
-  cacheDir,
   deleteNamespaces,
   eventually,
   getObject,
@@ -96,12 +95,18 @@ async function mirrored(n: string, percent: number) {
     {
       type: 'RequestMirror',
       requestMirror: {
-        backendRef: expect.objectContaining({ name: 'support-orchestrator-canary', port: 80 }),
+        // The canary Service's shadow port: the runtime stubs side-effect tools for every request on it.
+        backendRef: expect.objectContaining({ name: 'support-orchestrator-canary', port: 8081 }),
         percent,
       },
     },
   ]);
   expect(canaryWeight(r)).toBe(0); // users get only stable's answers
+  // That port exists on the canary Service only, towards the pods' `shadow` container port.
+  const svc = await getObject<{ spec: { ports: unknown[] } }>(n, 'service/support-orchestrator-canary');
+  expect(svc?.spec.ports).toContainEqual(
+    expect.objectContaining({ name: 'shadow', port: 8081, targetPort: 'shadow' }),
+  );
   // The filter is written only once every canary pod was told it is shadow.
   const pods = await canaryPods(n);
   expect(pods.length).toBeGreaterThan(0);
@@ -113,15 +118,7 @@ async function mirrored(n: string, percent: number) {
 
 beforeAll(async () => {
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds')]);
-  const versions = readFileSync(join(repoRoot, 'test/cluster/versions.sh'), 'utf8');
-  const gatewayApi = versions.match(/GATEWAY_API_VERSION:-(v[0-9.]+)/)?.[1] ?? '';
-  await kubectlOk([
-    'apply',
-    '--server-side',
-    '--force-conflicts',
-    '-f',
-    join(cacheDir, `gateway-api-${gatewayApi}/standard-install.yaml`),
-  ]);
+  await installGatewayApiCrds();
   mgr = startOperatorInProcess(Object.values(ns));
 }, 120_000);
 

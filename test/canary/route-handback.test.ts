@@ -5,14 +5,13 @@
 //    stopped during the deletion, the release waits and the next operator finishes the job;
 //  - the army deleted at 30%: the operator's rules leave the route (no backendRef names a Service of the
 //    deleted army), and the release, deleted afterwards, lets go without touching the route again.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../operator/src/kube/manager.js';
 import { agentVersion, secret } from '../army/fixtures.js';
+import { installGatewayApiCrds } from '../gateway/start.js';
 import {
   applyManifest,
-  cacheDir,
   deleteNamespaces,
   eventually,
   getObject,
@@ -83,15 +82,7 @@ async function releaseAt30(namespace: string) {
 
 beforeAll(async () => {
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds')]);
-  const versions = readFileSync(join(repoRoot, 'test/cluster/versions.sh'), 'utf8');
-  const gatewayApi = versions.match(/GATEWAY_API_VERSION:-(v[0-9.]+)/)?.[1] ?? '';
-  await kubectlOk([
-    'apply',
-    '--server-side',
-    '--force-conflicts',
-    '-f',
-    join(cacheDir, `gateway-api-${gatewayApi}/standard-install.yaml`),
-  ]);
+  await installGatewayApiCrds();
   mgr = startOperatorInProcess(Object.values(ns));
 }, 120_000);
 

@@ -199,23 +199,7 @@ describe('lockstep group of two releases, the operator SIGKILLed after every tra
       expect(completed.length, completed.join('\n')).toBe(new Set(completed).size);
       expect(completed.length).toBeLessThanOrEqual(STEPS.length);
     }
-    await eventually('both stable tracks on the new versions, canaries at zero', async () => {
-      const ok = await Promise.all(
-        (
-          [
-            ['orchestrator', '1.1.0'],
-            ['retriever', '2.1.0'],
-          ] as const
-        ).map(async ([agent, v]) => {
-          const stable = await get<Deployment>(`deployment/support-${agent}`);
-          const canary = await get<Deployment>(`deployment/support-${agent}-canary`);
-          return (
-            stable?.metadata?.labels?.['agentarmy.dev/version'] === v && (canary?.spec?.replicas ?? 0) === 0
-          );
-        }),
-      );
-      return ok.every(Boolean) ? true : undefined;
-    });
+    await stablesAt('both stable tracks on the new versions, canaries at zero');
   }, 240_000);
 
   it('rolls both members back when the analysis of one fails, the other naming it', async () => {
@@ -233,21 +217,7 @@ describe('lockstep group of two releases, the operator SIGKILLed after every tra
     expect(rolledBack.at(-1)?.message).toMatch(
       /member retriever \(agent retriever\) rolled back: AnalysisFailed/,
     );
-    await eventually('both canaries at zero, both stables on the promoted versions', async () => {
-      const ok = await Promise.all(
-        (
-          [
-            ['orchestrator', '1.1.0'],
-            ['retriever', '2.1.0'],
-          ] as const
-        ).map(async ([agent, v]) => {
-          const stable = await get<Deployment>(`deployment/support-${agent}`);
-          const canary = await get<Deployment>(`deployment/support-${agent}-canary`);
-          return stable?.metadata?.labels?.['agentarmy.dev/version'] === v && canary?.spec?.replicas === 0;
-        }),
-      );
-      return ok.every(Boolean) ? true : undefined;
-    });
+    await stablesAt('both canaries at zero, both stables on the promoted versions');
   }, 200_000);
 
   it('kubectl agentarmy: promote on one member holds at the barrier; promote --group moves the group', async () => {
@@ -311,3 +281,24 @@ describe('lockstep group of two releases, the operator SIGKILLed after every tra
     }
   });
 });
+
+/** Waits until both stables run the promoted versions (1.1.0, 2.1.0) and both canaries are scaled to zero. */
+function stablesAt(what: string) {
+  return eventually(what, async () => {
+    const ok = await Promise.all(
+      (
+        [
+          ['orchestrator', '1.1.0'],
+          ['retriever', '2.1.0'],
+        ] as const
+      ).map(async ([agent, v]) => {
+        const stable = await get<Deployment>(`deployment/support-${agent}`);
+        const canary = await get<Deployment>(`deployment/support-${agent}-canary`);
+        return (
+          stable?.metadata?.labels?.['agentarmy.dev/version'] === v && (canary?.spec?.replicas ?? 0) === 0
+        );
+      }),
+    );
+    return ok.every(Boolean) ? true : undefined;
+  });
+}

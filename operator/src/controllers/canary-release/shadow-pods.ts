@@ -5,6 +5,8 @@
 // in place (render-deployment.ts, docs/runtime.md), so no container restarts either. A new pod starts
 // without the annotation (live) and is patched on the next pass; the route mirrors to the canary only once
 // every canary pod in the cache carries `shadow`, and weights it only once none does (reconciler.ts).
+// This is the track's signal (the runtime's agent_shadow_traffic gauge and logs); which request may call a
+// side-effect tool is decided per request: copies arrive on the pods' `shadow` port (http-route.ts).
 import type { V1Pod } from '@kubernetes/client-node';
 import { isApiError } from '../../kube/api-client.js';
 import { coreTypes, resourcePath } from '../../kube/resource.js';

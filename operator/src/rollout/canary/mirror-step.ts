@@ -1,6 +1,7 @@
 // The `mirror` step: shadow traffic before live traffic. While it runs the HTTPRoute copies
 // `percent`% of the live requests to the canary (a RequestMirror filter; users get only stable's answers),
-// the canary's weight is 0 and its pods are told they are shadow (no side-effect tools). With
+// the canary's weight is 0 and its pods are told they are shadow. The copies go to the canary Service's
+// `shadow` port, where the runtime stubs side-effect tools for every request (render-service.ts). With
 // spec.analysis the step's run measures the canary track's own metrics, i.e. the copies. The step is
 // done when its duration has passed, the canary pods are Ready and, with spec.analysis, the run passed;
 // a failed run rolls back (rollbackOn.analysisFailure), an Inconclusive one pauses with the copies on.

@@ -15,6 +15,11 @@ import { CONFIG_FILE_KEY, CONFIG_MOUNT_PATH, type VersionConfig } from './render
 
 export const HTTP_PORT = 8080;
 /**
+ * The canary's second listener, for mirrored copies only: the RequestMirror filter targets the canary
+ * Service's `shadow` port, and the runtime stubs side-effect tools for every request arriving on it.
+ */
+export const SHADOW_HTTP_PORT = 8081;
+/**
  * The canary's pods read the traffic mode a release tells them (the pod annotation agentarmy.dev/traffic)
  * from this downward API file; the kubelet rewrites it when the annotation changes, without a restart.
  */
@@ -144,11 +149,17 @@ export function renderDeployment(input: DeploymentInput): V1Deployment {
   const container: V1Container = {
     name: 'agent',
     image: av.spec.image,
-    ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+    ports: [
+      { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
+      ...(track === 'canary' ? [{ name: 'shadow', containerPort: SHADOW_HTTP_PORT, protocol: 'TCP' }] : []),
+    ],
     env: [
       ...renderEnv(input),
       ...(track === 'canary'
-        ? [{ name: 'TRAFFIC_MODE_FILE', value: `${POD_INFO_MOUNT_PATH}/${TRAFFIC_FILE_KEY}` }]
+        ? [
+            { name: 'TRAFFIC_MODE_FILE', value: `${POD_INFO_MOUNT_PATH}/${TRAFFIC_FILE_KEY}` },
+            { name: 'SHADOW_PORT', value: String(SHADOW_HTTP_PORT) },
+          ]
         : []),
     ],
     resources: resolveResources(input),

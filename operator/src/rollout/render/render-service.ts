@@ -11,6 +11,8 @@ import {
 } from '../labels.js';
 
 export const SERVICE_PORT = 80;
+/** The canary Service's port for mirrored copies (targetPort `shadow`, the runtime's SHADOW_PORT). */
+export const SHADOW_SERVICE_PORT = 8081;
 
 /**
  * The agent's Service. Without a track it selects every pod of the agent (stable and canary: the
@@ -21,6 +23,8 @@ export function renderService(input: {
   ref: AgentRef;
   name?: string;
   track?: Track;
+  /** Also expose the pods' `shadow` port (the canary Service under gatewayAPI, which mirror steps target). */
+  shadow?: boolean;
 }): V1Service {
   const selector = input.track ? trackSelector(input.ref, input.track) : agentSelector(input.ref);
   return {
@@ -34,7 +38,12 @@ export function renderService(input: {
     spec: {
       type: 'ClusterIP',
       selector,
-      ports: [{ name: 'http', port: SERVICE_PORT, targetPort: 'http', protocol: 'TCP' }],
+      ports: [
+        { name: 'http', port: SERVICE_PORT, targetPort: 'http', protocol: 'TCP' },
+        ...(input.shadow
+          ? [{ name: 'shadow', port: SHADOW_SERVICE_PORT, targetPort: 'shadow', protocol: 'TCP' }]
+          : []),
+      ],
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   PRE_STOP_SLEEP_SECONDS,
   renderDeployment,
   renderEnv,
+  SHADOW_HTTP_PORT,
   TRAFFIC_FILE_KEY,
 } from './render-deployment.js';
 
@@ -156,7 +157,7 @@ describe('operator → agent-runtime contract', () => {
     );
   });
 
-  it('tells only canary pods their traffic mode: TRAFFIC_MODE_FILE is the downward API file of the pod annotation', () => {
+  it('tells only canary pods their traffic mode (TRAFFIC_MODE_FILE, the pod annotation) and gives them the shadow port', () => {
     const render = (track: 'stable' | 'canary') =>
       renderDeployment({
         namespace: 'team',
@@ -170,6 +171,14 @@ describe('operator → agent-runtime contract', () => {
         replicas: 1,
       }).spec?.template.spec;
     const canary = render('canary');
+    // Mirrored copies land on a port of their own, which the runtime reads from SHADOW_PORT.
+    const env = Object.fromEntries((canary?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+    expect(canary?.containers[0]?.ports).toContainEqual({
+      name: 'shadow',
+      containerPort: SHADOW_HTTP_PORT,
+      protocol: 'TCP',
+    });
+    expect(env[ENV.shadowPort]).toBe(String(SHADOW_HTTP_PORT));
     const file = canary?.containers[0]?.env?.find((e) => e.name === ENV.trafficModeFile)?.value;
     expect(file).toBe(`${POD_INFO_MOUNT_PATH}/${TRAFFIC_FILE_KEY}`);
     expect(canary?.containers[0]?.volumeMounts).toContainEqual({
@@ -185,5 +194,7 @@ describe('operator → agent-runtime contract', () => {
     const stable = render('stable');
     expect(stable?.containers[0]?.env?.some((e) => e.name === ENV.trafficModeFile)).toBe(false);
     expect(stable?.volumes?.some((v) => v.name === 'pod-info')).toBe(false);
+    expect(stable?.containers[0]?.env?.some((e) => e.name === ENV.shadowPort)).toBe(false);
+    expect(stable?.containers[0]?.ports?.map((p) => p.name)).toEqual(['http']);
   });
 });

@@ -17,7 +17,7 @@ export function gatewayApiRouter(input: {
   const services = () => [
     renderService({ namespace, ref, track: 'stable' }),
     renderService({ namespace, ref, name: names.stable, track: 'stable' }),
-    renderService({ namespace, ref, name: names.canary, track: 'canary' }),
+    renderService({ namespace, ref, name: names.canary, track: 'canary', shadow: true }),
   ];
   const routes = (weight: number, cohortsToCanary: boolean, mirrorPercent?: number): Routes => ({
     services: services(),

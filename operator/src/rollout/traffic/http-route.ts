@@ -9,7 +9,7 @@
 // route attached to no Gateway); a missing route is a problem to report, not to paper over.
 import type { CanaryRelease } from '../../api/v1alpha1/index.js';
 import { type AgentRef, childName } from '../labels.js';
-import { SERVICE_PORT } from '../render/render-service.js';
+import { SERVICE_PORT, SHADOW_SERVICE_PORT } from '../render/render-service.js';
 
 export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
 /** Field manager of the server-side apply of `spec.rules`. */
@@ -135,8 +135,11 @@ export function renderHttpRouteRules(input: HttpRouteInput): HttpRouteRule[] {
     if (!Number.isInteger(mirror) || mirror < 1 || mirror > 100) {
       throw new Error(`spec.steps[].mirror.percent: expected an integer between 1 and 100, got ${mirror}`);
     }
+    // Copies go to the canary Service's shadow port: the runtime stubs side-effect tools for every request
+    // arriving there (render-service.ts, docs/runtime.md), so a copy is shadow traffic by where it lands.
     const { weight: _, ...canary } = backendRefs(input, routeNamespace, 0)[1] as HttpBackendRef;
-    weighted.filters = [{ type: 'RequestMirror', requestMirror: { backendRef: canary, percent: mirror } }];
+    const backendRef = { ...canary, port: SHADOW_SERVICE_PORT };
+    weighted.filters = [{ type: 'RequestMirror', requestMirror: { backendRef, percent: mirror } }];
   }
   return [...cohortRules, weighted];
 }

@@ -59,8 +59,9 @@ describe('Gateway API router', () => {
     ]);
     expect(router.status(router.reset().httpRoute)).toBe(0);
   });
-  it('setMirror: every user request to stable, a RequestMirror copy of percent% to the canary Service', () => {
-    const rules = router.setMirror(20).httpRoute?.spec.rules ?? [];
+  it('setMirror: every user request to stable, a RequestMirror copy of percent% to the canary Service’s shadow port', () => {
+    const r = router.setMirror(20);
+    const rules = r.httpRoute?.spec.rules ?? [];
     expect(rules).toHaveLength(1); // no cohort rule: a shadow canary answers no user
     expect(rules[0]?.backendRefs.map((b) => [b.name, b.weight])).toEqual([
       ['support-orchestrator-stable', 100],
@@ -70,11 +71,19 @@ describe('Gateway API router', () => {
       {
         type: 'RequestMirror',
         requestMirror: {
-          backendRef: { group: '', kind: 'Service', name: 'support-orchestrator-canary', port: 80 },
+          backendRef: { group: '', kind: 'Service', name: 'support-orchestrator-canary', port: 8081 },
           percent: 20,
         },
       },
     ]);
+    // Only the canary Service has the shadow port (to the pods' `shadow` container port, SHADOW_PORT).
+    const ports = (name: string) => r.services.find((s) => s.metadata?.name === name)?.spec?.ports;
+    expect(ports('support-orchestrator-canary')).toEqual([
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+      { name: 'shadow', port: 8081, targetPort: 'shadow', protocol: 'TCP' },
+    ]);
+    expect(ports('support-orchestrator-stable')?.map((p) => p.name)).toEqual(['http']);
+    expect(ports('support-orchestrator')?.map((p) => p.name)).toEqual(['http']);
     expect(observedMirrorPercent(router.setMirror(20).httpRoute, ref)).toBe(20);
   });
   it('setWeights, setCohorts and reset carry no mirror: they remove the one setMirror wrote', () => {
