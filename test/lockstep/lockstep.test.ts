@@ -189,6 +189,9 @@ describe('lockstep group of two releases, the operator SIGKILLed after every tra
     const killsBefore = kills;
     await applyManifest(army({ orchestrator: 'orch-v11', retriever: 'retr-v21' }));
     const seen = await followKilling((rs) => rs.every((r) => r.status?.phase === 'Promoted'));
+    process.stderr.write(
+      `[lockstep] ${kills - killsBefore} operator SIGKILLs, one per state change; states ${seen.join(' → ')}\n`,
+    );
     expect(kills - killsBefore, seen.join(' → ')).toBeGreaterThanOrEqual(4);
     for (const m of MEMBERS) {
       const r = await get<Release>(`canaryrelease/${m}`);
