@@ -174,12 +174,15 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
   // Mirrored copies arrive on a port of their own (the RequestMirror filter targets the canary Service's
   // `shadow` port): each such request is shadow traffic by where it came in, so no timing between the route,
   // the pod annotation and TRAFFIC_MODE_FILE can let a copy call a side-effect tool, or stub a live request.
-  const shadowServer =
+  const shadow =
     config.server.shadowPort !== undefined
-      ? createServer((req, res) => {
-          req.headers[SIDE_EFFECTS_HEADER] = 'stub';
-          handle(req, res);
-        })
+      ? {
+          port: config.server.shadowPort,
+          server: createServer((req, res) => {
+            req.headers[SIDE_EFFECTS_HEADER] = 'stub';
+            handle(req, res);
+          }),
+        }
       : undefined;
   let shadowUrl: string | undefined;
 
@@ -205,9 +208,7 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
     async listen(): Promise<string> {
       void tools.discover();
       const url = await listenOn(server, config.server.port, config.server.host);
-      if (shadowServer && config.server.shadowPort !== undefined) {
-        shadowUrl = await listenOn(shadowServer, config.server.shadowPort, config.server.host);
-      }
+      if (shadow) shadowUrl = await listenOn(shadow.server, shadow.port, config.server.host);
       return url;
     },
 
@@ -226,11 +227,11 @@ export function createRuntime(config: RuntimeConfig, opts: RuntimeOptions) {
       const sleep = () => new Promise((r) => setTimeout(r, 25));
       while (Date.now() < deadline && Date.now() - lastRequestAt < quietMs) await sleep();
       server.close(); // also closes idle keep-alive connections (Node >= 19)
-      shadowServer?.close();
+      shadow?.server.close();
       while (limiter.inFlight > 0 && Date.now() < deadline) await sleep();
       const abandoned = limiter.inFlight;
       server.closeAllConnections();
-      shadowServer?.closeAllConnections();
+      shadow?.server.closeAllConnections();
       judge?.stop();
       traffic.stop();
       await mcp.close();

@@ -6,7 +6,7 @@
 // by the new operator (Ready again, the new AgentVersion and CanaryRelease finalizers, the applied-hash on
 // children), and no Deployment's pod template changes except as docs/upgrading.md says.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,8 +15,8 @@ import {
   safeParseCanaryRelease,
 } from '../../operator/src/api/v1alpha1/index.js';
 import type { Manager } from '../../operator/src/kube/manager.js';
+import { installGatewayApiCrds } from '../gateway/start.js';
 import {
-  cacheDir,
   clusterDir,
   deleteNamespaces,
   eventually,
@@ -65,6 +65,31 @@ const list = async <T>(kind: string) =>
 const byName = <T extends Obj>(items: T[]) => Object.fromEntries(items.map((i) => [i.metadata.name, i]));
 const applyDir = (dir: string) =>
   kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(prevDir, dir)]);
+/**
+ * The namespace's pods that are not Ready, each with its phase, node and the condition that holds it back
+ * (the scheduler's reason for a Pending pod), so a timeout says whether the cluster or the operator waited.
+ */
+async function podsNotReady(): Promise<string> {
+  type Pod = Obj & {
+    spec?: { nodeName?: string };
+    status?: {
+      phase?: string;
+      conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    };
+  };
+  const pods = await list<Pod>('pods').catch((err: unknown) => String(err));
+  if (typeof pods === 'string') return `pods: ${pods}`;
+  const stuck = pods.filter((p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True');
+  const line = (p: Pod) => {
+    const held = p.status?.conditions?.find((c) => c.status !== 'True');
+    const why = held
+      ? ` ${held.type}=${held.status} ${held.reason ?? ''} ${held.message ?? ''}`.trimEnd()
+      : '';
+    return `${p.metadata.name} ${p.status?.phase ?? '?'} on ${p.spec?.nodeName ?? 'no node'}${why}`;
+  };
+  return `${pods.length} pods, ${stuck.length} not Ready${stuck.length ? `: ${stuck.map(line).join('; ')}` : ''}`;
+}
+
 const allArmiesReady = () =>
   eventually(
     'every army Ready',
@@ -84,7 +109,9 @@ const allArmiesReady = () =>
       );
     },
     { timeoutMs: 180_000 },
-  );
+  ).catch(async (err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : String(err)} (${await podsNotReady()})`);
+  });
 
 const before: { deployments: Record<string, Deployment>; objects: Record<string, Obj> } = {
   deployments: {},
@@ -100,15 +127,7 @@ beforeAll(async () => {
     maxBuffer: 64 << 20,
   });
   execFileSync('tar', ['-x', '-C', prevDir], { input: archive });
-  const versions = readFileSync(join(repoRoot, 'test/cluster/versions.sh'), 'utf8');
-  const gatewayApi = versions.match(/GATEWAY_API_VERSION:-(v[0-9.]+)/)?.[1] ?? '';
-  await kubectlOk([
-    'apply',
-    '--server-side',
-    '--force-conflicts',
-    '-f',
-    join(cacheDir, `gateway-api-${gatewayApi}/standard-install.yaml`),
-  ]);
+  await installGatewayApiCrds();
   await applyDir('crds');
   await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(prevDir, 'crds')]);
   await kubectlOk(['create', 'namespace', ns]);

@@ -52,16 +52,28 @@ function applyRequest(type: ResourceType, obj: KubeObject, manager: string = fie
 /** The hash of the object the operator last applied to a child (what its field manager owns). */
 export const APPLIED_HASH_ANNOTATION = 'agentarmy.dev/applied-hash';
 
-/** JSON with object keys sorted, so equal objects give equal text whatever their key order. */
+/**
+ * JSON with object keys sorted, so equal objects give equal text whatever their key order. Built by
+ * appending to one string (no entry arrays, no per-level join): it runs for every child of every reconcile.
+ * The text must stay byte for byte what it was, or every child would be re-applied once after an upgrade.
+ */
 function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${text}]`;
   }
-  return JSON.stringify(value);
+  const obj = value as Record<string, unknown>;
+  let text = '{';
+  let first = true;
+  for (const key of Object.keys(obj).sort()) {
+    const v = obj[key];
+    if (v === undefined) continue;
+    text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(v)}`;
+    first = false;
+  }
+  return `${text}}`;
 }
 
 export function appliedHash(desired: KubeObject): string {
