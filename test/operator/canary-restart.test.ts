@@ -177,8 +177,15 @@ describe('canary release with the operator SIGKILLed after every transition', ()
     await new Promise((res) => setTimeout(res, 2000));
     const release = await get<Release>('canaryrelease/orchestrator');
     expect(release?.status?.phase).toBe('RolledBack');
+    // Never decided twice: no second RolledBack Event and no count of 2 (a restarted operator that rolled
+    // back again would record one). The status write is the record and the Event follows it, so the kill
+    // this test makes right after seeing the status can fall in between and lose the Event.
     const rolledBack = (await eventMessages('RolledBack')).filter((e) => e.message.includes('orch-v12'));
-    expect(rolledBack.map((e) => e.count)).toEqual([1]);
+    expect(rolledBack.length <= 1 && rolledBack.every((e) => e.count === 1), JSON.stringify(rolledBack)).toBe(
+      true,
+    );
+    if (rolledBack.length === 0)
+      console.log('[canary-restart] the RolledBack Event was lost to the kill after the status write');
     const stable = await get<Deployment>('deployment/support-orchestrator');
     expect(stable?.metadata?.labels?.['agentarmy.dev/version']).toBe('1.1.0');
     expect(stable?.spec?.replicas).toBe(4);
